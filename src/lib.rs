@@ -1,0 +1,2 @@
+//! wooshpay-kiosk: a QR-code checkout kiosk for WooshPay hosted checkout sessions.
+pub mod simulator;

@@ -1,2 +1,8 @@
 //! wooshpay-kiosk: a QR-code checkout kiosk for WooshPay hosted checkout sessions.
+pub mod money;
+pub mod secret;
 pub mod simulator;
+pub mod wooshpay;
+pub mod catalog;
+pub mod config;
+mod toml_errors;

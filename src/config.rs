@@ -1,0 +1,397 @@
+//! The kiosk's TOML configuration: where it is found, what it may contain, and how the secret key is found.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::catalog::Catalog;
+use crate::money::Currency;
+use crate::secret::{KeyMode, SecretKey};
+
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/wooshpay-kiosk/config.toml";
+pub const CONFIG_ENV: &str = "WOOSHPAY_KIOSK_CONFIG";
+pub const SECRET_KEY_ENV: &str = "WOOSHPAY_SECRET_KEY";
+pub const CREDENTIAL_NAME: &str = "wooshpay-secret-key";
+pub const TEST_BASE_URL: &str = "https://apitest.wooshpay.com";
+pub const LIVE_BASE_URL: &str = "https://api.wooshpay.com";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    catalog: PathBuf,
+    wooshpay: WooshpaySection,
+    checkout: CheckoutSection,
+    #[serde(default)]
+    kiosk: KioskSection,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WooshpaySection {
+    base_url: Option<String>,
+    secret_key_file: Option<PathBuf>,
+    success_url: String,
+    cancel_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckoutSection {
+    currency: String,
+    #[serde(default = "default_poll_interval_ms")]
+    poll_interval_ms: u64,
+    #[serde(default = "default_timeout_s")]
+    timeout_s: u64,
+}
+
+fn default_poll_interval_ms() -> u64 {
+    2000
+}
+
+fn default_timeout_s() -> u64 {
+    180
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct KioskSection {
+    id: Option<String>,
+}
+
+/// A validated configuration with its catalog loaded.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub catalog_path: PathBuf,
+    pub catalog: Catalog,
+    pub wooshpay: WooshpaySettings,
+    pub checkout: CheckoutSettings,
+    pub kiosk_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct WooshpaySettings {
+    /// `None`: chosen from the key's prefix by [`Config::api_base_url`].
+    pub base_url: Option<Url>,
+    pub secret_key_file: Option<PathBuf>,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckoutSettings {
+    pub currency: Currency,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+}
+
+/// Where the configuration file is looked for: `--config`, then `$WOOSHPAY_KIOSK_CONFIG`, then `/etc`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    Flag(PathBuf),
+    Environment(PathBuf),
+    Default(PathBuf),
+}
+
+impl ConfigSource {
+    pub fn locate(flag: Option<&Path>) -> Self {
+        if let Some(path) = flag {
+            return Self::Flag(path.to_owned());
+        }
+        match std::env::var_os(CONFIG_ENV) {
+            Some(path) if !path.is_empty() => Self::Environment(PathBuf::from(path)),
+            _ => Self::Default(PathBuf::from(DEFAULT_CONFIG_PATH)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Flag(p) | Self::Environment(p) | Self::Default(p) => p,
+        }
+    }
+
+    /// Only the default location may be absent (that means "not set up yet"); a named file must exist.
+    pub fn is_explicit(&self) -> bool {
+        !matches!(self, Self::Default(_))
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: cannot read the configuration file: {e}", path.display())))?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display();
+        let raw: ConfigFile =
+            toml::from_str(text).map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+
+        let currency = Currency::from_code(&raw.checkout.currency)
+            .map_err(|e| ConfigError(format!("{file}: [checkout] currency: {e}")))?;
+        if raw.checkout.poll_interval_ms < 250 || raw.checkout.poll_interval_ms > 60_000 {
+            return Err(ConfigError(format!(
+                "{file}: [checkout] poll_interval_ms must be between 250 and 60000 milliseconds, got {}",
+                raw.checkout.poll_interval_ms
+            )));
+        }
+        if raw.checkout.timeout_s < 10 || raw.checkout.timeout_s > 3600 {
+            return Err(ConfigError(format!(
+                "{file}: [checkout] timeout_s must be between 10 and 3600 seconds, got {}",
+                raw.checkout.timeout_s
+            )));
+        }
+        let base_url = raw
+            .wooshpay
+            .base_url
+            .as_deref()
+            .map(|url| parse_base_url(url).map_err(|e| ConfigError(format!("{file}: [wooshpay] base_url: {e}"))))
+            .transpose()?;
+        for (key, value) in [("success_url", &raw.wooshpay.success_url), ("cancel_url", &raw.wooshpay.cancel_url)] {
+            match Url::parse(value) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(ConfigError(format!(
+                        "{file}: [wooshpay] {key}: expected an absolute http(s) URL such as \
+                         \"https://shop.example/thanks\", got {value:?}"
+                    )));
+                }
+            }
+        }
+        let kiosk_id = match raw.kiosk.id {
+            Some(id) => validate_kiosk_id(&id).map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
+            None => default_kiosk_id(),
+        };
+        let catalog_path = dir.join(&raw.catalog);
+        let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
+        Ok(Self {
+            path: path.to_owned(),
+            catalog_path,
+            catalog,
+            wooshpay: WooshpaySettings {
+                base_url,
+                secret_key_file: raw.wooshpay.secret_key_file.map(|p| dir.join(p)),
+                success_url: raw.wooshpay.success_url,
+                cancel_url: raw.wooshpay.cancel_url,
+            },
+            checkout: CheckoutSettings {
+                currency,
+                poll_interval: Duration::from_millis(raw.checkout.poll_interval_ms),
+                timeout: Duration::from_secs(raw.checkout.timeout_s),
+            },
+            kiosk_id,
+        })
+    }
+
+    /// The configured base URL, else the host that matches the key: test keys to the test API, live to live.
+    pub fn api_base_url(&self, key: &SecretKey) -> Result<Url, ConfigError> {
+        let file = self.path.display();
+        match (&self.wooshpay.base_url, key.mode()) {
+            (Some(url), mode) => {
+                let host = url.host_str().unwrap_or_default();
+                let mismatch = match mode {
+                    KeyMode::Test => host == "api.wooshpay.com",
+                    KeyMode::Live => host == "apitest.wooshpay.com",
+                };
+                if mismatch {
+                    return Err(ConfigError(format!(
+                        "{file}: [wooshpay] base_url {url} does not match the secret key: sk_test_ keys belong to \
+                         {TEST_BASE_URL}, sk_live_ keys to {LIVE_BASE_URL}"
+                    )));
+                }
+                Ok(url.clone())
+            }
+            (None, KeyMode::Test) => Ok(Url::parse(TEST_BASE_URL).expect("constant URL")),
+            (None, KeyMode::Live) => Ok(Url::parse(LIVE_BASE_URL).expect("constant URL")),
+        }
+    }
+
+    /// The secret key, first found wins: `$WOOSHPAY_SECRET_KEY`, the systemd credential, `secret_key_file`.
+    pub fn load_secret_key(&self) -> Result<SecretKey, ConfigError> {
+        if let Some(value) = std::env::var_os(SECRET_KEY_ENV).filter(|v| !v.is_empty()) {
+            let text = value.to_str().ok_or_else(|| ConfigError(format!("${SECRET_KEY_ENV} is not valid UTF-8")))?;
+            return SecretKey::parse(text).map_err(|e| ConfigError(format!("${SECRET_KEY_ENV}: {e}")));
+        }
+        if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+            let path = Path::new(&dir).join(CREDENTIAL_NAME);
+            if path.exists() {
+                return read_key_file(&path);
+            }
+        }
+        if let Some(path) = &self.wooshpay.secret_key_file {
+            return read_key_file(path);
+        }
+        Err(ConfigError(format!(
+            "no WooshPay secret key: set ${SECRET_KEY_ENV}, provide the systemd credential {CREDENTIAL_NAME}, \
+             or set [wooshpay] secret_key_file in {}",
+            self.path.display()
+        )))
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<SecretKey, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: cannot read the secret key file: {e}", path.display())))?;
+    warn_if_readable_by_others(path);
+    SecretKey::parse(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o004 != 0
+    {
+        tracing::warn!(
+            file = %path.display(),
+            "the secret key file is readable by every user on this machine; run: chmod 600 {}",
+            path.display()
+        );
+    }
+}
+
+/// `https://…` anywhere; plain `http://` only to this machine (the simulator), never across a network.
+pub fn parse_base_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("expected an absolute URL such as {TEST_BASE_URL}, got {text:?}: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain a user name or password; the key is read from a separate file".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("must not have a query or fragment, got {text:?}"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback_host(&url) => Ok(url),
+        "http" => Err(format!(
+            "plain http:// is only allowed to this machine (127.0.0.1, ::1 or localhost); use https:// for {}",
+            url.host_str().unwrap_or_default()
+        )),
+        other => Err(format!("expected an https:// URL, got scheme {other:?}")),
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn validate_kiosk_id(id: &str) -> Result<String, String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(format!("expected 1 to 64 letters, digits, '-', '_' or '.', got {id:?}"))
+    }
+}
+
+/// The host name, reduced to the characters a `client_reference_id` may carry.
+pub fn default_kiosk_id() -> String {
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let cleaned: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .take(64)
+        .collect();
+    if cleaned.is_empty() { "kiosk".to_owned() } else { cleaned }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+catalog = "catalog.toml"
+[wooshpay]
+success_url = "https://shop.example/thanks"
+cancel_url = "https://shop.example/cancelled"
+[checkout]
+currency = "GBP"
+[kiosk]
+id = "front-counter-1"
+"#;
+
+    fn write_shop(config: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("catalog.toml"), "[[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\n")
+            .unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn loads_a_valid_configuration_with_defaults() {
+        let (_dir, path) = write_shop(VALID);
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.kiosk_id, "front-counter-1");
+        assert_eq!(config.checkout.poll_interval, Duration::from_millis(2000));
+        assert_eq!(config.checkout.timeout, Duration::from_secs(180));
+        assert_eq!(config.catalog.items[0].id, "tea");
+        let test_key = SecretKey::parse("sk_test_1").unwrap();
+        assert_eq!(config.api_base_url(&test_key).unwrap().as_str(), "https://apitest.wooshpay.com/");
+        let live_key = SecretKey::parse("sk_live_1").unwrap();
+        assert_eq!(config.api_base_url(&live_key).unwrap().as_str(), "https://api.wooshpay.com/");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_key() {
+        let cases = [
+            (VALID.replace("\"GBP\"", "\"GBX\""), "[checkout] currency: unknown currency code \"GBX\""),
+            (VALID.replace("[kiosk]", "colour = \"red\"\n[kiosk]"), "unknown field `colour`"),
+            (VALID.replace("currency = \"GBP\"", "currency = \"GBP\"\npoll_interval_ms = \"fast\""), "key `poll_interval_ms`"),
+            (
+                VALID.replace("[checkout]", "base_url = \"http://pay.example.com\"\n[checkout]"),
+                "plain http:// is only allowed to this machine",
+            ),
+            (VALID.replace("https://shop.example/thanks", "www.example.com"), "[wooshpay] success_url"),
+            (VALID.replace("catalog.toml", "missing.toml"), "missing.toml: cannot read the catalog file"),
+        ];
+        for (text, expected) in cases {
+            let (_dir, path) = write_shop(&text);
+            let error = Config::load(&path).unwrap_err().0;
+            assert!(error.contains("config.toml") || error.contains("missing.toml"), "{error}");
+            assert!(error.contains(expected), "{error:?} should contain {expected:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_http_is_allowed_and_credentials_in_urls_are_not() {
+        assert!(parse_base_url("http://127.0.0.1:8787").is_ok());
+        assert!(parse_base_url("http://[::1]:8787").is_ok());
+        assert!(parse_base_url("http://localhost:8787").is_ok());
+        assert!(parse_base_url("http://192.168.1.2:8787").is_err());
+        assert!(parse_base_url("https://sk_test_x@apitest.wooshpay.com").is_err());
+    }
+
+    #[test]
+    fn a_test_key_is_refused_for_the_live_host() {
+        let config = VALID.replace("[checkout]", "base_url = \"https://api.wooshpay.com\"\n[checkout]");
+        let (_dir, path) = write_shop(&config);
+        let config = Config::load(&path).unwrap();
+        let error = config.api_base_url(&SecretKey::parse("sk_test_1").unwrap()).unwrap_err();
+        assert!(error.0.contains("does not match the secret key"), "{error}");
+    }
+
+    #[test]
+    fn a_secret_pasted_into_the_config_is_not_echoed_in_the_error() {
+        let text = VALID.replace("[checkout]", "secret_key = \"sk_live_TOPSECRET\"\n[checkout]");
+        let (_dir, path) = write_shop(&text);
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(error.contains("unknown field `secret_key`"), "{error}");
+        assert!(!error.contains("TOPSECRET"), "{error}");
+    }
+}

@@ -1,0 +1,141 @@
+//! Money as integer minor units with ISO 4217 exponents. Never floats.
+
+use std::fmt;
+
+use iso_currency::Currency as IsoCurrency;
+
+/// An ISO 4217 currency the kiosk can charge in (one with a defined minor-unit exponent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Currency(IsoCurrency);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CurrencyError {
+    #[error("unknown currency code {0:?}: expected an ISO 4217 code in upper case, such as \"GBP\"")]
+    Unknown(String),
+    #[error("currency {0:?} has no minor unit (it is not a circulating currency) and cannot be charged")]
+    NoMinorUnit(String),
+}
+
+impl Currency {
+    /// Parses an upper-case ISO 4217 code such as `GBP`.
+    pub fn from_code(code: &str) -> Result<Self, CurrencyError> {
+        let iso = IsoCurrency::from_code(code).ok_or_else(|| CurrencyError::Unknown(code.to_owned()))?;
+        if iso.exponent().is_none() {
+            return Err(CurrencyError::NoMinorUnit(code.to_owned()));
+        }
+        Ok(Self(iso))
+    }
+
+    /// Parses a code in any case, as providers sometimes send `gbp`.
+    pub fn from_code_any_case(code: &str) -> Result<Self, CurrencyError> {
+        Self::from_code(&code.to_ascii_uppercase())
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0.code()
+    }
+
+    /// Number of digits after the decimal separator: GBP 2, JPY 0, KWD 3.
+    pub fn exponent(self) -> u32 {
+        u32::from(self.0.exponent().unwrap_or(2))
+    }
+
+    /// The currency sign people expect in front of an amount, or `None` when the code reads better
+    /// (ISO data lists signs such as "₣" for CHF that nobody in Switzerland writes).
+    fn prefix_symbol(self) -> Option<String> {
+        const WELL_KNOWN_SIGNS: &[&str] = &["£", "$", "€", "¥", "₹", "₩", "₪", "₺", "₱", "₫", "₴", "₦", "฿"];
+        let symbol = self.0.symbol().symbol;
+        WELL_KNOWN_SIGNS.contains(&symbol.as_str()).then_some(symbol)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An amount in a currency's minor units (pence, cents, yen, fils).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Money {
+    pub minor_units: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor_units: i64, currency: Currency) -> Self {
+        Self { minor_units, currency }
+    }
+
+    /// The amount without any symbol: `12.50`, `500`, `3.125`.
+    pub fn format_plain(&self) -> String {
+        let exponent = self.currency.exponent();
+        let sign = if self.minor_units < 0 { "-" } else { "" };
+        let abs = self.minor_units.unsigned_abs();
+        if exponent == 0 {
+            return format!("{sign}{}", group_thousands(abs));
+        }
+        let divisor = 10u64.pow(exponent);
+        format!(
+            "{sign}{}.{:0width$}",
+            group_thousands(abs / divisor),
+            abs % divisor,
+            width = exponent as usize
+        )
+    }
+}
+
+fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `£12.50`, `¥500`, `KWD 3.125`.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = self.format_plain();
+        match self.currency.prefix_symbol() {
+            Some(symbol) => match plain.strip_prefix('-') {
+                Some(positive) => write!(f, "-{symbol}{positive}"),
+                None => write!(f, "{symbol}{plain}"),
+            },
+            None => write!(f, "{} {plain}", self.currency.code()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(amount: i64, code: &str) -> String {
+        Money::new(amount, Currency::from_code(code).unwrap()).to_string()
+    }
+
+    #[test]
+    fn formats_with_iso_exponents() {
+        assert_eq!(money(250, "GBP"), "£2.50");
+        assert_eq!(money(1250, "GBP"), "£12.50");
+        assert_eq!(money(5, "GBP"), "£0.05");
+        assert_eq!(money(500, "JPY"), "¥500");
+        assert_eq!(money(3125, "KWD"), "KWD 3.125");
+        assert_eq!(money(123456789, "EUR"), "€1,234,567.89");
+        assert_eq!(money(-250, "USD"), "-$2.50");
+        assert_eq!(money(1000, "CHF"), "CHF 10.00");
+    }
+
+    #[test]
+    fn rejects_unknown_and_lower_case_codes() {
+        assert!(matches!(Currency::from_code("GBX"), Err(CurrencyError::Unknown(_))));
+        assert!(matches!(Currency::from_code("gbp"), Err(CurrencyError::Unknown(_))));
+        assert_eq!(Currency::from_code_any_case("gbp").unwrap().code(), "GBP");
+        assert!(matches!(Currency::from_code("XAU"), Err(CurrencyError::NoMinorUnit(_))));
+    }
+}

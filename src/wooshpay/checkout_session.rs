@@ -1,0 +1,147 @@
+use serde::{Deserialize, Serialize};
+
+use super::{CreateProduct, Expandable, HasId, List, Metadata, PaymentIntent, Price, Timestamp};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutSession {
+    pub id: String,
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub status: Option<SessionStatus>,
+    #[serde(default)]
+    pub payment_status: Option<SessionPaymentStatus>,
+    /// The hosted payment page: encode it in the QR code verbatim.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub payment_intent: Option<Expandable<PaymentIntent>>,
+    #[serde(default)]
+    pub line_items: Option<List<LineItem>>,
+    #[serde(default)]
+    pub amount_subtotal: Option<i64>,
+    #[serde(default)]
+    pub amount_total: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub client_reference_id: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub customer_email: Option<String>,
+    #[serde(default)]
+    pub success_url: Option<String>,
+    #[serde(default)]
+    pub cancel_url: Option<String>,
+    #[serde(default)]
+    pub livemode: Option<bool>,
+    #[serde(default)]
+    pub created: Option<Timestamp>,
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+}
+
+impl HasId for CheckoutSession {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl CheckoutSession {
+    /// Paid per the contract: `payment_status == paid`. The payment intent is the other proof; see
+    /// [`PaymentIntent::has_succeeded`]. `status == complete` alone is not payment.
+    pub fn is_paid(&self) -> bool {
+        matches!(self.payment_status, Some(SessionPaymentStatus::Paid))
+            || self
+                .payment_intent
+                .as_ref()
+                .and_then(Expandable::as_object)
+                .is_some_and(|intent| intent.has_succeeded())
+    }
+
+    pub fn payment_intent_id(&self) -> Option<&str> {
+        self.payment_intent.as_ref().map(Expandable::id).filter(|id| !id.is_empty())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    Open,
+    Complete,
+    Expired,
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPaymentStatus {
+    Unpaid,
+    Paid,
+    NoPaymentRequired,
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LineItem {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub price: Option<Price>,
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    #[serde(default)]
+    pub amount_subtotal: Option<i64>,
+    #[serde(default)]
+    pub amount_total: Option<i64>,
+}
+
+/// Body of `POST /v1/checkout/sessions`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateCheckoutSession {
+    pub mode: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub line_items: Vec<CreateLineItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_reference_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method_types: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateLineItem {
+    pub quantity: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_data: Option<InlinePriceData>,
+}
+
+/// An inline price for a line item, creating its product on the fly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InlinePriceData {
+    pub currency: String,
+    pub unit_amount: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_data: Option<CreateProduct>,
+}

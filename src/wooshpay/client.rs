@@ -1,0 +1,367 @@
+//! HTTP transport: Basic auth, JSON bodies, idempotency keys, timeouts, retries with backoff.
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ApiErrorBody, Error};
+use super::{CheckoutSession, CreateCheckoutSession, CreatePrice, CreateProduct, List, PaymentIntent, Price, Product};
+use crate::secret::SecretKey;
+
+/// How hard the client tries before reporting a failure.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// A `Retry-After` longer than this is shortened to it: a kiosk customer will not wait minutes.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 4,
+            min_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub base_url: Url,
+    pub secret_key: SecretKey,
+    pub connect_timeout: Duration,
+    /// Limit for one attempt, from sending the request to the end of the body.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: Url, secret_key: SecretKey) -> Self {
+        Self {
+            base_url,
+            secret_key,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The `Idempotency-Key` of one logical POST: every retry of that request carries the same key, so the
+/// provider creates at most one object however often the network fails.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn generate() -> Self {
+        Self(format!("wk-{}", uuid::Uuid::new_v4()))
+    }
+
+    /// Restores a key recorded earlier (for example before a crash), to replay the same request.
+    pub fn from_recorded(key: &str) -> Result<Self, Error> {
+        if key.is_empty() || key.len() > 255 || !key.is_ascii() {
+            return Err(Error::InvalidInput(format!(
+                "idempotency key must be 1 to 255 ASCII characters, got {} bytes",
+                key.len()
+            )));
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A WooshPay API client. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: Url,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.base_url.as_str()).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, basic_auth_header(&config.secret_key)?);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("wooshpay-kiosk/", env!("CARGO_PKG_VERSION"))),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| Error::Transport(format!("could not set up HTTPS: {}", error_chain(&e))))?;
+        Ok(Self { http, base_url: config.base_url, retry: config.retry })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    pub async fn create_product(&self, params: &CreateProduct) -> Result<Product, Error> {
+        self.post(&["v1", "products"], params, &IdempotencyKey::generate()).await
+    }
+
+    pub async fn retrieve_product(&self, id: &str) -> Result<Product, Error> {
+        self.get(&["v1", "products", checked_id(id)?], &[]).await
+    }
+
+    pub async fn create_price(&self, params: &CreatePrice) -> Result<Price, Error> {
+        self.post(&["v1", "prices"], params, &IdempotencyKey::generate()).await
+    }
+
+    pub async fn retrieve_price(&self, id: &str) -> Result<Price, Error> {
+        self.get(&["v1", "prices", checked_id(id)?], &[]).await
+    }
+
+    /// The key is the caller's, so it can be recorded before the request leaves and replayed after a crash.
+    pub async fn create_checkout_session(
+        &self,
+        params: &CreateCheckoutSession,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<CheckoutSession, Error> {
+        self.post(&["v1", "checkout", "sessions"], params, idempotency_key).await
+    }
+
+    pub async fn retrieve_checkout_session(&self, id: &str) -> Result<CheckoutSession, Error> {
+        self.get(&["v1", "checkout", "sessions", checked_id(id)?], &[]).await
+    }
+
+    /// Only valid while the session is open; a payment may land just before, so re-read the session after.
+    pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, Error> {
+        let path = ["v1", "checkout", "sessions", checked_id(id)?, "expire"];
+        self.post(&path, &serde_json::json!({}), &IdempotencyKey::generate()).await
+    }
+
+    /// The newest sessions; with `limit = 1` a cheap read-only call that proves the key works.
+    pub async fn list_checkout_sessions(&self, limit: u32) -> Result<List<CheckoutSession>, Error> {
+        let limit = limit.to_string();
+        self.get(&["v1", "checkout", "sessions", "list"], &[("limit", &limit)]).await
+    }
+
+    pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, Error> {
+        self.get(&["v1", "payment_intents", checked_id(id)?], &[]).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &[&str], query: &[(&str, &str)]) -> Result<T, Error> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        self.send_with_retries(Method::GET, url, None, None).await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &[&str],
+        body: &impl Serialize,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<T, Error> {
+        let url = self.url(path)?;
+        let body = serde_json::to_vec(body).map_err(|e| Error::InvalidInput(e.to_string()))?;
+        self.send_with_retries(Method::POST, url, Some(body), Some(idempotency_key)).await
+    }
+
+    fn url(&self, segments: &[&str]) -> Result<Url, Error> {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::InvalidInput(format!("base URL {} cannot take a path", self.base_url)))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    async fn send_with_retries<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<T, Error> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.max_retries)
+            .with_jitter();
+        let max_retry_after = self.retry.max_retry_after;
+        let attempt = || self.send_once(method.clone(), url.clone(), body.clone(), idempotency_key);
+        attempt
+            .retry(backoff)
+            .when(Error::is_retryable)
+            // Honour Retry-After, but only while the policy still allows another attempt.
+            .adjust(|error, delay| delay.map(|d| error.retry_after().map_or(d, |ra| ra.min(max_retry_after))))
+            .notify(|error, delay| {
+                tracing::warn!(%method, path = url.path(), retry_in_ms = delay.as_millis() as u64, %error, "WooshPay request failed; retrying");
+            })
+            .await
+    }
+
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<T, Error> {
+        let path = url.path().to_owned();
+        let mut request = self.http.request(method.clone(), url);
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key.as_str());
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        tracing::debug!(%method, path, status = status.as_u16(), bytes = bytes.len(), "WooshPay response");
+        read_response(status, retry_after, &bytes)
+    }
+}
+
+fn read_response<T: DeserializeOwned>(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+) -> Result<T, Error> {
+    let code = status.as_u16();
+    if status.is_success() {
+        return serde_json::from_slice(bytes).map_err(|e| Error::Decode { status: code, detail: e.to_string() });
+    }
+    match ApiErrorBody::parse(bytes) {
+        Some(body) if code == 401 => Err(Error::Authentication { status: code, body }),
+        Some(body) => Err(Error::Api { status: code, body, retry_after }),
+        None if code == 401 => Err(Error::Authentication { status: code, body: ApiErrorBody::default() }),
+        None => Err(Error::UnexpectedResponse { status: code, snippet: snippet(bytes), retry_after }),
+    }
+}
+
+/// The start of an unexpected body, on one line, for the log: enough to tell a proxy page from an outage.
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(160)]);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() { "(empty body)".to_owned() } else { one_line }
+}
+
+fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(text).ok()?;
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+fn transport_error(error: reqwest::Error) -> Error {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else {
+        "connection error"
+    };
+    Error::Transport(format!("{kind}: {}", error_chain(&error)))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn basic_auth_header(key: &SecretKey) -> Result<HeaderValue, Error> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+        .map_err(|_| Error::InvalidInput("the secret key contains characters not allowed in a header".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Ids go into URL paths: refuse anything that is not a plain WooshPay id.
+fn checked_id(id: &str) -> Result<&str, Error> {
+    let plain = !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain { Ok(id) } else { Err(Error::InvalidInput(format!("{id:?} is not a WooshPay object id"))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("7")), Some(Duration::from_secs(7)));
+        let past = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("soon")), None);
+    }
+
+    #[test]
+    fn error_responses_are_classified() {
+        let html = read_response::<Product>(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>");
+        assert!(matches!(html, Err(Error::UnexpectedResponse { status: 502, .. })));
+        assert!(html.unwrap_err().is_retryable());
+
+        let invalid = br#"{"error":{"type":"invalid_request_error","message":"No such price"}}"#;
+        let err = read_response::<Product>(StatusCode::BAD_REQUEST, None, invalid).unwrap_err();
+        assert!(!err.is_retryable());
+
+        let limited = read_response::<Product>(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(2)), b"{}");
+        let err = limited.unwrap_err();
+        assert!(err.is_retryable());
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+
+        let auth = read_response::<Product>(StatusCode::UNAUTHORIZED, None, b"").unwrap_err();
+        assert!(matches!(auth, Error::Authentication { .. }));
+
+        let garbled = read_response::<Product>(StatusCode::OK, None, b"{\"id\": \"prod_1\", ").unwrap_err();
+        assert!(matches!(garbled, Error::Decode { .. }) && garbled.is_retryable());
+    }
+
+    #[test]
+    fn ids_with_path_characters_are_refused() {
+        assert!(checked_id("cs_1580071142008291328").is_ok());
+        assert!(checked_id("../v1/products").is_err());
+        assert!(checked_id("").is_err());
+    }
+
+    #[test]
+    fn auth_header_is_basic_with_empty_password_and_sensitive() {
+        let key = SecretKey::parse("sk_test_abc").unwrap();
+        let header = basic_auth_header(&key).unwrap();
+        assert!(header.is_sensitive());
+        // base64("sk_test_abc:")
+        assert_eq!(header.to_str().unwrap(), "Basic c2tfdGVzdF9hYmM6");
+    }
+}

@@ -6,3 +6,4 @@ pub mod wooshpay;
 pub mod catalog;
 pub mod config;
 mod toml_errors;
+pub mod checkout;

@@ -1,0 +1,125 @@
+//! An order: catalog items with quantities, priced in integer minor units.
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, MAX_UNIT_AMOUNT};
+use crate::money::{Currency, Money};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderLine {
+    pub item_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit_amount: i64,
+    pub quantity: u32,
+}
+
+impl OrderLine {
+    pub fn amount(&self) -> i64 {
+        self.unit_amount * i64::from(self.quantity)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub currency: Currency,
+    pub lines: Vec<OrderLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("the cart is empty")]
+    Empty,
+    #[error("no catalog item has id {0:?}")]
+    UnknownItem(String),
+    #[error("quantity for {0:?} must be at least 1")]
+    ZeroQuantity(String),
+    #[error("the total is more than one payment can take ({} minor units at most)", MAX_UNIT_AMOUNT)]
+    TooLarge,
+    #[error("the total is zero: there is nothing to charge")]
+    ZeroTotal,
+}
+
+impl Order {
+    /// Builds an order from `(item id, quantity)` pairs; repeated items are merged in first-seen order.
+    pub fn from_quantities(catalog: &Catalog, quantities: &[(String, u32)]) -> Result<Self, OrderError> {
+        let mut lines: Vec<OrderLine> = Vec::new();
+        for (item_id, quantity) in quantities {
+            if *quantity == 0 {
+                return Err(OrderError::ZeroQuantity(item_id.clone()));
+            }
+            let item = catalog.item(item_id).ok_or_else(|| OrderError::UnknownItem(item_id.clone()))?;
+            match lines.iter_mut().find(|line| &line.item_id == item_id) {
+                Some(line) => line.quantity = line.quantity.saturating_add(*quantity),
+                None => lines.push(OrderLine {
+                    item_id: item.id.clone(),
+                    name: item.name.clone(),
+                    description: item.description.clone(),
+                    unit_amount: item.unit_amount,
+                    quantity: *quantity,
+                }),
+            }
+        }
+        let order = Self { currency: catalog.currency, lines };
+        order.validate()?;
+        Ok(order)
+    }
+
+    /// A chargeable order: not empty, total above zero and within one payment's limit.
+    pub fn validate(&self) -> Result<(), OrderError> {
+        if self.lines.is_empty() {
+            return Err(OrderError::Empty);
+        }
+        match self.checked_total() {
+            None => Err(OrderError::TooLarge),
+            Some(0) => Err(OrderError::ZeroTotal),
+            Some(total) if total > MAX_UNIT_AMOUNT => Err(OrderError::TooLarge),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn checked_total(&self) -> Option<i64> {
+        self.lines.iter().try_fold(0i64, |sum, line| {
+            line.unit_amount.checked_mul(i64::from(line.quantity)).and_then(|amount| sum.checked_add(amount))
+        })
+    }
+
+    pub fn total(&self) -> Money {
+        Money::new(self.checked_total().unwrap_or(i64::MAX), self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn catalog() -> Catalog {
+        let text = "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=320\n\
+                    [[item]]\nid=\"cookie\"\nname=\"Cookie\"\nunit_amount=185\n\
+                    [[item]]\nid=\"free\"\nname=\"Water jug\"\nunit_amount=0\n";
+        Catalog::parse(text, Path::new("c.toml"), Path::new("."), Currency::from_code("GBP").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn totals_merge_repeated_items() {
+        let quantities = [("latte".to_owned(), 2), ("cookie".to_owned(), 1), ("latte".to_owned(), 1)];
+        let order = Order::from_quantities(&catalog(), &quantities).unwrap();
+        assert_eq!(order.lines.len(), 2);
+        assert_eq!(order.lines[0].quantity, 3);
+        assert_eq!(order.total().to_string(), "£11.45");
+    }
+
+    #[test]
+    fn refuses_orders_that_cannot_be_charged() {
+        let c = catalog();
+        assert_eq!(Order::from_quantities(&c, &[]), Err(OrderError::Empty));
+        assert_eq!(
+            Order::from_quantities(&c, &[("tea".into(), 1)]),
+            Err(OrderError::UnknownItem("tea".into()))
+        );
+        assert_eq!(Order::from_quantities(&c, &[("latte".into(), 0)]), Err(OrderError::ZeroQuantity("latte".into())));
+        assert_eq!(Order::from_quantities(&c, &[("free".into(), 3)]), Err(OrderError::ZeroTotal));
+        assert_eq!(Order::from_quantities(&c, &[("latte".into(), u32::MAX)]), Err(OrderError::TooLarge));
+    }
+}

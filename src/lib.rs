@@ -7,3 +7,5 @@ pub mod catalog;
 pub mod config;
 mod toml_errors;
 pub mod checkout;
+pub mod state;
+pub mod qr;

@@ -1,10 +1,16 @@
-//! The payment flow: orders, the pure state machine, and the async driver that runs it against WooshPay.
+//! The payment flow: orders, the pure state machine, and the engine that runs it against WooshPay.
 
+pub mod engine;
 pub mod machine;
 pub mod order;
+pub mod prices;
+pub mod request;
 
+pub use engine::{Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, StartError};
 pub use machine::{
     AlreadyInProgress, CloseReason, FailureReason, Observation, Outcome, PaymentMachine, Phase, RequestFailure,
     SessionInfo, Step, Timing,
 };
 pub use order::{Order, OrderError, OrderLine};
+pub use prices::{PriceBook, PriceBookStore, SyncedPrice};
+pub use request::{ReturnUrls, SaleRef, session_params};

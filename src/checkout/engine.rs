@@ -1,0 +1,414 @@
+//! The async side of a sale: runs the [`PaymentMachine`] against WooshPay on a tokio runtime and reports
+//! progress as events, so a UI never waits on the network.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::machine::{Observation, Outcome, PaymentMachine, RequestFailure, SessionInfo, Step, Timing};
+use super::order::{Order, OrderError};
+use super::prices::PriceBook;
+use super::request::{ReturnUrls, SaleRef, session_params};
+use crate::money::{Currency, Money};
+use crate::state::{SaleCounter, StateError};
+use crate::wooshpay::{self, CheckoutSession, Client, IdempotencyKey, PaymentIntentStatus, SessionPaymentStatus, SessionStatus};
+
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    pub timing: Timing,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub kiosk_id: String,
+}
+
+/// Everything a screen or a terminal needs to follow a sale.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CheckoutEvent {
+    Creating { client_reference_id: String, amount_total: i64, currency: String },
+    SessionCreated { id: String, url: String, amount_total: i64, currency: String, timeout_ms: u64 },
+    Status {
+        id: String,
+        status: Option<SessionStatus>,
+        payment_status: Option<SessionPaymentStatus>,
+        payment_intent_status: Option<PaymentIntentStatus>,
+    },
+    /// Requests to WooshPay are failing; the sale is not over, the kiosk keeps checking.
+    ConnectionLost { message: String },
+    ConnectionRestored,
+    /// The kiosk is closing the session (timeout, cancel, decline) and confirming nobody paid meanwhile.
+    Closing { id: String },
+    Finished { outcome: Outcome },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("a payment is already in progress; finish or cancel it first")]
+    InProgress,
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Starts sales, one at a time. Cheap to clone; every clone shares the one-sale-at-a-time guard.
+#[derive(Clone)]
+pub struct CheckoutEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    settings: EngineSettings,
+    prices: PriceBook,
+    sales: SaleCounter,
+    runtime: tokio::runtime::Handle,
+    busy: AtomicBool,
+    /// A create that failed for lack of an answer: retrying the same cart reuses its key and sale number, so
+    /// if WooshPay did create the session, the retry returns that one instead of making a second.
+    unanswered_create: Mutex<Option<UnansweredCreate>>,
+}
+
+struct UnansweredCreate {
+    order: Order,
+    sale_number: u64,
+    key: IdempotencyKey,
+}
+
+/// A running sale: its events, a way to cancel it, and its outcome.
+pub struct ChargeHandle {
+    pub events: mpsc::UnboundedReceiver<CheckoutEvent>,
+    canceller: Canceller,
+    task: tokio::task::JoinHandle<Outcome>,
+}
+
+/// Asks a running sale to stop: the session is expired and re-read, and reported paid if it was paid.
+#[derive(Clone)]
+pub struct Canceller(Arc<watch::Sender<bool>>);
+
+impl Canceller {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl ChargeHandle {
+    pub fn canceller(&self) -> Canceller {
+        self.canceller.clone()
+    }
+
+    pub fn cancel(&self) {
+        self.canceller.cancel();
+    }
+
+    /// Splits the handle so events can be read on one task while another awaits the outcome.
+    pub fn into_parts(self) -> (mpsc::UnboundedReceiver<CheckoutEvent>, Canceller, tokio::task::JoinHandle<Outcome>) {
+        (self.events, self.canceller, self.task)
+    }
+}
+
+impl CheckoutEngine {
+    /// `runtime` runs the sales, so this may be called from a thread that is not inside tokio (a UI thread).
+    pub fn new(
+        client: Client,
+        settings: EngineSettings,
+        prices: PriceBook,
+        sales: SaleCounter,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                settings,
+                prices,
+                sales,
+                runtime,
+                busy: AtomicBool::new(false),
+                unanswered_create: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.inner.settings
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.inner.busy.load(Ordering::SeqCst)
+    }
+
+    /// Returns at once; the sale runs on the engine's runtime. Refused while another sale is running.
+    pub fn start_charge(&self, order: Order) -> Result<ChargeHandle, StartError> {
+        order.validate()?;
+        if self.inner.busy.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+            return Err(StartError::InProgress);
+        }
+        let busy = BusyGuard(self.inner.clone());
+        let (sale_number, key) = {
+            let mut unanswered = self.inner.unanswered_create.lock().unwrap_or_else(|e| e.into_inner());
+            match unanswered.take() {
+                Some(previous) if previous.order == order => (previous.sale_number, previous.key),
+                _ => (self.inner.sales.next()?, IdempotencyKey::generate()),
+            }
+        };
+        let sale = SaleRef { kiosk_id: self.inner.settings.kiosk_id.clone(), sale_number };
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let inner = self.inner.clone();
+        let task = self.inner.runtime.spawn(async move {
+            let _busy = busy;
+            let mut sale_run = SaleRun { inner: &inner, order, sale, key, events: events_tx, cancel: cancel_rx, cancel_seen: false };
+            sale_run.run().await
+        });
+        Ok(ChargeHandle { events, canceller: Canceller(Arc::new(cancel_tx)), task })
+    }
+}
+
+impl ChargeHandle {
+    pub async fn outcome(self) -> Outcome {
+        match self.task.await {
+            Ok(outcome) => outcome,
+            // The task only ends early if it panicked: say so rather than invent an outcome.
+            Err(e) => Outcome::Failed {
+                session: None,
+                reason: super::FailureReason::Unconfirmed(format!("the sale stopped unexpectedly: {e}")),
+            },
+        }
+    }
+}
+
+struct BusyGuard(Arc<Inner>);
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::SeqCst);
+    }
+}
+
+struct SaleRun<'a> {
+    inner: &'a Inner,
+    order: Order,
+    sale: SaleRef,
+    key: IdempotencyKey,
+    events: mpsc::UnboundedSender<CheckoutEvent>,
+    cancel: watch::Receiver<bool>,
+    cancel_seen: bool,
+}
+
+impl SaleRun<'_> {
+    async fn run(&mut self) -> Outcome {
+        let started = Instant::now();
+        let now = || started.elapsed();
+        let mut machine = PaymentMachine::new(self.inner.settings.timing.clone());
+        let mut step = machine.start().expect("a new machine is idle");
+        let total = self.order.total();
+        let mut connection_lost = false;
+        tracing::info!(sale = %self.sale.client_reference_id(), amount = %total, "starting sale");
+        loop {
+            step = match step {
+                Step::CreateSession => self.create(&mut machine, total, now).await,
+                Step::Wait { until } => {
+                    let deadline = started.checked_add(until).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+                    tokio::select! {
+                        () = tokio::time::sleep_until(deadline) => machine.on_wake(now()),
+                        () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
+                            self.cancel_seen = true;
+                            machine.on_cancel(now()).unwrap_or(Step::Wait { until })
+                        }
+                    }
+                }
+                Step::Poll { session_id } => {
+                    tokio::select! {
+                        result = observe(&self.inner.client, &session_id) => {
+                            self.report_status(&session_id, &result);
+                            machine.on_poll(result.map(|(_, o)| o).map_err(failure), now())
+                        }
+                        () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
+                            self.cancel_seen = true;
+                            machine.on_cancel(now()).unwrap_or(Step::Poll { session_id })
+                        }
+                    }
+                }
+                Step::Expire { session_id } => {
+                    self.emit(CheckoutEvent::Closing { id: session_id.clone() });
+                    let result = self.inner.client.expire_checkout_session(&session_id).await;
+                    if let Err(error) = &result {
+                        tracing::info!(session = %session_id, %error, "expire was not accepted; re-reading the session");
+                    }
+                    machine.on_expired(result.map(|s| observation_of(&s)).map_err(failure), now())
+                }
+                Step::Recheck { session_id } => {
+                    let result = observe(&self.inner.client, &session_id).await;
+                    self.report_status(&session_id, &result);
+                    machine.on_recheck(result.map(|(_, o)| o).map_err(failure), now())
+                }
+                Step::Finished(outcome) => {
+                    log_outcome(&outcome, total);
+                    self.emit(CheckoutEvent::Finished { outcome: outcome.clone() });
+                    return outcome;
+                }
+            };
+            if machine.connection_lost() != connection_lost {
+                connection_lost = machine.connection_lost();
+                self.emit(if connection_lost {
+                    CheckoutEvent::ConnectionLost { message: "cannot reach WooshPay; still checking".into() }
+                } else {
+                    CheckoutEvent::ConnectionRestored
+                });
+            }
+        }
+    }
+
+    async fn create(&mut self, machine: &mut PaymentMachine, total: Money, now: impl Fn() -> Duration) -> Step {
+        self.emit(CheckoutEvent::Creating {
+            client_reference_id: self.sale.client_reference_id(),
+            amount_total: total.minor_units,
+            currency: total.currency.code().to_owned(),
+        });
+        let urls = ReturnUrls { success_url: &self.inner.settings.success_url, cancel_url: &self.inner.settings.cancel_url };
+        let params = session_params(&self.order, &self.sale, &urls, &self.inner.prices);
+        let create = self.inner.client.create_checkout_session(&params, &self.key);
+        tokio::pin!(create);
+        // A create cannot be taken back once sent: a cancel is noted and acted on when the answer arrives.
+        let result = loop {
+            tokio::select! {
+                result = &mut create => break result,
+                () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
+                    self.cancel_seen = true;
+                    let _ = machine.on_cancel(now());
+                }
+            }
+        };
+        match result {
+            Ok(session) => {
+                let info = SessionInfo { id: session.id.clone(), url: session.url.clone().unwrap_or_default() };
+                match check_usable(&session, total) {
+                    Ok(()) => {
+                        tracing::info!(session = %info.id, amount = %total, "session created");
+                        self.emit(CheckoutEvent::SessionCreated {
+                            id: info.id.clone(),
+                            url: info.url.clone(),
+                            amount_total: total.minor_units,
+                            currency: total.currency.code().to_owned(),
+                            timeout_ms: machine.timing().timeout.as_millis() as u64,
+                        });
+                        machine.on_created(Ok(info), now())
+                    }
+                    Err(problem) => {
+                        tracing::error!(session = %info.id, %problem, "WooshPay's session cannot be offered; closing it");
+                        machine.on_created_unusable(info, problem, now())
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not create a checkout session");
+                if error.is_connectivity() {
+                    let mut slot = self.inner.unanswered_create.lock().unwrap_or_else(|e| e.into_inner());
+                    *slot = Some(UnansweredCreate {
+                        order: self.order.clone(),
+                        sale_number: self.sale.sale_number,
+                        key: self.key.clone(),
+                    });
+                }
+                machine.on_created(Err(failure(error)), now())
+            }
+        }
+    }
+
+    fn report_status(&self, session_id: &str, result: &Result<(CheckoutSession, Observation), wooshpay::Error>) {
+        match result {
+            Ok((_, observation)) => self.emit(CheckoutEvent::Status {
+                id: session_id.to_owned(),
+                status: observation.status,
+                payment_status: observation.payment_status,
+                payment_intent_status: observation.intent_status,
+            }),
+            Err(error) => tracing::warn!(session = session_id, %error, "could not read the session"),
+        }
+    }
+
+    fn emit(&self, event: CheckoutEvent) {
+        // Nobody listening (a UI that moved on) is fine: the sale still runs to its end.
+        let _ = self.events.send(event);
+    }
+}
+
+/// Resolves when a cancel is requested; never, if one was already handled or nobody can cancel any more.
+async fn wait_for_cancel(cancel: &mut watch::Receiver<bool>, already_seen: bool) {
+    if already_seen || cancel.wait_for(|requested| *requested).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Reads the session, and its payment intent when the session alone does not say paid.
+async fn observe(client: &Client, session_id: &str) -> Result<(CheckoutSession, Observation), wooshpay::Error> {
+    let session = client.retrieve_checkout_session(session_id).await?;
+    let mut observation = observation_of(&session);
+    if !observation.is_paid()
+        && observation.intent_status.is_none()
+        && let Some(intent_id) = session.payment_intent_id()
+    {
+        match client.retrieve_payment_intent(intent_id).await {
+            Ok(intent) => {
+                observation.intent_status = intent.status;
+                observation.intent_error = intent.last_payment_error.and_then(|e| e.message);
+            }
+            Err(error) => tracing::debug!(payment_intent = intent_id, %error, "could not read the payment intent"),
+        }
+    }
+    Ok((session, observation))
+}
+
+fn observation_of(session: &CheckoutSession) -> Observation {
+    let intent = session.payment_intent.as_ref().and_then(|p| p.as_object());
+    Observation {
+        status: session.status,
+        payment_status: session.payment_status,
+        intent_status: intent.and_then(|i| i.status),
+        intent_error: intent.and_then(|i| i.last_payment_error.as_ref()).and_then(|e| e.message.clone()),
+    }
+}
+
+fn failure(error: wooshpay::Error) -> RequestFailure {
+    RequestFailure { refused: !error.is_retryable(), message: error.to_string() }
+}
+
+/// Never show a customer a QR for a session that is not exactly this cart.
+fn check_usable(session: &CheckoutSession, total: Money) -> Result<(), String> {
+    if session.url.as_deref().is_none_or(|url| !url.starts_with("https://") && !url.starts_with("http://")) {
+        return Err("WooshPay's session has no payment page URL".into());
+    }
+    if let Some(amount) = session.amount_total
+        && amount != total.minor_units
+    {
+        return Err(format!("WooshPay's session total {amount} differs from the cart total {}", total.minor_units));
+    }
+    if let Some(code) = session.currency.as_deref()
+        && Currency::from_code_any_case(code).ok() != Some(total.currency)
+    {
+        return Err(format!("WooshPay's session currency {code} differs from the cart's {}", total.currency));
+    }
+    Ok(())
+}
+
+fn log_outcome(outcome: &Outcome, total: Money) {
+    let session = outcome.session().map(|s| s.id.as_str()).unwrap_or("none");
+    match outcome {
+        Outcome::Paid { .. } => tracing::info!(session, amount = %total, outcome = "paid", "sale finished"),
+        Outcome::Expired { by_kiosk, .. } => {
+            tracing::info!(session, amount = %total, outcome = "expired", by_kiosk, "sale finished")
+        }
+        Outcome::Cancelled { .. } => tracing::info!(session, amount = %total, outcome = "cancelled", "sale finished"),
+        Outcome::Failed { reason, .. } => {
+            tracing::warn!(session, amount = %total, outcome = "failed", ?reason, "sale finished")
+        }
+    }
+}

@@ -9,3 +9,6 @@ mod toml_errors;
 pub mod checkout;
 pub mod state;
 pub mod qr;
+pub mod logging;
+pub mod demo;
+pub mod cli;

@@ -1,0 +1,222 @@
+//! `wooshpay-kiosk charge ITEM[=QTY]... [--json]`: a sale from a terminal.
+
+use std::io::Write;
+
+use clap::Args;
+use serde_json::json;
+
+use super::setup::Setup;
+use super::{Cli, Failure, exit};
+use crate::checkout::{CheckoutEvent, FailureReason, Order, Outcome, StartError};
+use crate::money::Money;
+
+#[derive(Args, Debug)]
+pub struct ChargeArgs {
+    /// Catalog item ids, each optionally with a quantity: `latte=2 croissant`
+    #[arg(required = true, value_name = "ITEM[=QTY]")]
+    pub items: Vec<String>,
+
+    /// One JSON object per line on stdout, each with an `event` field
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
+    let quantities = parse_items(&args.items)?;
+    let setup = Setup::from_cli(cli).await?;
+    let order = Order::from_quantities(&setup.catalog, &quantities).map_err(|e| {
+        let known: Vec<&str> = setup.catalog.items.iter().map(|i| i.id.as_str()).collect();
+        Failure::usage(format!("{e} (catalog items: {})", known.join(", ")))
+    })?;
+    let engine = setup.engine()?;
+    let handle = engine.start_charge(order.clone()).map_err(|e| match e {
+        StartError::Order(e) => Failure::usage(e.to_string()),
+        other => Failure::runtime(other.to_string()),
+    })?;
+    let canceller = handle.canceller();
+    let (mut events, _, task) = handle.into_parts();
+
+    let signals = tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        tracing::info!("stop requested: expiring the session before exiting");
+        canceller.cancel();
+    });
+
+    let mut printer = Printer { json: args.json, order: &order, last_status: None };
+    while let Some(event) = events.recv().await {
+        printer.print(&event);
+    }
+    signals.abort();
+    let outcome = match task.await {
+        Ok(outcome) => outcome,
+        Err(e) => return Err(Failure::runtime(format!("the sale stopped unexpectedly: {e}"))),
+    };
+    Ok(exit_code(&outcome))
+}
+
+fn parse_items(items: &[String]) -> Result<Vec<(String, u32)>, Failure> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            None => Ok((item.clone(), 1)),
+            Some((id, quantity)) => match quantity.parse::<u32>() {
+                Ok(q) if q >= 1 => Ok((id.to_owned(), q)),
+                _ => Err(Failure::usage(format!(
+                    "{item:?}: the quantity after '=' must be a whole number of at least 1"
+                ))),
+            },
+        })
+        .collect()
+}
+
+pub fn exit_code(outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Paid { .. } => exit::PAID,
+        Outcome::Expired { .. } => exit::EXPIRED,
+        Outcome::Cancelled { .. } => exit::CANCELLED,
+        Outcome::Failed { reason: FailureReason::Declined(_), .. } => exit::DECLINED,
+        Outcome::Failed { .. } => exit::RUNTIME_ERROR,
+    }
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+struct Printer<'a> {
+    json: bool,
+    order: &'a Order,
+    last_status: Option<String>,
+}
+
+impl Printer<'_> {
+    fn print(&mut self, event: &CheckoutEvent) {
+        if self.json {
+            if let Some(line) = json_line(event, self.order) {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        } else {
+            self.print_human(event);
+        }
+    }
+
+    fn print_human(&mut self, event: &CheckoutEvent) {
+        let mut out = std::io::stdout().lock();
+        match event {
+            CheckoutEvent::Creating { client_reference_id, .. } => {
+                let _ = writeln!(out, "Sale {client_reference_id}");
+                for line in &self.order.lines {
+                    let amount = Money::new(line.amount(), self.order.currency);
+                    let _ = writeln!(out, "  {} × {:<28} {amount:>10}", line.quantity, line.name);
+                }
+                let _ = writeln!(out, "  {:<32} {:>10}", "Total", self.order.total().to_string());
+            }
+            CheckoutEvent::SessionCreated { id, url, timeout_ms, .. } => {
+                let _ = writeln!(out, "\nScan to pay {} (session {id}):\n{url}\n", self.order.total());
+                match crate::qr::encode(url) {
+                    Ok(code) => {
+                        let _ = writeln!(out, "{}", crate::qr::terminal_text(&code));
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "(no QR code: {e})");
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "Waiting for payment; gives up after {} s. Ctrl-C cancels.",
+                    timeout_ms / 1000
+                );
+            }
+            CheckoutEvent::Status { status, payment_status, .. } => {
+                let text = format!("{} / {}", enum_text(status), enum_text(payment_status));
+                if self.last_status.as_deref() != Some(&text) {
+                    let _ = writeln!(out, "status: {text}");
+                    self.last_status = Some(text);
+                }
+            }
+            CheckoutEvent::ConnectionLost { .. } => {
+                let _ = writeln!(out, "Connection lost — still checking…");
+            }
+            CheckoutEvent::ConnectionRestored => {
+                let _ = writeln!(out, "Connection restored.");
+            }
+            CheckoutEvent::Closing { id } => {
+                let _ = writeln!(out, "Closing session {id} and confirming nobody paid meanwhile…");
+            }
+            CheckoutEvent::Finished { outcome } => {
+                let total = self.order.total();
+                let text = match outcome {
+                    Outcome::Paid { session } => format!("PAID {total} (session {})", session.id),
+                    Outcome::Expired { session, by_kiosk: true } => {
+                        format!("Timed out: session {} expired, nothing was charged", session.id)
+                    }
+                    Outcome::Expired { session, by_kiosk: false } => {
+                        format!("Expired at WooshPay: session {}, nothing was charged", session.id)
+                    }
+                    Outcome::Cancelled { session: Some(s) } => format!("Cancelled: session {} expired, nothing was charged", s.id),
+                    Outcome::Cancelled { session: None } => "Cancelled before a session was created".to_owned(),
+                    Outcome::Failed { reason, .. } => format!("Not paid: {}", failure_message(reason)),
+                };
+                let _ = writeln!(out, "\n{text}");
+            }
+        }
+        let _ = out.flush();
+    }
+}
+
+fn json_line(event: &CheckoutEvent, order: &Order) -> Option<serde_json::Value> {
+    Some(match event {
+        CheckoutEvent::SessionCreated { id, url, amount_total, currency, timeout_ms } => json!({
+            "event": "session_created", "id": id, "url": url, "amount_total": amount_total,
+            "currency": currency, "timeout_ms": timeout_ms,
+        }),
+        CheckoutEvent::Status { id, status, payment_status, payment_intent_status } => json!({
+            "event": "status", "id": id, "status": status, "payment_status": payment_status,
+            "payment_intent_status": payment_intent_status,
+        }),
+        CheckoutEvent::ConnectionLost { message } => json!({ "event": "connection_lost", "message": message }),
+        CheckoutEvent::Finished { outcome } => {
+            let id = outcome.session().map(|s| s.id.clone());
+            let total = order.total();
+            let mut line = match outcome {
+                Outcome::Paid { .. } => json!({ "event": "paid", "id": id }),
+                Outcome::Expired { by_kiosk, .. } => json!({ "event": "expired", "id": id, "by_kiosk": by_kiosk }),
+                Outcome::Cancelled { .. } => json!({ "event": "cancelled", "id": id }),
+                Outcome::Failed { reason, .. } => {
+                    let kind = serde_json::to_value(reason).ok().and_then(|v| v.get("kind").cloned());
+                    json!({ "event": "failed", "id": id, "reason": kind, "message": failure_message(reason) })
+                }
+            };
+            line["amount_total"] = json!(total.minor_units);
+            line["currency"] = json!(total.currency.code());
+            line
+        }
+        CheckoutEvent::Creating { .. } | CheckoutEvent::ConnectionRestored | CheckoutEvent::Closing { .. } => return None,
+    })
+}
+
+fn failure_message(reason: &FailureReason) -> String {
+    match reason {
+        FailureReason::CreateFailed(m) => format!("no checkout session could be created: {m}"),
+        FailureReason::Declined(m) => format!("the payment was declined: {m}"),
+        FailureReason::Unusable(m) => format!("WooshPay's session could not be used and was closed: {m}"),
+        FailureReason::Unconfirmed(m) => m.clone(),
+    }
+}
+
+fn enum_text<T: serde::Serialize>(value: &Option<T>) -> String {
+    match value {
+        Some(v) => serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        None => "-".to_owned(),
+    }
+}

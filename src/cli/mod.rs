@@ -1,0 +1,116 @@
+//! The command line: `charge`, `check`, `simulate`, `catalog sync`, and (next) the touchscreen UI.
+
+mod charge;
+mod check;
+mod setup;
+mod simulate;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, a public contract for scripts and installers.
+pub mod exit {
+    pub const PAID: u8 = 0;
+    pub const OK: u8 = 0;
+    pub const RUNTIME_ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const EXPIRED: u8 = 3;
+    pub const CANCELLED: u8 = 4;
+    pub const DECLINED: u8 = 5;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "wooshpay-kiosk", version, about = "QR-code checkout kiosk for WooshPay", long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: $WOOSHPAY_KIOSK_CONFIG, else /etc/wooshpay-kiosk/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Run against the built-in WooshPay simulator with the sample café catalog: no config, no key, no money
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// More detail in the log (-v debug, -vv trace); RUST_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Sell from a terminal: create a checkout session, show its QR code, wait for the payment.
+    ///
+    /// Exit status: 0 paid, 3 expired or timed out, 4 cancelled (Ctrl-C or SIGTERM), 5 declined,
+    /// 1 runtime error (key rejected, WooshPay unreachable), 2 bad usage or configuration.
+    Charge(charge::ChargeArgs),
+    /// Validate the configuration and catalog, then prove the key with one read-only WooshPay call.
+    Check,
+    /// Run the WooshPay simulator as a server (for demos and tests on other machines).
+    Simulate(simulate::SimulateArgs),
+    /// Catalog operations.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogCommand {
+    /// Create a WooshPay product and price for every catalog item not yet synced, and remember their ids.
+    Sync,
+}
+
+/// A failure with the exit status it maps to; the message is for people and never holds the secret key.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { code: exit::USAGE, message: message.into() }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self { code: exit::RUNTIME_ERROR, message: message.into() }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::RUNTIME_ERROR);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Do not wait for background tasks (an idle simulator, say) once the command has its answer.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Some(Command::Charge(args)) => charge::run(&cli, args).await,
+        Some(Command::Check) => check::run(&cli).await,
+        Some(Command::Simulate(args)) => simulate::run(args).await,
+        Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
+        None => Err(Failure::usage(
+            "the touchscreen UI is not part of this build yet; use a command such as `wooshpay-kiosk --demo charge latte` \
+             (see `wooshpay-kiosk --help`)",
+        )),
+    }
+}

@@ -1,0 +1,110 @@
+//! What every command that talks to WooshPay needs: configuration (or the demo), the key, a client.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use super::{Cli, Failure};
+use crate::catalog::Catalog;
+use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
+use crate::config::{Config, ConfigSource};
+use crate::demo::Demo;
+use crate::secret::{KeyMode, SecretKey};
+use crate::state::SaleCounter;
+use crate::wooshpay::{Client, ClientConfig};
+
+pub struct Setup {
+    pub catalog: Catalog,
+    pub client: Client,
+    pub base_url: Url,
+    pub key: SecretKey,
+    pub settings: EngineSettings,
+    pub state_dir: PathBuf,
+    /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
+    pub demo: Option<(Demo, tempfile::TempDir)>,
+}
+
+impl Setup {
+    pub async fn from_cli(cli: &Cli) -> Result<Self, Failure> {
+        if cli.demo {
+            return Self::demo().await;
+        }
+        let source = ConfigSource::locate(cli.config.as_deref());
+        if !source.is_explicit() && !source.path().exists() {
+            return Err(Failure::usage(format!(
+                "no configuration at {}: pass --config PATH, set $WOOSHPAY_KIOSK_CONFIG, or try --demo",
+                source.path().display()
+            )));
+        }
+        let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+        let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
+        let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
+        let client = Client::new(ClientConfig::new(base_url.clone(), key.clone())).map_err(|e| Failure::runtime(e.to_string()))?;
+        Ok(Self {
+            catalog: config.catalog.clone(),
+            client,
+            base_url,
+            key,
+            settings: EngineSettings {
+                timing: Timing::new(config.checkout.poll_interval, config.checkout.timeout),
+                success_url: config.wooshpay.success_url.clone(),
+                cancel_url: config.wooshpay.cancel_url.clone(),
+                kiosk_id: config.kiosk_id.clone(),
+            },
+            state_dir: crate::state::state_dir(),
+            demo: None,
+        })
+    }
+
+    async fn demo() -> Result<Self, Failure> {
+        let demo = Demo::start().await.map_err(|e| Failure::runtime(format!("cannot start the demo simulator: {e}")))?;
+        let base_url = Url::parse(&demo.simulator.api_base_url()).expect("simulator URL");
+        let client = Client::new(ClientConfig::new(base_url.clone(), demo.secret_key.clone()))
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let state = tempfile::tempdir().map_err(|e| Failure::runtime(format!("cannot create a demo state directory: {e}")))?;
+        let pay_page = format!("{}/", demo.simulator.public_base_url().trim_end_matches('/'));
+        tracing::warn!("DEMO MODE: payments go to the built-in simulator; no real money moves");
+        Ok(Self {
+            catalog: demo.catalog.clone(),
+            client,
+            base_url,
+            key: demo.secret_key.clone(),
+            settings: EngineSettings {
+                timing: Timing::new(Duration::from_millis(1000), Duration::from_secs(180)),
+                success_url: format!("{pay_page}thanks"),
+                cancel_url: format!("{pay_page}cancelled"),
+                kiosk_id: "demo".to_owned(),
+            },
+            state_dir: state.path().to_owned(),
+            demo: Some((demo, state)),
+        })
+    }
+
+    pub fn mode_label(&self) -> &'static str {
+        match (&self.demo, self.key.mode()) {
+            (Some(_), _) => "demo (simulator)",
+            (None, KeyMode::Test) => "test mode",
+            (None, KeyMode::Live) => "LIVE mode",
+        }
+    }
+
+    pub fn price_book_account(&self) -> String {
+        PriceBookStore::account_id(self.base_url.as_str(), &self.key)
+    }
+
+    pub fn engine(&self) -> Result<CheckoutEngine, Failure> {
+        let store = PriceBookStore::new(&self.state_dir);
+        let prices = store.load(&self.price_book_account()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring the price book; sessions will use inline prices");
+            PriceBook::default()
+        });
+        Ok(CheckoutEngine::new(
+            self.client.clone(),
+            self.settings.clone(),
+            prices,
+            SaleCounter::new(&self.state_dir),
+            tokio::runtime::Handle::current(),
+        ))
+    }
+}

@@ -1,0 +1,139 @@
+//! Shared set-up for black-box tests: a simulator on loopback, a shop directory, the real binary.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+use wooshpay_kiosk::simulator::{Simulator, SimulatorConfig};
+
+pub const KEY: &str = "sk_test_blackbox0123456789";
+pub const CATALOG: &str = r#"
+[[item]]
+id = "latte"
+name = "Latte"
+unit_amount = 340
+category = "Coffee"
+
+[[item]]
+id = "croissant"
+name = "Butter croissant"
+unit_amount = 275
+"#;
+
+pub async fn simulator() -> Simulator {
+    Simulator::start("127.0.0.1:0".parse().unwrap(), SimulatorConfig { secret_key: KEY.into(), public_base_url: None })
+        .await
+        .expect("simulator starts")
+}
+
+pub struct Shop {
+    pub dir: tempfile::TempDir,
+    pub key: String,
+}
+
+impl Shop {
+    /// A configuration pointing at `base_url`; `extra_checkout` lines go into `[checkout]`.
+    pub fn new(base_url: &str, extra_checkout: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("catalog.toml"), CATALOG).unwrap();
+        let config = format!(
+            "catalog = \"catalog.toml\"\n\
+             [wooshpay]\nbase_url = \"{base_url}\"\nsuccess_url = \"https://shop.example/thanks\"\n\
+             cancel_url = \"https://shop.example/cancelled\"\n\
+             [checkout]\ncurrency = \"GBP\"\npoll_interval_ms = 250\n{extra_checkout}\n\
+             [kiosk]\nid = \"test-kiosk\"\n"
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Self { dir, key: KEY.into() }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = kiosk_command();
+        command
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env("WOOSHPAY_SECRET_KEY", &self.key)
+            .env("STATE_DIRECTORY", self.dir.path().join("state"));
+        command
+    }
+}
+
+pub fn kiosk_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wooshpay-kiosk"));
+    command
+        .env_remove("WOOSHPAY_KIOSK_CONFIG")
+        .env_remove("WOOSHPAY_SECRET_KEY")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Reads `--json` events from a running `charge`.
+pub struct Events {
+    lines: Lines<BufReader<ChildStdout>>,
+    pub seen: Vec<serde_json::Value>,
+}
+
+impl Events {
+    pub fn of(child: &mut Child) -> Self {
+        Self { lines: BufReader::new(child.stdout.take().unwrap()).lines(), seen: Vec::new() }
+    }
+
+    /// The next event, or `None` at the end of output. A generous bound so a hang fails instead of blocking CI.
+    pub async fn next(&mut self) -> Option<serde_json::Value> {
+        let line = tokio::time::timeout(Duration::from_secs(120), self.lines.next_line())
+            .await
+            .expect("charge printed nothing for two minutes")
+            .expect("stdout readable")?;
+        let event: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
+        assert!(event["event"].is_string(), "every line has an event field: {line}");
+        self.seen.push(event.clone());
+        Some(event)
+    }
+
+    /// Skips ahead to the first event called `name`.
+    pub async fn until(&mut self, name: &str) -> serde_json::Value {
+        while let Some(event) = self.next().await {
+            if event["event"] == name {
+                return event;
+            }
+        }
+        panic!("output ended before a {name:?} event; saw {:?}", self.seen);
+    }
+
+    pub async fn rest(&mut self) -> Vec<serde_json::Value> {
+        let mut rest = Vec::new();
+        while let Some(event) = self.next().await {
+            rest.push(event);
+        }
+        rest
+    }
+}
+
+pub async fn finish(child: Child) -> (i32, String) {
+    let output = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("charge exits")
+        .expect("charge ran");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+pub fn send_signal(child: &Child, signal: &str) {
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+    assert!(status.success());
+}

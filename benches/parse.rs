@@ -9,7 +9,9 @@ fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     group.throughput(Throughput::Bytes(SESSION.len() as u64));
     group.bench_function("checkout_session_seed", |b| {
-        b.iter(|| wooshpay_kiosk::wooshpay::parse_checkout_session(black_box(SESSION.as_bytes())).unwrap())
+        b.iter(|| {
+            wooshpay_kiosk::wooshpay::parse_checkout_session(black_box(SESSION.as_bytes())).unwrap()
+        })
     });
     group.finish();
 }

@@ -32,17 +32,26 @@ pub struct CatalogError(pub String);
 
 impl Catalog {
     pub fn load(path: &Path, currency: Currency) -> Result<Self, CatalogError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CatalogError(format!("{}: cannot read the catalog file: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CatalogError(format!(
+                "{}: cannot read the catalog file: {e}",
+                path.display()
+            ))
+        })?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::parse(&text, path, base, currency)
     }
 
     /// `origin` names the file in messages; `base` is where relative image paths start.
-    pub fn parse(text: &str, origin: &Path, base: &Path, currency: Currency) -> Result<Self, CatalogError> {
+    pub fn parse(
+        text: &str,
+        origin: &Path,
+        base: &Path,
+        currency: Currency,
+    ) -> Result<Self, CatalogError> {
         let file = origin.display();
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| CatalogError(crate::toml_errors::describe(origin, text, &e)))?;
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| CatalogError(crate::toml_errors::describe(origin, text, &e)))?;
         for key in table.keys() {
             if key != "item" {
                 return Err(CatalogError(format!(
@@ -51,17 +60,28 @@ impl Catalog {
             }
         }
         let raw_items = match table.get("item") {
-            None => return Err(CatalogError(format!("{file}: the catalog has no [[item]] entries"))),
+            None => {
+                return Err(CatalogError(format!(
+                    "{file}: the catalog has no [[item]] entries"
+                )));
+            }
             Some(toml::Value::Array(items)) => items,
-            Some(_) => return Err(CatalogError(format!("{file}: `item` must be written as [[item]] tables"))),
+            Some(_) => {
+                return Err(CatalogError(format!(
+                    "{file}: `item` must be written as [[item]] tables"
+                )));
+            }
         };
         if raw_items.is_empty() {
-            return Err(CatalogError(format!("{file}: the catalog has no [[item]] entries")));
+            return Err(CatalogError(format!(
+                "{file}: the catalog has no [[item]] entries"
+            )));
         }
         let mut seen = HashSet::new();
         let mut items = Vec::with_capacity(raw_items.len());
         for (index, raw) in raw_items.iter().enumerate() {
-            let item = parse_item(raw, index, base, currency).map_err(|e| CatalogError(format!("{file}: {e}")))?;
+            let item = parse_item(raw, index, base, currency)
+                .map_err(|e| CatalogError(format!("{file}: {e}")))?;
             if !seen.insert(item.id.clone()) {
                 return Err(CatalogError(format!(
                     "{file}: item {} has id \"{}\", which an earlier item already uses: item ids must be unique",
@@ -83,22 +103,41 @@ impl Catalog {
     }
 }
 
-fn parse_item(raw: &toml::Value, index: usize, base: &Path, currency: Currency) -> Result<CatalogItem, String> {
+fn parse_item(
+    raw: &toml::Value,
+    index: usize,
+    base: &Path,
+    currency: Currency,
+) -> Result<CatalogItem, String> {
     let number = index + 1;
-    let table = raw.as_table().ok_or_else(|| format!("item {number} must be a table"))?;
+    let table = raw
+        .as_table()
+        .ok_or_else(|| format!("item {number} must be a table"))?;
     let id = match table.get("id") {
         Some(toml::Value::String(id)) => id.clone(),
-        Some(other) => return Err(format!("item {number}: `id` must be a string, got {}", other.type_str())),
+        Some(other) => {
+            return Err(format!(
+                "item {number}: `id` must be a string, got {}",
+                other.type_str()
+            ));
+        }
         None => return Err(format!("item {number}: missing `id`")),
     };
     let label = format!("item {number} (id \"{id}\")");
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
         return Err(format!(
             "{label}: `id` must be non-empty and use only letters, digits, '-', '_' and '.'"
         ));
     }
     for key in table.keys() {
-        if !matches!(key.as_str(), "id" | "name" | "unit_amount" | "description" | "category" | "image") {
+        if !matches!(
+            key.as_str(),
+            "id" | "name" | "unit_amount" | "description" | "category" | "image"
+        ) {
             return Err(format!(
                 "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category or image"
             ));
@@ -117,9 +156,16 @@ fn parse_item(raw: &toml::Value, index: usize, base: &Path, currency: Currency) 
             ));
         }
         Some(other) => {
-            return Err(format!("{label}: `unit_amount` must be an integer, got a {}", other.type_str()));
+            return Err(format!(
+                "{label}: `unit_amount` must be an integer, got a {}",
+                other.type_str()
+            ));
         }
-        None => return Err(format!("{label}: missing `unit_amount` (integer minor units)")),
+        None => {
+            return Err(format!(
+                "{label}: missing `unit_amount` (integer minor units)"
+            ));
+        }
     };
     if !(0..=MAX_UNIT_AMOUNT).contains(&unit_amount) {
         return Err(format!(
@@ -130,13 +176,17 @@ fn parse_item(raw: &toml::Value, index: usize, base: &Path, currency: Currency) 
     if let Some(path) = &image
         && !path.is_file()
     {
-        return Err(format!("{label}: `image` file {} does not exist", path.display()));
+        return Err(format!(
+            "{label}: `image` file {} does not exist",
+            path.display()
+        ));
     }
     Ok(CatalogItem {
         id,
         name: name.trim().to_owned(),
         unit_amount,
-        description: optional_string(table, "description", &label)?.filter(|d| !d.trim().is_empty()),
+        description: optional_string(table, "description", &label)?
+            .filter(|d| !d.trim().is_empty()),
         category: optional_string(table, "category", &label)?.filter(|c| !c.trim().is_empty()),
         image,
     })
@@ -146,7 +196,10 @@ fn optional_string(table: &toml::Table, key: &str, label: &str) -> Result<Option
     match table.get(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("{label}: `{key}` must be a string, got a {}", other.type_str())),
+        Some(other) => Err(format!(
+            "{label}: `{key}` must be a string, got a {}",
+            other.type_str()
+        )),
     }
 }
 
@@ -156,7 +209,8 @@ mod tests {
 
     fn parse(text: &str) -> Result<Catalog, String> {
         let gbp = Currency::from_code("GBP").unwrap();
-        Catalog::parse(text, Path::new("shop/catalog.toml"), Path::new("shop"), gbp).map_err(|e| e.0)
+        Catalog::parse(text, Path::new("shop/catalog.toml"), Path::new("shop"), gbp)
+            .map_err(|e| e.0)
     }
 
     #[test]
@@ -167,26 +221,53 @@ mod tests {
         )
         .unwrap();
         assert_eq!(catalog.items.len(), 2);
-        assert_eq!(catalog.item("latte").unwrap().category.as_deref(), Some("Coffee"));
-        assert_eq!(catalog.price_of(catalog.item("water").unwrap()).to_string(), "£1.00");
+        assert_eq!(
+            catalog.item("latte").unwrap().category.as_deref(),
+            Some("Coffee")
+        );
+        assert_eq!(
+            catalog.price_of(catalog.item("water").unwrap()).to_string(),
+            "£1.00"
+        );
     }
 
     #[test]
     fn every_error_names_the_file_and_the_item() {
         let cases = [
-            ("[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=1\n[[item]]\nid=\"a\"\nname=\"B\"\nunit_amount=2\n", "already uses"),
-            ("[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=-5\n", "between 0 and"),
-            ("[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=2.5\n", "must be an integer number of minor units"),
-            ("[[item]]\nid=\"a\"\nname=\"  \"\nunit_amount=5\n", "`name` must be a non-empty string"),
-            ("[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=5\nprice=3\n", "unknown key `price`"),
-            ("[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=5\nimage=\"missing.png\"\n", "does not exist"),
+            (
+                "[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=1\n[[item]]\nid=\"a\"\nname=\"B\"\nunit_amount=2\n",
+                "already uses",
+            ),
+            (
+                "[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=-5\n",
+                "between 0 and",
+            ),
+            (
+                "[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=2.5\n",
+                "must be an integer number of minor units",
+            ),
+            (
+                "[[item]]\nid=\"a\"\nname=\"  \"\nunit_amount=5\n",
+                "`name` must be a non-empty string",
+            ),
+            (
+                "[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=5\nprice=3\n",
+                "unknown key `price`",
+            ),
+            (
+                "[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=5\nimage=\"missing.png\"\n",
+                "does not exist",
+            ),
             ("currency = \"GBP\"\n", "unknown key `currency`"),
             ("", "no [[item]] entries"),
         ];
         for (text, expected) in cases {
             let error = parse(text).unwrap_err();
             assert!(error.starts_with("shop/catalog.toml: "), "{error}");
-            assert!(error.contains(expected), "{error:?} should contain {expected:?}");
+            assert!(
+                error.contains(expected),
+                "{error:?} should contain {expected:?}"
+            );
         }
         let error = parse("[[item]]\nid=\"latte\"\nname=\"A\"\nunit_amount=-5\n").unwrap_err();
         assert!(error.contains("item 1 (id \"latte\")"), "{error}");

@@ -125,15 +125,19 @@ impl ConfigSource {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("{}: cannot read the configuration file: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: cannot read the configuration file: {e}",
+                path.display()
+            ))
+        })?;
         Self::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let file = path.display();
-        let raw: ConfigFile =
-            toml::from_str(text).map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))?;
+        let raw: ConfigFile = toml::from_str(text)
+            .map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))?;
         let dir = path.parent().unwrap_or(Path::new("."));
 
         let currency = Currency::from_code(&raw.checkout.currency)
@@ -154,9 +158,15 @@ impl Config {
             .wooshpay
             .base_url
             .as_deref()
-            .map(|url| parse_base_url(url).map_err(|e| ConfigError(format!("{file}: [wooshpay] base_url: {e}"))))
+            .map(|url| {
+                parse_base_url(url)
+                    .map_err(|e| ConfigError(format!("{file}: [wooshpay] base_url: {e}")))
+            })
             .transpose()?;
-        for (key, value) in [("success_url", &raw.wooshpay.success_url), ("cancel_url", &raw.wooshpay.cancel_url)] {
+        for (key, value) in [
+            ("success_url", &raw.wooshpay.success_url),
+            ("cancel_url", &raw.wooshpay.cancel_url),
+        ] {
             match Url::parse(value) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => {}
                 _ => {
@@ -168,7 +178,8 @@ impl Config {
             }
         }
         let kiosk_id = match raw.kiosk.id {
-            Some(id) => validate_kiosk_id(&id).map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
+            Some(id) => validate_kiosk_id(&id)
+                .map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
             None => default_kiosk_id(),
         };
         let catalog_path = dir.join(&raw.catalog);
@@ -218,8 +229,11 @@ impl Config {
     /// The secret key, first found wins: `$WOOSHPAY_SECRET_KEY`, the systemd credential, `secret_key_file`.
     pub fn load_secret_key(&self) -> Result<SecretKey, ConfigError> {
         if let Some(value) = std::env::var_os(SECRET_KEY_ENV).filter(|v| !v.is_empty()) {
-            let text = value.to_str().ok_or_else(|| ConfigError(format!("${SECRET_KEY_ENV} is not valid UTF-8")))?;
-            return SecretKey::parse(text).map_err(|e| ConfigError(format!("${SECRET_KEY_ENV}: {e}")));
+            let text = value
+                .to_str()
+                .ok_or_else(|| ConfigError(format!("${SECRET_KEY_ENV} is not valid UTF-8")))?;
+            return SecretKey::parse(text)
+                .map_err(|e| ConfigError(format!("${SECRET_KEY_ENV}: {e}")));
         }
         if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
             let path = Path::new(&dir).join(CREDENTIAL_NAME);
@@ -239,8 +253,12 @@ impl Config {
 }
 
 fn read_key_file(path: &Path) -> Result<SecretKey, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("{}: cannot read the secret key file: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "{}: cannot read the secret key file: {e}",
+            path.display()
+        ))
+    })?;
     warn_if_readable_by_others(path);
     SecretKey::parse(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
 }
@@ -260,9 +278,13 @@ fn warn_if_readable_by_others(path: &Path) {
 
 /// `https://…` anywhere; plain `http://` only to this machine (the simulator), never across a network.
 pub fn parse_base_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("expected an absolute URL such as {TEST_BASE_URL}, got {text:?}: {e}"))?;
+    let url = Url::parse(text).map_err(|e| {
+        format!("expected an absolute URL such as {TEST_BASE_URL}, got {text:?}: {e}")
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not contain a user name or password; the key is read from a separate file".into());
+        return Err(
+            "must not contain a user name or password; the key is read from a separate file".into(),
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("must not have a query or fragment, got {text:?}"));
@@ -290,11 +312,15 @@ fn is_loopback_host(url: &Url) -> bool {
 fn validate_kiosk_id(id: &str) -> Result<String, String> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(id.to_owned())
     } else {
-        Err(format!("expected 1 to 64 letters, digits, '-', '_' or '.', got {id:?}"))
+        Err(format!(
+            "expected 1 to 64 letters, digits, '-', '_' or '.', got {id:?}"
+        ))
     }
 }
 
@@ -303,10 +329,20 @@ pub fn default_kiosk_id() -> String {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let cleaned: String = host
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(64)
         .collect();
-    if cleaned.is_empty() { "kiosk".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "kiosk".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
@@ -326,8 +362,11 @@ id = "front-counter-1"
 
     fn write_shop(config: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("catalog.toml"), "[[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("catalog.toml"),
+            "[[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\n",
+        )
+        .unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, config).unwrap();
         (dir, path)
@@ -342,29 +381,62 @@ id = "front-counter-1"
         assert_eq!(config.checkout.timeout, Duration::from_secs(180));
         assert_eq!(config.catalog.items[0].id, "tea");
         let test_key = SecretKey::parse("sk_test_1").unwrap();
-        assert_eq!(config.api_base_url(&test_key).unwrap().as_str(), "https://apitest.wooshpay.com/");
+        assert_eq!(
+            config.api_base_url(&test_key).unwrap().as_str(),
+            "https://apitest.wooshpay.com/"
+        );
         let live_key = SecretKey::parse("sk_live_1").unwrap();
-        assert_eq!(config.api_base_url(&live_key).unwrap().as_str(), "https://api.wooshpay.com/");
+        assert_eq!(
+            config.api_base_url(&live_key).unwrap().as_str(),
+            "https://api.wooshpay.com/"
+        );
     }
 
     #[test]
     fn errors_name_the_file_and_the_key() {
         let cases = [
-            (VALID.replace("\"GBP\"", "\"GBX\""), "[checkout] currency: unknown currency code \"GBX\""),
-            (VALID.replace("[kiosk]", "colour = \"red\"\n[kiosk]"), "unknown field `colour`"),
-            (VALID.replace("currency = \"GBP\"", "currency = \"GBP\"\npoll_interval_ms = \"fast\""), "key `poll_interval_ms`"),
             (
-                VALID.replace("[checkout]", "base_url = \"http://pay.example.com\"\n[checkout]"),
+                VALID.replace("\"GBP\"", "\"GBX\""),
+                "[checkout] currency: unknown currency code \"GBX\"",
+            ),
+            (
+                VALID.replace("[kiosk]", "colour = \"red\"\n[kiosk]"),
+                "unknown field `colour`",
+            ),
+            (
+                VALID.replace(
+                    "currency = \"GBP\"",
+                    "currency = \"GBP\"\npoll_interval_ms = \"fast\"",
+                ),
+                "key `poll_interval_ms`",
+            ),
+            (
+                VALID.replace(
+                    "[checkout]",
+                    "base_url = \"http://pay.example.com\"\n[checkout]",
+                ),
                 "plain http:// is only allowed to this machine",
             ),
-            (VALID.replace("https://shop.example/thanks", "www.example.com"), "[wooshpay] success_url"),
-            (VALID.replace("catalog.toml", "missing.toml"), "missing.toml: cannot read the catalog file"),
+            (
+                VALID.replace("https://shop.example/thanks", "www.example.com"),
+                "[wooshpay] success_url",
+            ),
+            (
+                VALID.replace("catalog.toml", "missing.toml"),
+                "missing.toml: cannot read the catalog file",
+            ),
         ];
         for (text, expected) in cases {
             let (_dir, path) = write_shop(&text);
             let error = Config::load(&path).unwrap_err().0;
-            assert!(error.contains("config.toml") || error.contains("missing.toml"), "{error}");
-            assert!(error.contains(expected), "{error:?} should contain {expected:?}");
+            assert!(
+                error.contains("config.toml") || error.contains("missing.toml"),
+                "{error}"
+            );
+            assert!(
+                error.contains(expected),
+                "{error:?} should contain {expected:?}"
+            );
         }
     }
 
@@ -379,16 +451,24 @@ id = "front-counter-1"
 
     #[test]
     fn a_test_key_is_refused_for_the_live_host() {
-        let config = VALID.replace("[checkout]", "base_url = \"https://api.wooshpay.com\"\n[checkout]");
+        let config = VALID.replace(
+            "[checkout]",
+            "base_url = \"https://api.wooshpay.com\"\n[checkout]",
+        );
         let (_dir, path) = write_shop(&config);
         let config = Config::load(&path).unwrap();
-        let error = config.api_base_url(&SecretKey::parse("sk_test_1").unwrap()).unwrap_err();
+        let error = config
+            .api_base_url(&SecretKey::parse("sk_test_1").unwrap())
+            .unwrap_err();
         assert!(error.0.contains("does not match the secret key"), "{error}");
     }
 
     #[test]
     fn a_secret_pasted_into_the_config_is_not_echoed_in_the_error() {
-        let text = VALID.replace("[checkout]", "secret_key = \"sk_live_TOPSECRET\"\n[checkout]");
+        let text = VALID.replace(
+            "[checkout]",
+            "secret_key = \"sk_live_TOPSECRET\"\n[checkout]",
+        );
         let (_dir, path) = write_shop(&text);
         let error = Config::load(&path).unwrap_err().0;
         assert!(error.contains("unknown field `secret_key`"), "{error}");

@@ -25,25 +25,55 @@ impl Demo {
         let raw_key = format!("sk_test_demo{}", uuid::Uuid::new_v4().simple());
         let secret_key = SecretKey::parse(&raw_key).expect("generated key is a test key");
         let listener_addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
-        let host = std::env::var(DEMO_HOST_ENV).ok().filter(|h| !h.is_empty()).unwrap_or_else(|| lan_address().to_string());
+        let host = std::env::var(DEMO_HOST_ENV)
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| lan_address().to_string());
         // The port is only known after binding: start, then tell the simulator its public address.
-        let simulator = Simulator::start(listener_addr, SimulatorConfig { secret_key: raw_key, public_base_url: None }).await?;
-        let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
+        let simulator = Simulator::start(
+            listener_addr,
+            SimulatorConfig {
+                secret_key: raw_key,
+                public_base_url: None,
+            },
+        )
+        .await?;
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host
+        };
         simulator.set_public_base_url(format!("http://{host}:{}", simulator.addr().port()));
         let currency = Currency::from_code(DEMO_CURRENCY).expect("GBP is a currency");
-        let catalog = Catalog::parse(SAMPLE_CATALOG, Path::new("(bundled sample catalog)"), Path::new("."), currency)
-            .expect("the bundled catalog is valid");
-        Ok(Self { simulator, secret_key, catalog })
+        let catalog = Catalog::parse(
+            SAMPLE_CATALOG,
+            Path::new("(bundled sample catalog)"),
+            Path::new("."),
+            currency,
+        )
+        .expect("the bundled catalog is valid");
+        Ok(Self {
+            simulator,
+            secret_key,
+            catalog,
+        })
     }
 }
 
 /// The machine's address on its local network, for QR codes a phone can open; loopback when there is none.
 pub fn lan_address() -> IpAddr {
     let interfaces = if_addrs::get_if_addrs().unwrap_or_default();
-    let candidates = interfaces.iter().filter(|i| !i.is_loopback()).map(|i| i.ip());
+    let candidates = interfaces
+        .iter()
+        .filter(|i| !i.is_loopback())
+        .map(|i| i.ip());
     let mut v4 = candidates.clone().filter(IpAddr::is_ipv4);
     v4.next()
-        .or_else(|| candidates.clone().find(|ip| matches!(ip, IpAddr::V6(v6) if !v6.is_unicast_link_local())))
+        .or_else(|| {
+            candidates
+                .clone()
+                .find(|ip| matches!(ip, IpAddr::V6(v6) if !v6.is_unicast_link_local()))
+        })
         .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
@@ -54,7 +84,13 @@ mod tests {
     #[test]
     fn the_bundled_catalog_is_valid() {
         let currency = Currency::from_code(DEMO_CURRENCY).unwrap();
-        let catalog = Catalog::parse(SAMPLE_CATALOG, Path::new("sample"), Path::new("."), currency).unwrap();
+        let catalog = Catalog::parse(
+            SAMPLE_CATALOG,
+            Path::new("sample"),
+            Path::new("."),
+            currency,
+        )
+        .unwrap();
         assert!(catalog.items.len() >= 8);
         assert!(catalog.items.iter().all(|i| i.category.is_some()));
     }

@@ -11,13 +11,19 @@ pub fn init(verbosity: u8) {
         1 => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("warn,wooshpay_kiosk={level},wooshpay_kiosk::simulator=warn")));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!(
+            "warn,wooshpay_kiosk={level},wooshpay_kiosk::simulator=warn"
+        ))
+    });
     // systemd sets JOURNAL_STREAM when stderr is the journal: log natively there, with fields intact.
     if std::env::var_os("JOURNAL_STREAM").is_some()
         && let Ok(journald) = tracing_journald::layer()
     {
-        let _ = tracing_subscriber::registry().with(filter).with(journald).try_init();
+        let _ = tracing_subscriber::registry()
+            .with(filter)
+            .with(journald)
+            .try_init();
         return;
     }
     let _ = tracing_subscriber::fmt()

@@ -10,16 +10,21 @@ pub struct Currency(IsoCurrency);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CurrencyError {
-    #[error("unknown currency code {0:?}: expected an ISO 4217 code in upper case, such as \"GBP\"")]
+    #[error(
+        "unknown currency code {0:?}: expected an ISO 4217 code in upper case, such as \"GBP\""
+    )]
     Unknown(String),
-    #[error("currency {0:?} has no minor unit (it is not a circulating currency) and cannot be charged")]
+    #[error(
+        "currency {0:?} has no minor unit (it is not a circulating currency) and cannot be charged"
+    )]
     NoMinorUnit(String),
 }
 
 impl Currency {
     /// Parses an upper-case ISO 4217 code such as `GBP`.
     pub fn from_code(code: &str) -> Result<Self, CurrencyError> {
-        let iso = IsoCurrency::from_code(code).ok_or_else(|| CurrencyError::Unknown(code.to_owned()))?;
+        let iso =
+            IsoCurrency::from_code(code).ok_or_else(|| CurrencyError::Unknown(code.to_owned()))?;
         if iso.exponent().is_none() {
             return Err(CurrencyError::NoMinorUnit(code.to_owned()));
         }
@@ -43,9 +48,13 @@ impl Currency {
     /// The currency sign people expect in front of an amount, or `None` when the code reads better
     /// (ISO data lists signs such as "₣" for CHF that nobody in Switzerland writes).
     fn prefix_symbol(self) -> Option<String> {
-        const WELL_KNOWN_SIGNS: &[&str] = &["£", "$", "€", "¥", "₹", "₩", "₪", "₺", "₱", "₫", "₴", "₦", "฿"];
+        const WELL_KNOWN_SIGNS: &[&str] = &[
+            "£", "$", "€", "¥", "₹", "₩", "₪", "₺", "₱", "₫", "₴", "₦", "฿",
+        ];
         let symbol = self.0.symbol().symbol;
-        WELL_KNOWN_SIGNS.contains(&symbol.as_str()).then_some(symbol)
+        WELL_KNOWN_SIGNS
+            .contains(&symbol.as_str())
+            .then_some(symbol)
     }
 }
 
@@ -64,7 +73,10 @@ pub struct Money {
 
 impl Money {
     pub fn new(minor_units: i64, currency: Currency) -> Self {
-        Self { minor_units, currency }
+        Self {
+            minor_units,
+            currency,
+        }
     }
 
     /// The amount without any symbol: `12.50`, `500`, `3.125`.
@@ -89,7 +101,7 @@ fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -133,9 +145,18 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_lower_case_codes() {
-        assert!(matches!(Currency::from_code("GBX"), Err(CurrencyError::Unknown(_))));
-        assert!(matches!(Currency::from_code("gbp"), Err(CurrencyError::Unknown(_))));
+        assert!(matches!(
+            Currency::from_code("GBX"),
+            Err(CurrencyError::Unknown(_))
+        ));
+        assert!(matches!(
+            Currency::from_code("gbp"),
+            Err(CurrencyError::Unknown(_))
+        ));
         assert_eq!(Currency::from_code_any_case("gbp").unwrap().code(), "GBP");
-        assert!(matches!(Currency::from_code("XAU"), Err(CurrencyError::NoMinorUnit(_))));
+        assert!(matches!(
+            Currency::from_code("XAU"),
+            Err(CurrencyError::NoMinorUnit(_))
+        ));
     }
 }

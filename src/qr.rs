@@ -19,10 +19,15 @@ pub struct QrEncodeError {
 /// long for M.
 pub fn encode(url: &str) -> Result<QrCode, QrEncodeError> {
     match QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M) {
-        Err(QrError::DataTooLong) => QrCode::with_error_correction_level(url.as_bytes(), EcLevel::L),
+        Err(QrError::DataTooLong) => {
+            QrCode::with_error_correction_level(url.as_bytes(), EcLevel::L)
+        }
         other => other,
     }
-    .map_err(|source| QrEncodeError { len: url.len(), source })
+    .map_err(|source| QrEncodeError {
+        len: url.len(),
+        source,
+    })
 }
 
 /// One pixel per module, black on white, with the quiet zone; the UI scales it up with nearest-neighbour.
@@ -61,7 +66,12 @@ mod tests {
     }
 
     fn upscale(image: &GrayImage, factor: u32) -> GrayImage {
-        image::imageops::resize(image, image.width() * factor, image.height() * factor, image::imageops::FilterType::Nearest)
+        image::imageops::resize(
+            image,
+            image.width() * factor,
+            image.height() * factor,
+            image::imageops::FilterType::Nearest,
+        )
     }
 
     #[test]
@@ -73,7 +83,10 @@ mod tests {
         let modules = code.width() as u32;
         assert_eq!(image.width(), modules + 2 * QUIET_ZONE_MODULES);
         // The quiet zone is light all round.
-        assert!((0..image.width()).all(|x| image.get_pixel(x, 0).0[0] == 255 && image.get_pixel(0, x).0[0] == 255));
+        assert!(
+            (0..image.width())
+                .all(|x| image.get_pixel(x, 0).0[0] == 255 && image.get_pixel(0, x).0[0] == 255)
+        );
         assert_eq!(decode(&upscale(&image, 4)), url);
     }
 

@@ -43,7 +43,10 @@ impl SecretKey {
         } else {
             return Err(SecretKeyError::UnknownPrefix);
         };
-        Ok(Self { secret: SecretString::from(key.to_owned()), mode })
+        Ok(Self {
+            secret: SecretString::from(key.to_owned()),
+            mode,
+        })
     }
 
     pub fn mode(&self) -> KeyMode {
@@ -80,8 +83,14 @@ mod tests {
 
     #[test]
     fn rejects_publishable_and_foreign_keys() {
-        assert_eq!(SecretKey::parse("pk_test_abc").unwrap_err(), SecretKeyError::Publishable);
+        assert_eq!(
+            SecretKey::parse("pk_test_abc").unwrap_err(),
+            SecretKeyError::Publishable
+        );
         assert_eq!(SecretKey::parse("").unwrap_err(), SecretKeyError::Empty);
-        assert_eq!(SecretKey::parse("Bearer x").unwrap_err(), SecretKeyError::UnknownPrefix);
+        assert_eq!(
+            SecretKey::parse("Bearer x").unwrap_err(),
+            SecretKeyError::UnknownPrefix
+        );
     }
 }

@@ -12,7 +12,10 @@ pub struct StateError {
 
 impl StateError {
     fn new(path: &Path, message: impl std::fmt::Display) -> Self {
-        Self { path: path.to_owned(), message: message.to_string() }
+        Self {
+            path: path.to_owned(),
+            message: message.to_string(),
+        }
     }
 }
 
@@ -21,7 +24,12 @@ impl StateError {
 pub fn state_dir() -> PathBuf {
     if let Some(dirs) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
         // systemd passes a colon-separated list when several directories are configured.
-        let first = dirs.to_string_lossy().split(':').next().unwrap_or_default().to_owned();
+        let first = dirs
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         return PathBuf::from(first);
     }
     let system = Path::new("/var/lib/wooshpay-kiosk");
@@ -38,7 +46,8 @@ fn is_writable_dir(path: &Path) -> bool {
 }
 
 pub fn ensure_dir(dir: &Path) -> Result<(), StateError> {
-    std::fs::create_dir_all(dir).map_err(|e| StateError::new(dir, format!("cannot create the state directory: {e}")))
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StateError::new(dir, format!("cannot create the state directory: {e}")))
 }
 
 /// Writes via a temporary file, fsync and rename, so a power cut leaves the old or the new file, never half.
@@ -46,9 +55,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StateError> 
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_dir(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| StateError::new(path, e))?;
-    file.write_all(contents).map_err(|e| StateError::new(path, e))?;
-    file.as_file().sync_all().map_err(|e| StateError::new(path, e))?;
-    file.persist(path).map_err(|e| StateError::new(path, e.error))?;
+    file.write_all(contents)
+        .map_err(|e| StateError::new(path, e))?;
+    file.as_file()
+        .sync_all()
+        .map_err(|e| StateError::new(path, e))?;
+    file.persist(path)
+        .map_err(|e| StateError::new(path, e.error))?;
     if let Ok(dir) = std::fs::File::open(dir) {
         let _ = dir.sync_all();
     }
@@ -63,16 +76,20 @@ pub struct SaleCounter {
 
 impl SaleCounter {
     pub fn new(state_dir: &Path) -> Self {
-        Self { path: state_dir.join("sale-counter") }
+        Self {
+            path: state_dir.join("sale-counter"),
+        }
     }
 
     /// Reserves the next number and records it before returning, so no number is ever handed out twice.
     pub fn next(&self) -> Result<u64, StateError> {
         let last = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| StateError::new(&self.path, format!("expected a sale number, found {:?}", text.trim())))?,
+            Ok(text) => text.trim().parse::<u64>().map_err(|_| {
+                StateError::new(
+                    &self.path,
+                    format!("expected a sale number, found {:?}", text.trim()),
+                )
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
             Err(e) => return Err(StateError::new(&self.path, e)),
         };
@@ -93,6 +110,9 @@ mod tests {
         assert_eq!(SaleCounter::new(dir.path()).next().unwrap(), 2);
         std::fs::write(dir.path().join("sale-counter"), "garbage").unwrap();
         let error = SaleCounter::new(dir.path()).next().unwrap_err();
-        assert!(error.to_string().contains("expected a sale number"), "{error}");
+        assert!(
+            error.to_string().contains("expected a sale number"),
+            "{error}"
+        );
     }
 }

@@ -9,8 +9,14 @@ pub(crate) fn describe(file: &Path, source: &str, error: &toml::de::Error) -> St
         Some(span) => {
             let (line, column) = line_and_column(source, span.start);
             match key_on_line(source, span.start) {
-                Some(key) => format!("{}: line {line}, column {column} (key `{key}`): {message}", file.display()),
-                None => format!("{}: line {line}, column {column}: {message}", file.display()),
+                Some(key) => format!(
+                    "{}: line {line}, column {column} (key `{key}`): {message}",
+                    file.display()
+                ),
+                None => format!(
+                    "{}: line {line}, column {column}: {message}",
+                    file.display()
+                ),
             }
         }
         None => format!("{}: {message}", file.display()),
@@ -25,7 +31,9 @@ fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
 }
 
 fn key_on_line(source: &str, offset: usize) -> Option<String> {
-    let start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let line = source[start..].lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();

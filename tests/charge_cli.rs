@@ -10,25 +10,44 @@ const RETRIEVE: &str = "/v1/checkout/sessions/*";
 const EXPIRE: &str = "/v1/checkout/sessions/*/expire";
 
 fn rule(method: &str, path: &str, count: u32, fault: Fault) -> FaultRule {
-    FaultRule { method: Some(method.into()), path: path.into(), count, after_processing: false, fault }
+    FaultRule {
+        method: Some(method.into()),
+        path: path.into(),
+        count,
+        after_processing: false,
+        fault,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_sale_paid_after_a_few_polls() {
-    let mut child = kiosk_command().args(["--demo", "charge", "latte=2", "croissant", "--json"]).spawn().unwrap();
+    let mut child = kiosk_command()
+        .args(["--demo", "charge", "latte=2", "croissant", "--json"])
+        .spawn()
+        .unwrap();
     let mut events = Events::of(&mut child);
     let created = events.until("session_created").await;
     assert_eq!(created["amount_total"], 2 * 340 + 275);
     assert_eq!(created["currency"], "GBP");
     let url = created["url"].as_str().unwrap().to_owned();
     let id = created["id"].as_str().unwrap().to_owned();
-    assert!(url.contains(&format!("/pay/cs_test_{}", id.trim_start_matches("cs_"))), "{url}");
+    assert!(
+        url.contains(&format!("/pay/cs_test_{}", id.trim_start_matches("cs_"))),
+        "{url}"
+    );
 
     // The demo simulator listens on every interface; reach its control API on loopback.
     let port = url::Url::parse(&url).unwrap().port().unwrap();
     let control = format!("http://127.0.0.1:{port}/_sim");
     let http = reqwest::Client::new();
-    let sessions: Vec<serde_json::Value> = http.get(format!("{control}/sessions")).send().await.unwrap().json().await.unwrap();
+    let sessions: Vec<serde_json::Value> = http
+        .get(format!("{control}/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(sessions.len(), 1, "exactly one session");
     let items = &sessions[0]["line_items"]["data"];
     assert_eq!(items.as_array().unwrap().len(), 2);
@@ -43,7 +62,11 @@ async fn demo_sale_paid_after_a_few_polls() {
         let status = events.until("status").await;
         assert_eq!(status["payment_status"], "unpaid");
     }
-    let paid = http.post(format!("{control}/sessions/{id}/pay")).send().await.unwrap();
+    let paid = http
+        .post(format!("{control}/sessions/{id}/pay"))
+        .send()
+        .await
+        .unwrap();
     assert!(paid.status().is_success());
     let last = events.until("paid").await;
     assert_eq!(last["id"], id.as_str());
@@ -56,14 +79,21 @@ async fn demo_sale_paid_after_a_few_polls() {
 async fn kiosk_timeout_expires_the_session_and_exits_3() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "timeout_s = 10");
-    let mut child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    let mut child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let mut events = Events::of(&mut child);
     let created = events.until("session_created").await;
     let expired = events.until("expired").await;
     assert_eq!(expired["by_kiosk"], true);
     let (code, stderr) = finish(child).await;
     assert_eq!(code, 3, "{stderr}");
-    let expires: Vec<_> = sim.requests().into_iter().filter(|r| r.path.ends_with("/expire")).collect();
+    let expires: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/expire"))
+        .collect();
     assert_eq!(expires.len(), 1);
     assert_eq!(sim.sessions()[0]["id"], created["id"]);
     assert_eq!(sim.sessions()[0]["status"], "expired");
@@ -73,7 +103,10 @@ async fn kiosk_timeout_expires_the_session_and_exits_3() {
 async fn sigint_expires_the_session_and_exits_4() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
-    let mut child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    let mut child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let mut events = Events::of(&mut child);
     events.until("session_created").await;
     events.until("status").await;
@@ -90,7 +123,10 @@ async fn sigterm_while_a_payment_lands_during_expire_exits_0_paid() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
     sim.inject(rule("POST", EXPIRE, 1, Fault::PayFirst));
-    let mut child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    let mut child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let mut events = Events::of(&mut child);
     events.until("session_created").await;
     events.until("status").await;
@@ -107,32 +143,77 @@ async fn a_500_after_the_first_create_still_makes_exactly_one_session() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
     // The simulator creates the session, then answers 500: only the idempotency key prevents a second one.
-    sim.inject(FaultRule { after_processing: true, ..rule("POST", CREATE, 1, Fault::Status { status: 500, retry_after_s: None }) });
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction { after_retrieves: 2, action: SessionAction::Pay }));
-    let child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    sim.inject(FaultRule {
+        after_processing: true,
+        ..rule(
+            "POST",
+            CREATE,
+            1,
+            Fault::Status {
+                status: 500,
+                retry_after_s: None,
+            },
+        )
+    });
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 2,
+        action: SessionAction::Pay,
+    }));
+    let child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let (code, stderr) = finish(child).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(sim.sessions().len(), 1, "exactly one session");
-    let creates: Vec<_> = sim.requests().into_iter().filter(|r| r.method == "POST" && r.path == CREATE).collect();
+    let creates: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == CREATE)
+        .collect();
     assert_eq!(creates.len(), 2, "{creates:?}");
     assert!(creates[0].idempotency_key.is_some());
-    assert_eq!(creates[0].idempotency_key, creates[1].idempotency_key, "both attempts carry one key");
+    assert_eq!(
+        creates[0].idempotency_key, creates[1].idempotency_key,
+        "both attempts carry one key"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_on_429_is_honoured() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
-    sim.inject(rule("POST", CREATE, 1, Fault::Status { status: 429, retry_after_s: Some(2) }));
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction { after_retrieves: 1, action: SessionAction::Pay }));
-    let child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    sim.inject(rule(
+        "POST",
+        CREATE,
+        1,
+        Fault::Status {
+            status: 429,
+            retry_after_s: Some(2),
+        },
+    ));
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 1,
+        action: SessionAction::Pay,
+    }));
+    let child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let (code, stderr) = finish(child).await;
     assert_eq!(code, 0, "{stderr}");
-    let creates: Vec<_> = sim.requests().into_iter().filter(|r| r.method == "POST" && r.path == CREATE).collect();
+    let creates: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == CREATE)
+        .collect();
     assert_eq!(creates.len(), 2);
     // The client's own backoff starts at 0.4 s; only Retry-After explains a gap of two seconds.
     let gap = creates[1].at_ms - creates[0].at_ms;
-    assert!(gap >= 1900, "second attempt came {gap} ms after the 429, before Retry-After's 2 s");
+    assert!(
+        gap >= 1900,
+        "second attempt came {gap} ms after the 429, before Retry-After's 2 s"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,8 +223,14 @@ async fn malformed_json_html_502_and_dropped_connections_during_polls_do_not_sto
     sim.inject(rule("GET", RETRIEVE, 2, Fault::MalformedJson));
     sim.inject(rule("GET", RETRIEVE, 2, Fault::HtmlError { status: 502 }));
     sim.inject(rule("GET", RETRIEVE, 2, Fault::Drop));
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction { after_retrieves: 3, action: SessionAction::Pay }));
-    let mut child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 3,
+        action: SessionAction::Pay,
+    }));
+    let mut child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let mut events = Events::of(&mut child);
     let rest = events.rest().await;
     let (code, stderr) = finish(child).await;
@@ -159,11 +246,17 @@ async fn a_wrong_key_exits_1_saying_the_key_was_rejected() {
     let sim = simulator().await;
     let mut shop = Shop::new(&sim.api_base_url(), "");
     shop.key = "sk_test_not_the_right_one".into();
-    let child = shop.command(&["charge", "latte", "--json"]).spawn().unwrap();
+    let child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
     let (code, stderr) = finish(child).await;
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("rejected the secret key"), "{stderr}");
-    assert!(!stderr.contains("sk_test_not_the_right_one"), "the key never appears: {stderr}");
+    assert!(
+        !stderr.contains("sk_test_not_the_right_one"),
+        "the key never appears: {stderr}"
+    );
     assert!(sim.sessions().is_empty());
 }
 
@@ -180,21 +273,41 @@ async fn configuration_problems_exit_2_and_name_the_problem() {
     let shop = Shop::new("http://pay.example.com:8787", "");
     let (code, stderr) = finish(shop.command(&["charge", "latte"]).spawn().unwrap()).await;
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("base_url") && stderr.contains("plain http://"), "{stderr}");
+    assert!(
+        stderr.contains("base_url") && stderr.contains("plain http://"),
+        "{stderr}"
+    );
 
     let shop = Shop::new(&sim.api_base_url(), "");
-    std::fs::write(shop.dir.path().join("catalog.toml"), "[[item]]\nid = \"latte\"\nname = \"Latte\"\nunit_amount = 3.40\n")
-        .unwrap();
+    std::fs::write(
+        shop.dir.path().join("catalog.toml"),
+        "[[item]]\nid = \"latte\"\nname = \"Latte\"\nunit_amount = 3.40\n",
+    )
+    .unwrap();
     let (code, stderr) = finish(shop.command(&["charge", "latte"]).spawn().unwrap()).await;
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("catalog.toml") && stderr.contains("id \"latte\"") && stderr.contains("unit_amount"), "{stderr}");
+    assert!(
+        stderr.contains("catalog.toml")
+            && stderr.contains("id \"latte\"")
+            && stderr.contains("unit_amount"),
+        "{stderr}"
+    );
 
     let shop = Shop::new(&sim.api_base_url(), "");
     let (code, stderr) = finish(shop.command(&["charge", "tea"]).spawn().unwrap()).await;
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("no catalog item has id \"tea\""), "{stderr}");
+    assert!(
+        stderr.contains("no catalog item has id \"tea\""),
+        "{stderr}"
+    );
 
-    let (code, stderr) = finish(kiosk_command().args(["--config", "/nonexistent/config.toml", "charge", "latte"]).spawn().unwrap()).await;
+    let (code, stderr) = finish(
+        kiosk_command()
+            .args(["--config", "/nonexistent/config.toml", "charge", "latte"])
+            .spawn()
+            .unwrap(),
+    )
+    .await;
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("/nonexistent/config.toml"), "{stderr}");
     assert!(sim.requests().is_empty(), "nothing reached WooshPay");
@@ -205,24 +318,55 @@ async fn check_proves_the_key_and_catalog_sync_makes_sessions_use_price_ids() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
     let output = shop.command(&["check"]).output().await.unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("accepted the key"));
 
     let output = shop.command(&["catalog", "sync"]).output().await.unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let creates = |path: &str| sim.requests().iter().filter(|r| r.method == "POST" && r.path == path).count();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let creates = |path: &str| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .count()
+    };
     assert_eq!((creates("/v1/products"), creates("/v1/prices")), (2, 2));
     // A second sync creates nothing new.
     let output = shop.command(&["catalog", "sync"]).output().await.unwrap();
     assert!(output.status.success());
     assert_eq!((creates("/v1/products"), creates("/v1/prices")), (2, 2));
 
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction { after_retrieves: 1, action: SessionAction::Pay }));
-    let (code, stderr) = finish(shop.command(&["charge", "latte", "croissant=3", "--json"]).spawn().unwrap()).await;
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 1,
+        action: SessionAction::Pay,
+    }));
+    let (code, stderr) = finish(
+        shop.command(&["charge", "latte", "croissant=3", "--json"])
+            .spawn()
+            .unwrap(),
+    )
+    .await;
     assert_eq!(code, 0, "{stderr}");
-    let create = sim.requests().into_iter().find(|r| r.path == CREATE).unwrap();
+    let create = sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == CREATE)
+        .unwrap();
     let body = create.body.unwrap();
-    assert!(body["line_items"][0]["price"].as_str().unwrap().starts_with("price_"), "{body}");
+    assert!(
+        body["line_items"][0]["price"]
+            .as_str()
+            .unwrap()
+            .starts_with("price_"),
+        "{body}"
+    );
     assert!(body["line_items"][0].get("price_data").is_none());
     assert_eq!(body["line_items"][1]["quantity"], 3);
     assert_eq!(sim.sessions()[0]["amount_total"], 340 + 3 * 275);

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{
-    CheckoutEngine, CheckoutEvent, EngineSettings, FailureReason, Order, Outcome, PriceBook, StartError, Timing,
+    CheckoutEngine, CheckoutEvent, EngineSettings, FailureReason, Order, Outcome, PriceBook,
+    StartError, Timing,
 };
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
@@ -23,8 +24,16 @@ struct Rig {
 
 async fn rig(timeout: Duration) -> Rig {
     let sim = common::simulator().await;
-    let mut config = ClientConfig::new(sim.api_base_url().parse().unwrap(), SecretKey::parse(common::KEY).unwrap());
-    config.retry = RetryPolicy { max_retries: 2, min_delay: Duration::from_millis(50), max_delay: Duration::from_millis(200), ..RetryPolicy::default() };
+    let mut config = ClientConfig::new(
+        sim.api_base_url().parse().unwrap(),
+        SecretKey::parse(common::KEY).unwrap(),
+    );
+    config.retry = RetryPolicy {
+        max_retries: 2,
+        min_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+        ..RetryPolicy::default()
+    };
     config.request_timeout = Duration::from_secs(3);
     let client = Client::new(config).unwrap();
     let mut timing = Timing::new(Duration::from_millis(100), timeout);
@@ -44,8 +53,14 @@ async fn rig(timeout: Duration) -> Rig {
         tokio::runtime::Handle::current(),
     );
     let currency = Currency::from_code("GBP").unwrap();
-    let catalog = Catalog::parse(common::CATALOG, "c.toml".as_ref(), ".".as_ref(), currency).unwrap();
-    Rig { sim, engine, catalog, _state: state }
+    let catalog =
+        Catalog::parse(common::CATALOG, "c.toml".as_ref(), ".".as_ref(), currency).unwrap();
+    Rig {
+        sim,
+        engine,
+        catalog,
+        _state: state,
+    }
 }
 
 fn latte(catalog: &Catalog) -> Order {
@@ -61,10 +76,20 @@ async fn a_second_charge_is_refused_while_one_is_pending() {
             break;
         }
     }
-    assert!(matches!(rig.engine.start_charge(latte(&rig.catalog)), Err(StartError::InProgress)));
+    assert!(matches!(
+        rig.engine.start_charge(latte(&rig.catalog)),
+        Err(StartError::InProgress)
+    ));
     first.cancel();
-    assert!(matches!(first.outcome().await, Outcome::Cancelled { session: Some(_) }));
-    assert_eq!(rig.sim.sessions().len(), 1, "the refused charge created nothing");
+    assert!(matches!(
+        first.outcome().await,
+        Outcome::Cancelled { session: Some(_) }
+    ));
+    assert_eq!(
+        rig.sim.sessions().len(),
+        1,
+        "the refused charge created nothing"
+    );
     // Once finished, the next customer can be served.
     let next = rig.engine.start_charge(latte(&rig.catalog)).unwrap();
     next.cancel();
@@ -74,14 +99,34 @@ async fn a_second_charge_is_refused_while_one_is_pending() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decline_closes_the_session_and_reports_declined() {
     let rig = rig(Duration::from_secs(30)).await;
-    rig.sim.set_auto_action(Some(AutoAction { after_retrieves: 2, action: SessionAction::Decline }));
-    let outcome = rig.engine.start_charge(latte(&rig.catalog)).unwrap().outcome().await;
-    let Outcome::Failed { reason: FailureReason::Declined(message), session: Some(session) } = outcome else {
+    rig.sim.set_auto_action(Some(AutoAction {
+        after_retrieves: 2,
+        action: SessionAction::Decline,
+    }));
+    let outcome = rig
+        .engine
+        .start_charge(latte(&rig.catalog))
+        .unwrap()
+        .outcome()
+        .await;
+    let Outcome::Failed {
+        reason: FailureReason::Declined(message),
+        session: Some(session),
+    } = outcome
+    else {
         panic!("expected declined, got {outcome:?}");
     };
     assert!(message.contains("declined"), "{message}");
-    let at_gateway = rig.sim.sessions().into_iter().find(|s| s["id"] == session.id.as_str()).unwrap();
-    assert_eq!(at_gateway["status"], "expired", "nobody can pay a declined sale's session later");
+    let at_gateway = rig
+        .sim
+        .sessions()
+        .into_iter()
+        .find(|s| s["id"] == session.id.as_str())
+        .unwrap();
+    assert_eq!(
+        at_gateway["status"], "expired",
+        "nobody can pay a declined sale's session later"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +143,10 @@ async fn cancel_while_the_create_is_in_flight_expires_the_session_it_made() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     handle.cancel();
     let outcome = handle.outcome().await;
-    assert!(matches!(outcome, Outcome::Cancelled { session: Some(_) }), "{outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::Cancelled { session: Some(_) }),
+        "{outcome:?}"
+    );
     assert_eq!(rig.sim.sessions()[0]["status"], "expired");
 }
 
@@ -110,18 +158,33 @@ async fn polls_failing_show_connection_lost_then_the_sale_completes() {
         path: "/v1/checkout/sessions/*".into(),
         count: 4,
         after_processing: false,
-        fault: Fault::Status { status: 503, retry_after_s: None },
+        fault: Fault::Status {
+            status: 503,
+            retry_after_s: None,
+        },
     });
-    rig.sim.set_auto_action(Some(AutoAction { after_retrieves: 1, action: SessionAction::Pay }));
+    rig.sim.set_auto_action(Some(AutoAction {
+        after_retrieves: 1,
+        action: SessionAction::Pay,
+    }));
     let mut handle = rig.engine.start_charge(latte(&rig.catalog)).unwrap();
     let mut events = Vec::new();
     while let Some(event) = handle.events.recv().await {
         events.push(event);
     }
-    let lost = events.iter().position(|e| matches!(e, CheckoutEvent::ConnectionLost { .. }));
-    let restored = events.iter().position(|e| matches!(e, CheckoutEvent::ConnectionRestored));
+    let lost = events
+        .iter()
+        .position(|e| matches!(e, CheckoutEvent::ConnectionLost { .. }));
+    let restored = events
+        .iter()
+        .position(|e| matches!(e, CheckoutEvent::ConnectionRestored));
     assert!(lost.is_some() && restored > lost, "{events:?}");
-    assert!(matches!(events.last(), Some(CheckoutEvent::Finished { outcome: Outcome::Paid { .. } })));
+    assert!(matches!(
+        events.last(),
+        Some(CheckoutEvent::Finished {
+            outcome: Outcome::Paid { .. }
+        })
+    ));
     assert!(handle.outcome().await.is_paid());
 }
 
@@ -136,13 +199,34 @@ async fn retrying_a_create_that_got_no_answer_reuses_its_session() {
         after_processing: true,
         fault: Fault::Drop,
     });
-    let outcome = rig.engine.start_charge(latte(&rig.catalog)).unwrap().outcome().await;
-    assert!(matches!(outcome, Outcome::Failed { reason: FailureReason::CreateFailed(_), .. }), "{outcome:?}");
+    let outcome = rig
+        .engine
+        .start_charge(latte(&rig.catalog))
+        .unwrap()
+        .outcome()
+        .await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Failed {
+                reason: FailureReason::CreateFailed(_),
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     assert_eq!(rig.sim.sessions().len(), 1);
     // Staff press Retry with the same cart: the same idempotency key brings back the same session.
     let retry = rig.engine.start_charge(latte(&rig.catalog)).unwrap();
     retry.cancel();
     let outcome = retry.outcome().await;
-    assert_eq!(rig.sim.sessions().len(), 1, "no second session for one cart");
-    assert_eq!(outcome.session().unwrap().id, rig.sim.sessions()[0]["id"].as_str().unwrap());
+    assert_eq!(
+        rig.sim.sessions().len(),
+        1,
+        "no second session for one cart"
+    );
+    assert_eq!(
+        outcome.session().unwrap().id,
+        rig.sim.sessions()[0]["id"].as_str().unwrap()
+    );
 }

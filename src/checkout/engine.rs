@@ -9,13 +9,18 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::machine::{Observation, Outcome, PaymentMachine, RequestFailure, SessionInfo, Step, Timing};
+use super::machine::{
+    Observation, Outcome, PaymentMachine, RequestFailure, SessionInfo, Step, Timing,
+};
 use super::order::{Order, OrderError};
 use super::prices::PriceBook;
 use super::request::{ReturnUrls, SaleRef, session_params};
 use crate::money::{Currency, Money};
 use crate::state::{SaleCounter, StateError};
-use crate::wooshpay::{self, CheckoutSession, Client, IdempotencyKey, PaymentIntentStatus, SessionPaymentStatus, SessionStatus};
+use crate::wooshpay::{
+    self, CheckoutSession, Client, IdempotencyKey, PaymentIntentStatus, SessionPaymentStatus,
+    SessionStatus,
+};
 
 #[derive(Clone, Debug)]
 pub struct EngineSettings {
@@ -29,8 +34,18 @@ pub struct EngineSettings {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum CheckoutEvent {
-    Creating { client_reference_id: String, amount_total: i64, currency: String },
-    SessionCreated { id: String, url: String, amount_total: i64, currency: String, timeout_ms: u64 },
+    Creating {
+        client_reference_id: String,
+        amount_total: i64,
+        currency: String,
+    },
+    SessionCreated {
+        id: String,
+        url: String,
+        amount_total: i64,
+        currency: String,
+        timeout_ms: u64,
+    },
     Status {
         id: String,
         status: Option<SessionStatus>,
@@ -38,11 +53,17 @@ pub enum CheckoutEvent {
         payment_intent_status: Option<PaymentIntentStatus>,
     },
     /// Requests to WooshPay are failing; the sale is not over, the kiosk keeps checking.
-    ConnectionLost { message: String },
+    ConnectionLost {
+        message: String,
+    },
     ConnectionRestored,
     /// The kiosk is closing the session (timeout, cancel, decline) and confirming nobody paid meanwhile.
-    Closing { id: String },
-    Finished { outcome: Outcome },
+    Closing {
+        id: String,
+    },
+    Finished {
+        outcome: Outcome,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +127,13 @@ impl ChargeHandle {
     }
 
     /// Splits the handle so events can be read on one task while another awaits the outcome.
-    pub fn into_parts(self) -> (mpsc::UnboundedReceiver<CheckoutEvent>, Canceller, tokio::task::JoinHandle<Outcome>) {
+    pub fn into_parts(
+        self,
+    ) -> (
+        mpsc::UnboundedReceiver<CheckoutEvent>,
+        Canceller,
+        tokio::task::JoinHandle<Outcome>,
+    ) {
         (self.events, self.canceller, self.task)
     }
 }
@@ -148,27 +175,51 @@ impl CheckoutEngine {
     /// Returns at once; the sale runs on the engine's runtime. Refused while another sale is running.
     pub fn start_charge(&self, order: Order) -> Result<ChargeHandle, StartError> {
         order.validate()?;
-        if self.inner.busy.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+        if self
+            .inner
+            .busy
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
             return Err(StartError::InProgress);
         }
         let busy = BusyGuard(self.inner.clone());
         let (sale_number, key) = {
-            let mut unanswered = self.inner.unanswered_create.lock().unwrap_or_else(|e| e.into_inner());
+            let mut unanswered = self
+                .inner
+                .unanswered_create
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             match unanswered.take() {
                 Some(previous) if previous.order == order => (previous.sale_number, previous.key),
                 _ => (self.inner.sales.next()?, IdempotencyKey::generate()),
             }
         };
-        let sale = SaleRef { kiosk_id: self.inner.settings.kiosk_id.clone(), sale_number };
+        let sale = SaleRef {
+            kiosk_id: self.inner.settings.kiosk_id.clone(),
+            sale_number,
+        };
         let (events_tx, events) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let inner = self.inner.clone();
         let task = self.inner.runtime.spawn(async move {
             let _busy = busy;
-            let mut sale_run = SaleRun { inner: &inner, order, sale, key, events: events_tx, cancel: cancel_rx, cancel_seen: false };
+            let mut sale_run = SaleRun {
+                inner: &inner,
+                order,
+                sale,
+                key,
+                events: events_tx,
+                cancel: cancel_rx,
+                cancel_seen: false,
+            };
             sale_run.run().await
         });
-        Ok(ChargeHandle { events, canceller: Canceller(Arc::new(cancel_tx)), task })
+        Ok(ChargeHandle {
+            events,
+            canceller: Canceller(Arc::new(cancel_tx)),
+            task,
+        })
     }
 }
 
@@ -179,7 +230,9 @@ impl ChargeHandle {
             // The task only ends early if it panicked: say so rather than invent an outcome.
             Err(e) => Outcome::Failed {
                 session: None,
-                reason: super::FailureReason::Unconfirmed(format!("the sale stopped unexpectedly: {e}")),
+                reason: super::FailureReason::Unconfirmed(format!(
+                    "the sale stopped unexpectedly: {e}"
+                )),
             },
         }
     }
@@ -216,7 +269,9 @@ impl SaleRun<'_> {
             step = match step {
                 Step::CreateSession => self.create(&mut machine, total, now).await,
                 Step::Wait { until } => {
-                    let deadline = started.checked_add(until).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
+                    let deadline = started
+                        .checked_add(until)
+                        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
                     tokio::select! {
                         () = tokio::time::sleep_until(deadline) => machine.on_wake(now()),
                         () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
@@ -238,7 +293,9 @@ impl SaleRun<'_> {
                     }
                 }
                 Step::Expire { session_id } => {
-                    self.emit(CheckoutEvent::Closing { id: session_id.clone() });
+                    self.emit(CheckoutEvent::Closing {
+                        id: session_id.clone(),
+                    });
                     let result = self.inner.client.expire_checkout_session(&session_id).await;
                     if let Err(error) = &result {
                         tracing::info!(session = %session_id, %error, "expire was not accepted; re-reading the session");
@@ -252,14 +309,18 @@ impl SaleRun<'_> {
                 }
                 Step::Finished(outcome) => {
                     log_outcome(&outcome, total);
-                    self.emit(CheckoutEvent::Finished { outcome: outcome.clone() });
+                    self.emit(CheckoutEvent::Finished {
+                        outcome: outcome.clone(),
+                    });
                     return outcome;
                 }
             };
             if machine.connection_lost() != connection_lost {
                 connection_lost = machine.connection_lost();
                 self.emit(if connection_lost {
-                    CheckoutEvent::ConnectionLost { message: "cannot reach WooshPay; still checking".into() }
+                    CheckoutEvent::ConnectionLost {
+                        message: "cannot reach WooshPay; still checking".into(),
+                    }
                 } else {
                     CheckoutEvent::ConnectionRestored
                 });
@@ -267,15 +328,26 @@ impl SaleRun<'_> {
         }
     }
 
-    async fn create(&mut self, machine: &mut PaymentMachine, total: Money, now: impl Fn() -> Duration) -> Step {
+    async fn create(
+        &mut self,
+        machine: &mut PaymentMachine,
+        total: Money,
+        now: impl Fn() -> Duration,
+    ) -> Step {
         self.emit(CheckoutEvent::Creating {
             client_reference_id: self.sale.client_reference_id(),
             amount_total: total.minor_units,
             currency: total.currency.code().to_owned(),
         });
-        let urls = ReturnUrls { success_url: &self.inner.settings.success_url, cancel_url: &self.inner.settings.cancel_url };
+        let urls = ReturnUrls {
+            success_url: &self.inner.settings.success_url,
+            cancel_url: &self.inner.settings.cancel_url,
+        };
         let params = session_params(&self.order, &self.sale, &urls, &self.inner.prices);
-        let create = self.inner.client.create_checkout_session(&params, &self.key);
+        let create = self
+            .inner
+            .client
+            .create_checkout_session(&params, &self.key);
         tokio::pin!(create);
         // A create cannot be taken back once sent: a cancel is noted and acted on when the answer arrives.
         let result = loop {
@@ -289,7 +361,10 @@ impl SaleRun<'_> {
         };
         match result {
             Ok(session) => {
-                let info = SessionInfo { id: session.id.clone(), url: session.url.clone().unwrap_or_default() };
+                let info = SessionInfo {
+                    id: session.id.clone(),
+                    url: session.url.clone().unwrap_or_default(),
+                };
                 match check_usable(&session, total) {
                     Ok(()) => {
                         tracing::info!(session = %info.id, amount = %total, "session created");
@@ -311,7 +386,11 @@ impl SaleRun<'_> {
             Err(error) => {
                 tracing::warn!(%error, "could not create a checkout session");
                 if error.is_connectivity() {
-                    let mut slot = self.inner.unanswered_create.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut slot = self
+                        .inner
+                        .unanswered_create
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
                     *slot = Some(UnansweredCreate {
                         order: self.order.clone(),
                         sale_number: self.sale.sale_number,
@@ -323,7 +402,11 @@ impl SaleRun<'_> {
         }
     }
 
-    fn report_status(&self, session_id: &str, result: &Result<(CheckoutSession, Observation), wooshpay::Error>) {
+    fn report_status(
+        &self,
+        session_id: &str,
+        result: &Result<(CheckoutSession, Observation), wooshpay::Error>,
+    ) {
         match result {
             Ok((_, observation)) => self.emit(CheckoutEvent::Status {
                 id: session_id.to_owned(),
@@ -331,7 +414,9 @@ impl SaleRun<'_> {
                 payment_status: observation.payment_status,
                 payment_intent_status: observation.intent_status,
             }),
-            Err(error) => tracing::warn!(session = session_id, %error, "could not read the session"),
+            Err(error) => {
+                tracing::warn!(session = session_id, %error, "could not read the session")
+            }
         }
     }
 
@@ -349,7 +434,10 @@ async fn wait_for_cancel(cancel: &mut watch::Receiver<bool>, already_seen: bool)
 }
 
 /// Reads the session, and its payment intent when the session alone does not say paid.
-async fn observe(client: &Client, session_id: &str) -> Result<(CheckoutSession, Observation), wooshpay::Error> {
+async fn observe(
+    client: &Client,
+    session_id: &str,
+) -> Result<(CheckoutSession, Observation), wooshpay::Error> {
     let session = client.retrieve_checkout_session(session_id).await?;
     let mut observation = observation_of(&session);
     if !observation.is_paid()
@@ -361,7 +449,9 @@ async fn observe(client: &Client, session_id: &str) -> Result<(CheckoutSession, 
                 observation.intent_status = intent.status;
                 observation.intent_error = intent.last_payment_error.and_then(|e| e.message);
             }
-            Err(error) => tracing::debug!(payment_intent = intent_id, %error, "could not read the payment intent"),
+            Err(error) => {
+                tracing::debug!(payment_intent = intent_id, %error, "could not read the payment intent")
+            }
         }
     }
     Ok((session, observation))
@@ -373,28 +463,43 @@ fn observation_of(session: &CheckoutSession) -> Observation {
         status: session.status,
         payment_status: session.payment_status,
         intent_status: intent.and_then(|i| i.status),
-        intent_error: intent.and_then(|i| i.last_payment_error.as_ref()).and_then(|e| e.message.clone()),
+        intent_error: intent
+            .and_then(|i| i.last_payment_error.as_ref())
+            .and_then(|e| e.message.clone()),
     }
 }
 
 fn failure(error: wooshpay::Error) -> RequestFailure {
-    RequestFailure { refused: !error.is_retryable(), message: error.to_string() }
+    RequestFailure {
+        refused: !error.is_retryable(),
+        message: error.to_string(),
+    }
 }
 
 /// Never show a customer a QR for a session that is not exactly this cart.
 fn check_usable(session: &CheckoutSession, total: Money) -> Result<(), String> {
-    if session.url.as_deref().is_none_or(|url| !url.starts_with("https://") && !url.starts_with("http://")) {
+    if session
+        .url
+        .as_deref()
+        .is_none_or(|url| !url.starts_with("https://") && !url.starts_with("http://"))
+    {
         return Err("WooshPay's session has no payment page URL".into());
     }
     if let Some(amount) = session.amount_total
         && amount != total.minor_units
     {
-        return Err(format!("WooshPay's session total {amount} differs from the cart total {}", total.minor_units));
+        return Err(format!(
+            "WooshPay's session total {amount} differs from the cart total {}",
+            total.minor_units
+        ));
     }
     if let Some(code) = session.currency.as_deref()
         && Currency::from_code_any_case(code).ok() != Some(total.currency)
     {
-        return Err(format!("WooshPay's session currency {code} differs from the cart's {}", total.currency));
+        return Err(format!(
+            "WooshPay's session currency {code} differs from the cart's {}",
+            total.currency
+        ));
     }
     Ok(())
 }
@@ -402,11 +507,15 @@ fn check_usable(session: &CheckoutSession, total: Money) -> Result<(), String> {
 fn log_outcome(outcome: &Outcome, total: Money) {
     let session = outcome.session().map(|s| s.id.as_str()).unwrap_or("none");
     match outcome {
-        Outcome::Paid { .. } => tracing::info!(session, amount = %total, outcome = "paid", "sale finished"),
+        Outcome::Paid { .. } => {
+            tracing::info!(session, amount = %total, outcome = "paid", "sale finished")
+        }
         Outcome::Expired { by_kiosk, .. } => {
             tracing::info!(session, amount = %total, outcome = "expired", by_kiosk, "sale finished")
         }
-        Outcome::Cancelled { .. } => tracing::info!(session, amount = %total, outcome = "cancelled", "sale finished"),
+        Outcome::Cancelled { .. } => {
+            tracing::info!(session, amount = %total, outcome = "cancelled", "sale finished")
+        }
         Outcome::Failed { reason, .. } => {
             tracing::warn!(session, amount = %total, outcome = "failed", ?reason, "sale finished")
         }

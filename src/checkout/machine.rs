@@ -57,7 +57,10 @@ impl Observation {
     }
 
     fn payment_refused(&self) -> bool {
-        matches!(self.intent_status, Some(PaymentIntentStatus::Failed | PaymentIntentStatus::Canceled))
+        matches!(
+            self.intent_status,
+            Some(PaymentIntentStatus::Failed | PaymentIntentStatus::Canceled)
+        )
     }
 }
 
@@ -75,12 +78,22 @@ pub enum CloseReason {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Outcome {
-    Paid { session: SessionInfo },
+    Paid {
+        session: SessionInfo,
+    },
     /// Expired at WooshPay, or by the kiosk after its timeout.
-    Expired { session: SessionInfo, by_kiosk: bool },
+    Expired {
+        session: SessionInfo,
+        by_kiosk: bool,
+    },
     /// Staff cancelled; `session` is `None` when the cancel came before any session existed.
-    Cancelled { session: Option<SessionInfo> },
-    Failed { session: Option<SessionInfo>, reason: FailureReason },
+    Cancelled {
+        session: Option<SessionInfo>,
+    },
+    Failed {
+        session: Option<SessionInfo>,
+        reason: FailureReason,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -113,11 +126,19 @@ impl Outcome {
 pub enum Step {
     CreateSession,
     /// Sleep until `until` (waking early for a cancel), then call [`PaymentMachine::on_wake`].
-    Wait { until: Duration },
-    Poll { session_id: String },
-    Expire { session_id: String },
+    Wait {
+        until: Duration,
+    },
+    Poll {
+        session_id: String,
+    },
+    Expire {
+        session_id: String,
+    },
     /// Read the session once more after expiring it: a payment may have landed in between.
-    Recheck { session_id: String },
+    Recheck {
+        session_id: String,
+    },
     Finished(Outcome),
 }
 
@@ -168,7 +189,10 @@ pub struct PaymentMachine {
 
 impl PaymentMachine {
     pub fn new(timing: Timing) -> Self {
-        Self { timing, phase: Phase::Idle }
+        Self {
+            timing,
+            phase: Phase::Idle,
+        }
     }
 
     pub fn phase(&self) -> &Phase {
@@ -183,7 +207,9 @@ impl PaymentMachine {
     pub fn connection_lost(&self) -> bool {
         match &self.phase {
             Phase::AwaitingPayment { failed_polls, .. } => *failed_polls > 0,
-            Phase::Closing { failed_attempts, .. } => *failed_attempts > 0,
+            Phase::Closing {
+                failed_attempts, ..
+            } => *failed_attempts > 0,
             _ => false,
         }
     }
@@ -199,14 +225,20 @@ impl PaymentMachine {
     pub fn start(&mut self) -> Result<Step, AlreadyInProgress> {
         match self.phase {
             Phase::Idle | Phase::Finished(_) => {
-                self.phase = Phase::Creating { cancel_requested: false };
+                self.phase = Phase::Creating {
+                    cancel_requested: false,
+                };
                 Ok(Step::CreateSession)
             }
             _ => Err(AlreadyInProgress),
         }
     }
 
-    pub fn on_created(&mut self, result: Result<SessionInfo, RequestFailure>, now: Duration) -> Step {
+    pub fn on_created(
+        &mut self,
+        result: Result<SessionInfo, RequestFailure>,
+        now: Duration,
+    ) -> Step {
         let Phase::Creating { cancel_requested } = self.phase else {
             return self.unexpected("on_created");
         };
@@ -218,7 +250,9 @@ impl PaymentMachine {
                     deadline: now + self.timing.timeout,
                     failed_polls: 0,
                 };
-                Step::Wait { until: self.next_poll_at(now, 0) }
+                Step::Wait {
+                    until: self.next_poll_at(now, 0),
+                }
             }
             (Err(_), true) => self.finish(Outcome::Cancelled { session: None }),
             (Err(failure), false) => self.finish(Outcome::Failed {
@@ -229,7 +263,12 @@ impl PaymentMachine {
     }
 
     /// The session was created but cannot be offered to a customer: close it so nobody can pay it.
-    pub fn on_created_unusable(&mut self, session: SessionInfo, problem: String, now: Duration) -> Step {
+    pub fn on_created_unusable(
+        &mut self,
+        session: SessionInfo,
+        problem: String,
+        now: Duration,
+    ) -> Step {
         if !matches!(self.phase, Phase::Creating { .. }) {
             return self.unexpected("on_created_unusable");
         }
@@ -238,24 +277,37 @@ impl PaymentMachine {
 
     pub fn on_wake(&mut self, now: Duration) -> Step {
         match &self.phase {
-            Phase::AwaitingPayment { session, deadline, .. } => {
+            Phase::AwaitingPayment {
+                session, deadline, ..
+            } => {
                 if now >= *deadline {
                     let session = session.clone();
                     self.close(session, CloseReason::KioskTimeout, now)
                 } else {
-                    Step::Poll { session_id: session.id.clone() }
+                    Step::Poll {
+                        session_id: session.id.clone(),
+                    }
                 }
             }
             Phase::Closing { session, next, .. } => match next {
-                CloseAction::Expire => Step::Expire { session_id: session.id.clone() },
-                CloseAction::Recheck => Step::Recheck { session_id: session.id.clone() },
+                CloseAction::Expire => Step::Expire {
+                    session_id: session.id.clone(),
+                },
+                CloseAction::Recheck => Step::Recheck {
+                    session_id: session.id.clone(),
+                },
             },
             _ => self.unexpected("on_wake"),
         }
     }
 
     pub fn on_poll(&mut self, result: Result<Observation, RequestFailure>, now: Duration) -> Step {
-        let Phase::AwaitingPayment { session, deadline, failed_polls } = &mut self.phase else {
+        let Phase::AwaitingPayment {
+            session,
+            deadline,
+            failed_polls,
+        } = &mut self.phase
+        else {
             return self.unexpected("on_poll");
         };
         let session = session.clone();
@@ -274,10 +326,15 @@ impl PaymentMachine {
             return self.finish(Outcome::Paid { session });
         }
         if observation.status == Some(SessionStatus::Expired) {
-            return self.finish(Outcome::Expired { session, by_kiosk: false });
+            return self.finish(Outcome::Expired {
+                session,
+                by_kiosk: false,
+            });
         }
         if observation.payment_refused() {
-            let message = observation.intent_error.unwrap_or_else(|| "the payment was declined".to_owned());
+            let message = observation
+                .intent_error
+                .unwrap_or_else(|| "the payment was declined".to_owned());
             return self.close(session, CloseReason::Declined(message), now);
         }
         // Open, complete-but-unpaid (an asynchronous method still settling) or a status this build does not
@@ -285,7 +342,9 @@ impl PaymentMachine {
         if now >= deadline {
             return self.close(session, CloseReason::KioskTimeout, now);
         }
-        Step::Wait { until: self.next_poll_at(now, 0) }
+        Step::Wait {
+            until: self.next_poll_at(now, 0),
+        }
     }
 
     /// Staff pressed Cancel (or the process was asked to stop). `None`: noted, carry on with the current step.
@@ -306,8 +365,18 @@ impl PaymentMachine {
     }
 
     /// `result`: what the expire call's response says about the session.
-    pub fn on_expired(&mut self, result: Result<Observation, RequestFailure>, now: Duration) -> Step {
-        let Phase::Closing { session, failed_attempts, next, .. } = &mut self.phase else {
+    pub fn on_expired(
+        &mut self,
+        result: Result<Observation, RequestFailure>,
+        now: Duration,
+    ) -> Step {
+        let Phase::Closing {
+            session,
+            failed_attempts,
+            next,
+            ..
+        } = &mut self.phase
+        else {
             return self.unexpected("on_expired");
         };
         match result {
@@ -319,14 +388,27 @@ impl PaymentMachine {
             Ok(_) | Err(RequestFailure { refused: true, .. }) => {
                 *failed_attempts = 0;
                 *next = CloseAction::Recheck;
-                Step::Recheck { session_id: session.id.clone() }
+                Step::Recheck {
+                    session_id: session.id.clone(),
+                }
             }
             Err(failure) => self.retry_close(failure, now),
         }
     }
 
-    pub fn on_recheck(&mut self, result: Result<Observation, RequestFailure>, now: Duration) -> Step {
-        let Phase::Closing { session, reason, failed_attempts, next, .. } = &mut self.phase else {
+    pub fn on_recheck(
+        &mut self,
+        result: Result<Observation, RequestFailure>,
+        now: Duration,
+    ) -> Step {
+        let Phase::Closing {
+            session,
+            reason,
+            failed_attempts,
+            next,
+            ..
+        } = &mut self.phase
+        else {
             return self.unexpected("on_recheck");
         };
         let observation = match result {
@@ -340,14 +422,21 @@ impl PaymentMachine {
         match observation.status {
             Some(SessionStatus::Expired) => {
                 let outcome = match reason.clone() {
-                    CloseReason::KioskTimeout => Outcome::Expired { session, by_kiosk: true },
-                    CloseReason::StaffCancel => Outcome::Cancelled { session: Some(session) },
-                    CloseReason::Declined(message) => {
-                        Outcome::Failed { session: Some(session), reason: FailureReason::Declined(message) }
-                    }
-                    CloseReason::Unusable(message) => {
-                        Outcome::Failed { session: Some(session), reason: FailureReason::Unusable(message) }
-                    }
+                    CloseReason::KioskTimeout => Outcome::Expired {
+                        session,
+                        by_kiosk: true,
+                    },
+                    CloseReason::StaffCancel => Outcome::Cancelled {
+                        session: Some(session),
+                    },
+                    CloseReason::Declined(message) => Outcome::Failed {
+                        session: Some(session),
+                        reason: FailureReason::Declined(message),
+                    },
+                    CloseReason::Unusable(message) => Outcome::Failed {
+                        session: Some(session),
+                        reason: FailureReason::Unusable(message),
+                    },
                 };
                 self.finish(outcome)
             }
@@ -356,14 +445,23 @@ impl PaymentMachine {
                 *next = CloseAction::Expire;
                 *failed_attempts += 1;
                 self.retry_close(
-                    RequestFailure { message: "the session is still open".into(), refused: false },
+                    RequestFailure {
+                        message: "the session is still open".into(),
+                        refused: false,
+                    },
                     now,
                 )
             }
             _ => {
                 *failed_attempts += 1;
                 let message = format!("the session is {:?} and not yet paid", observation.status);
-                self.retry_close(RequestFailure { message, refused: false }, now)
+                self.retry_close(
+                    RequestFailure {
+                        message,
+                        refused: false,
+                    },
+                    now,
+                )
             }
         }
     }
@@ -381,7 +479,13 @@ impl PaymentMachine {
     }
 
     fn retry_close(&mut self, failure: RequestFailure, now: Duration) -> Step {
-        let Phase::Closing { session, give_up_at, failed_attempts, .. } = &mut self.phase else {
+        let Phase::Closing {
+            session,
+            give_up_at,
+            failed_attempts,
+            ..
+        } = &mut self.phase
+        else {
             return self.unexpected("retry_close");
         };
         if now >= *give_up_at {
@@ -390,15 +494,28 @@ impl PaymentMachine {
                 "could not confirm with WooshPay that session {} is closed ({}); it may still be payable",
                 session.id, failure.message
             );
-            return self.finish(Outcome::Failed { session: Some(session), reason: FailureReason::Unconfirmed(message) });
+            return self.finish(Outcome::Failed {
+                session: Some(session),
+                reason: FailureReason::Unconfirmed(message),
+            });
         }
         *failed_attempts = (*failed_attempts).max(1);
-        let wait = backoff(self.timing.poll_interval, *failed_attempts, self.timing.max_poll_backoff);
-        Step::Wait { until: (now + wait).min(*give_up_at) }
+        let wait = backoff(
+            self.timing.poll_interval,
+            *failed_attempts,
+            self.timing.max_poll_backoff,
+        );
+        Step::Wait {
+            until: (now + wait).min(*give_up_at),
+        }
     }
 
     fn next_poll_at(&self, now: Duration, failed_polls: u32) -> Duration {
-        let wait = backoff(self.timing.poll_interval, failed_polls, self.timing.max_poll_backoff);
+        let wait = backoff(
+            self.timing.poll_interval,
+            failed_polls,
+            self.timing.max_poll_backoff,
+        );
         match &self.phase {
             Phase::AwaitingPayment { deadline, .. } => (now + wait).min(*deadline),
             _ => now + wait,
@@ -415,14 +532,17 @@ impl PaymentMachine {
         tracing::error!(event, phase = ?self.phase, "checkout event does not fit the current phase");
         match &self.phase {
             Phase::Finished(outcome) => Step::Finished(outcome.clone()),
-            _ => Step::Wait { until: Duration::MAX },
+            _ => Step::Wait {
+                until: Duration::MAX,
+            },
         }
     }
 }
 
 /// Doubling waits from `base`, capped at `max`: 0 failures → base.
 fn backoff(base: Duration, failures: u32, max: Duration) -> Duration {
-    base.saturating_mul(1u32 << failures.min(16)).min(max.max(base))
+    base.saturating_mul(1u32 << failures.min(16))
+        .min(max.max(base))
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ pub mod order;
 pub mod prices;
 pub mod request;
 
-pub use engine::{Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, StartError};
+pub use engine::{
+    Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, StartError,
+};
 pub use machine::{
-    AlreadyInProgress, CloseReason, FailureReason, Observation, Outcome, PaymentMachine, Phase, RequestFailure,
-    SessionInfo, Step, Timing,
+    AlreadyInProgress, CloseReason, FailureReason, Observation, Outcome, PaymentMachine, Phase,
+    RequestFailure, SessionInfo, Step, Timing,
 };
 pub use order::{Order, OrderError, OrderLine};
 pub use prices::{PriceBook, PriceBookStore, SyncedPrice};

@@ -34,7 +34,10 @@ pub enum OrderError {
     UnknownItem(String),
     #[error("quantity for {0:?} must be at least 1")]
     ZeroQuantity(String),
-    #[error("the total is more than one payment can take ({} minor units at most)", MAX_UNIT_AMOUNT)]
+    #[error(
+        "the total is more than one payment can take ({} minor units at most)",
+        MAX_UNIT_AMOUNT
+    )]
     TooLarge,
     #[error("the total is zero: there is nothing to charge")]
     ZeroTotal,
@@ -42,13 +45,18 @@ pub enum OrderError {
 
 impl Order {
     /// Builds an order from `(item id, quantity)` pairs; repeated items are merged in first-seen order.
-    pub fn from_quantities(catalog: &Catalog, quantities: &[(String, u32)]) -> Result<Self, OrderError> {
+    pub fn from_quantities(
+        catalog: &Catalog,
+        quantities: &[(String, u32)],
+    ) -> Result<Self, OrderError> {
         let mut lines: Vec<OrderLine> = Vec::new();
         for (item_id, quantity) in quantities {
             if *quantity == 0 {
                 return Err(OrderError::ZeroQuantity(item_id.clone()));
             }
-            let item = catalog.item(item_id).ok_or_else(|| OrderError::UnknownItem(item_id.clone()))?;
+            let item = catalog
+                .item(item_id)
+                .ok_or_else(|| OrderError::UnknownItem(item_id.clone()))?;
             match lines.iter_mut().find(|line| &line.item_id == item_id) {
                 Some(line) => line.quantity = line.quantity.saturating_add(*quantity),
                 None => lines.push(OrderLine {
@@ -60,7 +68,10 @@ impl Order {
                 }),
             }
         }
-        let order = Self { currency: catalog.currency, lines };
+        let order = Self {
+            currency: catalog.currency,
+            lines,
+        };
         order.validate()?;
         Ok(order)
     }
@@ -80,7 +91,9 @@ impl Order {
 
     fn checked_total(&self) -> Option<i64> {
         self.lines.iter().try_fold(0i64, |sum, line| {
-            line.unit_amount.checked_mul(i64::from(line.quantity)).and_then(|amount| sum.checked_add(amount))
+            line.unit_amount
+                .checked_mul(i64::from(line.quantity))
+                .and_then(|amount| sum.checked_add(amount))
         })
     }
 
@@ -98,12 +111,22 @@ mod tests {
         let text = "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=320\n\
                     [[item]]\nid=\"cookie\"\nname=\"Cookie\"\nunit_amount=185\n\
                     [[item]]\nid=\"free\"\nname=\"Water jug\"\nunit_amount=0\n";
-        Catalog::parse(text, Path::new("c.toml"), Path::new("."), Currency::from_code("GBP").unwrap()).unwrap()
+        Catalog::parse(
+            text,
+            Path::new("c.toml"),
+            Path::new("."),
+            Currency::from_code("GBP").unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn totals_merge_repeated_items() {
-        let quantities = [("latte".to_owned(), 2), ("cookie".to_owned(), 1), ("latte".to_owned(), 1)];
+        let quantities = [
+            ("latte".to_owned(), 2),
+            ("cookie".to_owned(), 1),
+            ("latte".to_owned(), 1),
+        ];
         let order = Order::from_quantities(&catalog(), &quantities).unwrap();
         assert_eq!(order.lines.len(), 2);
         assert_eq!(order.lines[0].quantity, 3);
@@ -118,8 +141,17 @@ mod tests {
             Order::from_quantities(&c, &[("tea".into(), 1)]),
             Err(OrderError::UnknownItem("tea".into()))
         );
-        assert_eq!(Order::from_quantities(&c, &[("latte".into(), 0)]), Err(OrderError::ZeroQuantity("latte".into())));
-        assert_eq!(Order::from_quantities(&c, &[("free".into(), 3)]), Err(OrderError::ZeroTotal));
-        assert_eq!(Order::from_quantities(&c, &[("latte".into(), u32::MAX)]), Err(OrderError::TooLarge));
+        assert_eq!(
+            Order::from_quantities(&c, &[("latte".into(), 0)]),
+            Err(OrderError::ZeroQuantity("latte".into()))
+        );
+        assert_eq!(
+            Order::from_quantities(&c, &[("free".into(), 3)]),
+            Err(OrderError::ZeroTotal)
+        );
+        assert_eq!(
+            Order::from_quantities(&c, &[("latte".into(), u32::MAX)]),
+            Err(OrderError::TooLarge)
+        );
     }
 }

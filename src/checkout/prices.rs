@@ -39,7 +39,8 @@ impl PriceBook {
     }
 
     pub fn insert(&mut self, item_id: &str, unit_amount: i64, currency: &str, price: SyncedPrice) {
-        self.prices.insert(Self::key(item_id, unit_amount, currency), price);
+        self.prices
+            .insert(Self::key(item_id, unit_amount, currency), price);
     }
 
     pub fn len(&self) -> usize {
@@ -58,7 +59,9 @@ pub struct PriceBookStore {
 
 impl PriceBookStore {
     pub fn new(state_dir: &Path) -> Self {
-        Self { path: state_dir.join("catalog-prices.json") }
+        Self {
+            path: state_dir.join("catalog-prices.json"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -67,20 +70,24 @@ impl PriceBookStore {
 
     /// Prices live in one account: the key's fingerprint (never the key) and the API host name it.
     pub fn account_id(base_url: &str, key: &SecretKey) -> String {
-        let digest = Sha256::digest(format!("wooshpay-kiosk price book\n{}", key.expose()).as_bytes());
+        let digest =
+            Sha256::digest(format!("wooshpay-kiosk price book\n{}", key.expose()).as_bytes());
         let fingerprint: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!("{base_url}#{fingerprint}")
     }
 
     pub fn load(&self, account: &str) -> Result<PriceBook, StateError> {
         let file = self.read_file()?;
-        Ok(PriceBook { prices: file.accounts.get(account).cloned().unwrap_or_default() })
+        Ok(PriceBook {
+            prices: file.accounts.get(account).cloned().unwrap_or_default(),
+        })
     }
 
     pub fn save(&self, account: &str, book: &PriceBook) -> Result<(), StateError> {
         let mut file = self.read_file()?;
         file.version = 1;
-        file.accounts.insert(account.to_owned(), book.prices.clone());
+        file.accounts
+            .insert(account.to_owned(), book.prices.clone());
         let json = serde_json::to_vec_pretty(&file).expect("price book serialises");
         write_atomically(&self.path, &json)
     }
@@ -89,10 +96,15 @@ impl PriceBookStore {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError {
                 path: self.path.clone(),
-                message: format!("not a valid price book ({e}); delete it and run `wooshpay-kiosk catalog sync`"),
+                message: format!(
+                    "not a valid price book ({e}); delete it and run `wooshpay-kiosk catalog sync`"
+                ),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PriceBookFile::default()),
-            Err(e) => Err(StateError { path: self.path.clone(), message: e.to_string() }),
+            Err(e) => Err(StateError {
+                path: self.path.clone(),
+                message: e.to_string(),
+            }),
         }
     }
 }

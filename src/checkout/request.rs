@@ -1,6 +1,8 @@
 //! Turning an order into the body of `POST /v1/checkout/sessions`.
 
-use crate::wooshpay::{CreateCheckoutSession, CreateLineItem, CreateProduct, InlinePriceData, Metadata};
+use crate::wooshpay::{
+    CreateCheckoutSession, CreateLineItem, CreateProduct, InlinePriceData, Metadata,
+};
 
 use super::Order;
 use super::prices::PriceBook;
@@ -25,12 +27,21 @@ pub struct ReturnUrls<'a> {
 
 /// Uses synced `price` ids when every line has one; otherwise inline `price_data` for every line, so one
 /// session never mixes the two (a half-synced catalog behaves like an unsynced one).
-pub fn session_params(order: &Order, sale: &SaleRef, urls: &ReturnUrls<'_>, prices: &PriceBook) -> CreateCheckoutSession {
+pub fn session_params(
+    order: &Order,
+    sale: &SaleRef,
+    urls: &ReturnUrls<'_>,
+    prices: &PriceBook,
+) -> CreateCheckoutSession {
     let currency = order.currency.code();
     let synced: Option<Vec<String>> = order
         .lines
         .iter()
-        .map(|line| prices.get(&line.item_id, line.unit_amount, currency).map(|p| p.price.clone()))
+        .map(|line| {
+            prices
+                .get(&line.item_id, line.unit_amount, currency)
+                .map(|p| p.price.clone())
+        })
         .collect();
     let line_items = match synced {
         Some(price_ids) => order
@@ -79,7 +90,10 @@ pub fn session_params(order: &Order, sale: &SaleRef, urls: &ReturnUrls<'_>, pric
 }
 
 fn string_map<const N: usize>(pairs: [(&str, String); N]) -> Metadata {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), serde_json::Value::String(v))).collect()
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), serde_json::Value::String(v)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -97,41 +111,85 @@ mod tests {
             unit_amount: amount,
             quantity,
         };
-        Order { currency: Currency::from_code("GBP").unwrap(), lines: vec![line("tea", 250, 2), line("bun", 300, 1)] }
+        Order {
+            currency: Currency::from_code("GBP").unwrap(),
+            lines: vec![line("tea", 250, 2), line("bun", 300, 1)],
+        }
     }
 
-    const URLS: ReturnUrls<'static> = ReturnUrls { success_url: "https://s.example/ok", cancel_url: "https://s.example/no" };
+    const URLS: ReturnUrls<'static> = ReturnUrls {
+        success_url: "https://s.example/ok",
+        cancel_url: "https://s.example/no",
+    };
 
     #[test]
     fn unsynced_items_go_inline_with_reconciliation_fields() {
-        let sale = SaleRef { kiosk_id: "front-1".into(), sale_number: 42 };
+        let sale = SaleRef {
+            kiosk_id: "front-1".into(),
+            sale_number: 42,
+        };
         let params = session_params(&order(), &sale, &URLS, &PriceBook::default());
         let json = serde_json::to_value(&params).unwrap();
         assert_eq!(json["client_reference_id"], "front-1-42");
         assert_eq!(json["metadata"]["kiosk_id"], "front-1");
         assert_eq!(json["line_items"][0]["price_data"]["unit_amount"], 250);
-        assert_eq!(json["line_items"][0]["price_data"]["product_data"]["name"], "TEA");
+        assert_eq!(
+            json["line_items"][0]["price_data"]["product_data"]["name"],
+            "TEA"
+        );
         assert_eq!(json["line_items"][0]["quantity"], 2);
         assert!(json["line_items"][0].get("price").is_none());
     }
 
     #[test]
     fn fully_synced_orders_reference_price_ids_and_partial_ones_do_not() {
-        let sale = SaleRef { kiosk_id: "k".into(), sale_number: 1 };
+        let sale = SaleRef {
+            kiosk_id: "k".into(),
+            sale_number: 1,
+        };
         let mut book = PriceBook::default();
-        book.insert("tea", 250, "GBP", SyncedPrice { product: "prod_1".into(), price: "price_1".into() });
+        book.insert(
+            "tea",
+            250,
+            "GBP",
+            SyncedPrice {
+                product: "prod_1".into(),
+                price: "price_1".into(),
+            },
+        );
         let partial = session_params(&order(), &sale, &URLS, &book);
-        assert!(partial.line_items.iter().all(|l| l.price.is_none() && l.price_data.is_some()));
+        assert!(
+            partial
+                .line_items
+                .iter()
+                .all(|l| l.price.is_none() && l.price_data.is_some())
+        );
 
-        book.insert("bun", 300, "GBP", SyncedPrice { product: "prod_2".into(), price: "price_2".into() });
+        book.insert(
+            "bun",
+            300,
+            "GBP",
+            SyncedPrice {
+                product: "prod_2".into(),
+                price: "price_2".into(),
+            },
+        );
         let full = session_params(&order(), &sale, &URLS, &book);
-        let ids: Vec<_> = full.line_items.iter().map(|l| l.price.clone().unwrap()).collect();
+        let ids: Vec<_> = full
+            .line_items
+            .iter()
+            .map(|l| l.price.clone().unwrap())
+            .collect();
         assert_eq!(ids, ["price_1", "price_2"]);
 
         // A changed amount is a different price: back to inline.
         book.insert("bun", 300, "GBP", SyncedPrice::default());
         let mut repriced = order();
         repriced.lines[1].unit_amount = 350;
-        assert!(session_params(&repriced, &sale, &URLS, &book).line_items[1].price_data.is_some());
+        assert!(
+            session_params(&repriced, &sale, &URLS, &book).line_items[1]
+                .price_data
+                .is_some()
+        );
     }
 }

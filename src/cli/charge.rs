@@ -42,14 +42,22 @@ pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
         canceller.cancel();
     });
 
-    let mut printer = Printer { json: args.json, order: &order, last_status: None };
+    let mut printer = Printer {
+        json: args.json,
+        order: &order,
+        last_status: None,
+    };
     while let Some(event) = events.recv().await {
         printer.print(&event);
     }
     signals.abort();
     let outcome = match task.await {
         Ok(outcome) => outcome,
-        Err(e) => return Err(Failure::runtime(format!("the sale stopped unexpectedly: {e}"))),
+        Err(e) => {
+            return Err(Failure::runtime(format!(
+                "the sale stopped unexpectedly: {e}"
+            )));
+        }
     };
     Ok(exit_code(&outcome))
 }
@@ -74,7 +82,10 @@ pub fn exit_code(outcome: &Outcome) -> u8 {
         Outcome::Paid { .. } => exit::PAID,
         Outcome::Expired { .. } => exit::EXPIRED,
         Outcome::Cancelled { .. } => exit::CANCELLED,
-        Outcome::Failed { reason: FailureReason::Declined(_), .. } => exit::DECLINED,
+        Outcome::Failed {
+            reason: FailureReason::Declined(_),
+            ..
+        } => exit::DECLINED,
         Outcome::Failed { .. } => exit::RUNTIME_ERROR,
     }
 }
@@ -113,16 +124,33 @@ impl Printer<'_> {
     fn print_human(&mut self, event: &CheckoutEvent) {
         let mut out = std::io::stdout().lock();
         match event {
-            CheckoutEvent::Creating { client_reference_id, .. } => {
+            CheckoutEvent::Creating {
+                client_reference_id,
+                ..
+            } => {
                 let _ = writeln!(out, "Sale {client_reference_id}");
                 for line in &self.order.lines {
                     let amount = Money::new(line.amount(), self.order.currency);
                     let _ = writeln!(out, "  {} × {:<28} {amount:>10}", line.quantity, line.name);
                 }
-                let _ = writeln!(out, "  {:<32} {:>10}", "Total", self.order.total().to_string());
+                let _ = writeln!(
+                    out,
+                    "  {:<32} {:>10}",
+                    "Total",
+                    self.order.total().to_string()
+                );
             }
-            CheckoutEvent::SessionCreated { id, url, timeout_ms, .. } => {
-                let _ = writeln!(out, "\nScan to pay {} (session {id}):\n{url}\n", self.order.total());
+            CheckoutEvent::SessionCreated {
+                id,
+                url,
+                timeout_ms,
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\nScan to pay {} (session {id}):\n{url}\n",
+                    self.order.total()
+                );
                 match crate::qr::encode(url) {
                     Ok(code) => {
                         let _ = writeln!(out, "{}", crate::qr::terminal_text(&code));
@@ -137,7 +165,11 @@ impl Printer<'_> {
                     timeout_ms / 1000
                 );
             }
-            CheckoutEvent::Status { status, payment_status, .. } => {
+            CheckoutEvent::Status {
+                status,
+                payment_status,
+                ..
+            } => {
                 let text = format!("{} / {}", enum_text(status), enum_text(payment_status));
                 if self.last_status.as_deref() != Some(&text) {
                     let _ = writeln!(out, "status: {text}");
@@ -151,21 +183,42 @@ impl Printer<'_> {
                 let _ = writeln!(out, "Connection restored.");
             }
             CheckoutEvent::Closing { id } => {
-                let _ = writeln!(out, "Closing session {id} and confirming nobody paid meanwhile…");
+                let _ = writeln!(
+                    out,
+                    "Closing session {id} and confirming nobody paid meanwhile…"
+                );
             }
             CheckoutEvent::Finished { outcome } => {
                 let total = self.order.total();
                 let text = match outcome {
                     Outcome::Paid { session } => format!("PAID {total} (session {})", session.id),
-                    Outcome::Expired { session, by_kiosk: true } => {
-                        format!("Timed out: session {} expired, nothing was charged", session.id)
+                    Outcome::Expired {
+                        session,
+                        by_kiosk: true,
+                    } => {
+                        format!(
+                            "Timed out: session {} expired, nothing was charged",
+                            session.id
+                        )
                     }
-                    Outcome::Expired { session, by_kiosk: false } => {
-                        format!("Expired at WooshPay: session {}, nothing was charged", session.id)
+                    Outcome::Expired {
+                        session,
+                        by_kiosk: false,
+                    } => {
+                        format!(
+                            "Expired at WooshPay: session {}, nothing was charged",
+                            session.id
+                        )
                     }
-                    Outcome::Cancelled { session: Some(s) } => format!("Cancelled: session {} expired, nothing was charged", s.id),
-                    Outcome::Cancelled { session: None } => "Cancelled before a session was created".to_owned(),
-                    Outcome::Failed { reason, .. } => format!("Not paid: {}", failure_message(reason)),
+                    Outcome::Cancelled { session: Some(s) } => {
+                        format!("Cancelled: session {} expired, nothing was charged", s.id)
+                    }
+                    Outcome::Cancelled { session: None } => {
+                        "Cancelled before a session was created".to_owned()
+                    }
+                    Outcome::Failed { reason, .. } => {
+                        format!("Not paid: {}", failure_message(reason))
+                    }
                 };
                 let _ = writeln!(out, "\n{text}");
             }
@@ -176,24 +229,41 @@ impl Printer<'_> {
 
 fn json_line(event: &CheckoutEvent, order: &Order) -> Option<serde_json::Value> {
     Some(match event {
-        CheckoutEvent::SessionCreated { id, url, amount_total, currency, timeout_ms } => json!({
+        CheckoutEvent::SessionCreated {
+            id,
+            url,
+            amount_total,
+            currency,
+            timeout_ms,
+        } => json!({
             "event": "session_created", "id": id, "url": url, "amount_total": amount_total,
             "currency": currency, "timeout_ms": timeout_ms,
         }),
-        CheckoutEvent::Status { id, status, payment_status, payment_intent_status } => json!({
+        CheckoutEvent::Status {
+            id,
+            status,
+            payment_status,
+            payment_intent_status,
+        } => json!({
             "event": "status", "id": id, "status": status, "payment_status": payment_status,
             "payment_intent_status": payment_intent_status,
         }),
-        CheckoutEvent::ConnectionLost { message } => json!({ "event": "connection_lost", "message": message }),
+        CheckoutEvent::ConnectionLost { message } => {
+            json!({ "event": "connection_lost", "message": message })
+        }
         CheckoutEvent::Finished { outcome } => {
             let id = outcome.session().map(|s| s.id.clone());
             let total = order.total();
             let mut line = match outcome {
                 Outcome::Paid { .. } => json!({ "event": "paid", "id": id }),
-                Outcome::Expired { by_kiosk, .. } => json!({ "event": "expired", "id": id, "by_kiosk": by_kiosk }),
+                Outcome::Expired { by_kiosk, .. } => {
+                    json!({ "event": "expired", "id": id, "by_kiosk": by_kiosk })
+                }
                 Outcome::Cancelled { .. } => json!({ "event": "cancelled", "id": id }),
                 Outcome::Failed { reason, .. } => {
-                    let kind = serde_json::to_value(reason).ok().and_then(|v| v.get("kind").cloned());
+                    let kind = serde_json::to_value(reason)
+                        .ok()
+                        .and_then(|v| v.get("kind").cloned());
                     json!({ "event": "failed", "id": id, "reason": kind, "message": failure_message(reason) })
                 }
             };
@@ -201,7 +271,9 @@ fn json_line(event: &CheckoutEvent, order: &Order) -> Option<serde_json::Value> 
             line["currency"] = json!(total.currency.code());
             line
         }
-        CheckoutEvent::Creating { .. } | CheckoutEvent::ConnectionRestored | CheckoutEvent::Closing { .. } => return None,
+        CheckoutEvent::Creating { .. }
+        | CheckoutEvent::ConnectionRestored
+        | CheckoutEvent::Closing { .. } => return None,
     })
 }
 
@@ -209,14 +281,19 @@ fn failure_message(reason: &FailureReason) -> String {
     match reason {
         FailureReason::CreateFailed(m) => format!("no checkout session could be created: {m}"),
         FailureReason::Declined(m) => format!("the payment was declined: {m}"),
-        FailureReason::Unusable(m) => format!("WooshPay's session could not be used and was closed: {m}"),
+        FailureReason::Unusable(m) => {
+            format!("WooshPay's session could not be used and was closed: {m}")
+        }
         FailureReason::Unconfirmed(m) => m.clone(),
     }
 }
 
 fn enum_text<T: serde::Serialize>(value: &Option<T>) -> String {
     match value {
-        Some(v) => serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        Some(v) => serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
         None => "-".to_owned(),
     }
 }

@@ -14,12 +14,20 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
     );
     match setup.client.list_checkout_sessions(1).await {
         Ok(_) => {
-            println!("WooshPay OK: {} accepted the key ({})", setup.base_url, setup.mode_label());
+            println!(
+                "WooshPay OK: {} accepted the key ({})",
+                setup.base_url,
+                setup.mode_label()
+            );
             Ok(exit::OK)
         }
-        Err(error @ Error::Authentication { .. }) => {
-            Err(Failure::runtime(format!("{} rejected the secret key: {error}", setup.base_url)))
-        }
-        Err(error) => Err(Failure::runtime(format!("cannot confirm the key with {}: {error}", setup.base_url))),
+        Err(error @ Error::Authentication { .. }) => Err(Failure::runtime(format!(
+            "{} rejected the secret key: {error}",
+            setup.base_url
+        ))),
+        Err(error) => Err(Failure::runtime(format!(
+            "cannot confirm the key with {}: {error}",
+            setup.base_url
+        ))),
     }
 }

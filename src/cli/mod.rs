@@ -72,18 +72,27 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { code: exit::USAGE, message: message.into() }
+        Self {
+            code: exit::USAGE,
+            message: message.into(),
+        }
     }
 
     pub fn runtime(message: impl Into<String>) -> Self {
-        Self { code: exit::RUNTIME_ERROR, message: message.into() }
+        Self {
+            code: exit::RUNTIME_ERROR,
+            message: message.into(),
+        }
     }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::logging::init(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -40,7 +40,8 @@ impl Setup {
         let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
         let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
         let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
-        let client = Client::new(ClientConfig::new(base_url.clone(), key.clone())).map_err(|e| Failure::runtime(e.to_string()))?;
+        let client = Client::new(ClientConfig::new(base_url.clone(), key.clone()))
+            .map_err(|e| Failure::runtime(e.to_string()))?;
         Ok(Self {
             catalog: config.catalog.clone(),
             client,
@@ -58,12 +59,18 @@ impl Setup {
     }
 
     async fn demo() -> Result<Self, Failure> {
-        let demo = Demo::start().await.map_err(|e| Failure::runtime(format!("cannot start the demo simulator: {e}")))?;
+        let demo = Demo::start()
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot start the demo simulator: {e}")))?;
         let base_url = Url::parse(&demo.simulator.api_base_url()).expect("simulator URL");
         let client = Client::new(ClientConfig::new(base_url.clone(), demo.secret_key.clone()))
             .map_err(|e| Failure::runtime(e.to_string()))?;
-        let state = tempfile::tempdir().map_err(|e| Failure::runtime(format!("cannot create a demo state directory: {e}")))?;
-        let pay_page = format!("{}/", demo.simulator.public_base_url().trim_end_matches('/'));
+        let state = tempfile::tempdir()
+            .map_err(|e| Failure::runtime(format!("cannot create a demo state directory: {e}")))?;
+        let pay_page = format!(
+            "{}/",
+            demo.simulator.public_base_url().trim_end_matches('/')
+        );
         tracing::warn!("DEMO MODE: payments go to the built-in simulator; no real money moves");
         Ok(Self {
             catalog: demo.catalog.clone(),

@@ -25,23 +25,40 @@ pub async fn run(args: &SimulateArgs) -> Result<u8, Failure> {
     // and printed, since a simulator key guards nothing real.
     let (key, generated) = match std::env::var(SECRET_KEY_ENV).ok().filter(|k| !k.is_empty()) {
         Some(key) => {
-            SecretKey::parse(&key).map_err(|e| Failure::usage(format!("${SECRET_KEY_ENV}: {e}")))?;
+            SecretKey::parse(&key)
+                .map_err(|e| Failure::usage(format!("${SECRET_KEY_ENV}: {e}")))?;
             (key, false)
         }
-        None => (format!("sk_test_sim{}", uuid::Uuid::new_v4().simple()), true),
+        None => (
+            format!("sk_test_sim{}", uuid::Uuid::new_v4().simple()),
+            true,
+        ),
     };
-    let simulator = Simulator::start(args.listen, SimulatorConfig { secret_key: key.clone(), public_base_url: None })
-        .await
-        .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", args.listen)))?;
+    let simulator = Simulator::start(
+        args.listen,
+        SimulatorConfig {
+            secret_key: key.clone(),
+            public_base_url: None,
+        },
+    )
+    .await
+    .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", args.listen)))?;
     let public = match &args.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None if args.listen.ip().is_unspecified() => {
-            format!("http://{}:{}", crate::demo::lan_address(), simulator.addr().port())
+            format!(
+                "http://{}:{}",
+                crate::demo::lan_address(),
+                simulator.addr().port()
+            )
         }
         None => format!("http://{}", simulator.addr()),
     };
     simulator.set_public_base_url(public.clone());
-    println!("WooshPay simulator listening on http://{}", simulator.addr());
+    println!(
+        "WooshPay simulator listening on http://{}",
+        simulator.addr()
+    );
     println!("API base URL: {}", simulator.api_base_url());
     println!("Pay pages:    {public}/pay/…");
     if generated {

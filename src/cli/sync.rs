@@ -9,7 +9,9 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
     let setup = Setup::from_cli(cli).await?;
     let store = PriceBookStore::new(&setup.state_dir);
     let account = setup.price_book_account();
-    let mut book = store.load(&account).map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut book = store
+        .load(&account)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
     let currency = setup.catalog.currency.code();
     let (mut created, mut kept) = (0, 0);
     for item in &setup.catalog.items {
@@ -27,16 +29,38 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
             ..CreateProduct::default()
         };
         let product = setup.client.create_product(&product).await.map_err(|e| {
-            Failure::runtime(format!("item {:?}: creating its product failed: {e}", item.id))
+            Failure::runtime(format!(
+                "item {:?}: creating its product failed: {e}",
+                item.id
+            ))
         })?;
         let price = CreatePrice::for_product(&product.id, currency, item.unit_amount);
         let price = setup.client.create_price(&price).await.map_err(|e| {
-            Failure::runtime(format!("item {:?}: creating its price failed: {e}", item.id))
+            Failure::runtime(format!(
+                "item {:?}: creating its price failed: {e}",
+                item.id
+            ))
         })?;
-        println!("{:<24} {:>10}  {}  {}", item.id, setup.catalog.price_of(item).to_string(), product.id, price.id);
-        book.insert(&item.id, item.unit_amount, currency, SyncedPrice { product: product.id, price: price.id });
+        println!(
+            "{:<24} {:>10}  {}  {}",
+            item.id,
+            setup.catalog.price_of(item).to_string(),
+            product.id,
+            price.id
+        );
+        book.insert(
+            &item.id,
+            item.unit_amount,
+            currency,
+            SyncedPrice {
+                product: product.id,
+                price: price.id,
+            },
+        );
         // Saved after every item, so an interrupted sync never creates the same price twice.
-        store.save(&account, &book).map_err(|e| Failure::runtime(e.to_string()))?;
+        store
+            .save(&account, &book)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
         created += 1;
     }
     println!(

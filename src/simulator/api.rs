@@ -21,7 +21,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/sessions", get(control_sessions))
         .route("/_sim/sessions/{id}/{action}", post(control_action))
         .route("/_sim/requests", get(control_requests))
-        .route("/_sim/faults", post(control_add_fault).delete(control_clear_faults))
+        .route(
+            "/_sim/faults",
+            post(control_add_fault).delete(control_clear_faults),
+        )
         .route("/_sim/auto", put(control_auto))
         .route("/pay/{page_id}", get(super::pay_page::show))
         .route("/pay/{page_id}/{action}", post(super::pay_page::act))
@@ -33,8 +36,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
 
 fn json_response(status: u16, body: &[u8]) -> Response {
     let mut response = Response::new(Body::from(body.to_vec()));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -56,7 +63,9 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let masked = masked_key(request.headers());
     let cutter = request.extensions().get::<ConnectionCutter>().cloned();
     let at_ms = shared.started.elapsed().as_millis() as u64;
-    let bytes = axum::body::to_bytes(request.into_body(), 1 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
     let body: Option<Value> = serde_json::from_slice(&bytes).ok();
 
     let record = |status: u16, fault: Option<String>| RecordedRequest {
@@ -98,13 +107,24 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
             Fault::SlowBody { .. } => {}
             fault => {
                 let status = fault_status(fault);
-                shared.store().requests.push(record(status, fault_text.clone()));
+                shared
+                    .store()
+                    .requests
+                    .push(record(status, fault_text.clone()));
                 return serve_fault(fault, cutter, b"").await;
             }
         }
     }
 
-    let (status, response_bytes, replayed) = handle(&shared, &method, &path, &query, idempotency_key.as_deref(), &bytes, body.as_ref());
+    let (status, response_bytes, replayed) = handle(
+        &shared,
+        &method,
+        &path,
+        &query,
+        idempotency_key.as_deref(),
+        &bytes,
+        body.as_ref(),
+    );
 
     match rule {
         Some(rule) if rule.after_processing || matches!(rule.fault, Fault::SlowBody { .. }) => {
@@ -112,7 +132,10 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
                 Fault::SlowBody { .. } | Fault::Delay { .. } | Fault::PayFirst => status,
                 ref fault => fault_status(fault),
             };
-            shared.store().requests.push(record(served_status, fault_text));
+            shared
+                .store()
+                .requests
+                .push(record(served_status, fault_text));
             match rule.fault {
                 Fault::Delay { ms } => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -133,7 +156,9 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
 fn finish(status: u16, bytes: Vec<u8>, replayed: bool) -> Response {
     let mut response = json_response(status, &bytes);
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
@@ -149,7 +174,11 @@ fn handle(
     body: Option<&Value>,
 ) -> (u16, Vec<u8>, bool) {
     if method == "POST" && !raw.is_empty() && body.is_none() {
-        let error = ApiError::invalid("parameter_invalid", "The request body is not valid JSON.", None);
+        let error = ApiError::invalid(
+            "parameter_invalid",
+            "The request body is not valid JSON.",
+            None,
+        );
         return (400, error_bytes(&error), false);
     }
     let empty = json!({});
@@ -160,7 +189,11 @@ fn handle(
         && let Some(key) = idempotency_key
     {
         if key.len() > 255 {
-            let error = ApiError::invalid("parameter_invalid", "Idempotency-Key must be at most 255 characters.", None);
+            let error = ApiError::invalid(
+                "parameter_invalid",
+                "Idempotency-Key must be at most 255 characters.",
+                None,
+            );
             return (400, error_bytes(&error), false);
         }
         if let Some(stored) = store.idempotency.get(key) {
@@ -184,7 +217,9 @@ fn handle(
         ("GET", ["v1", "products", id]) => store.product(id),
         ("POST", ["v1", "prices"]) => store.create_price(body),
         ("GET", ["v1", "prices", id]) => store.price(id),
-        ("POST", ["v1", "checkout", "sessions"]) => store.create_session(body, &public, &shared.publishable_key),
+        ("POST", ["v1", "checkout", "sessions"]) => {
+            store.create_session(body, &public, &shared.publishable_key)
+        }
         ("GET", ["v1", "checkout", "sessions", "list"]) => Ok(store.list_sessions(limit(query))),
         ("GET", ["v1", "checkout", "sessions", id]) => store.session(id, true),
         ("GET", ["v1", "checkout", "sessions", id, "line_items"]) => store.line_items(id),
@@ -208,7 +243,12 @@ fn handle(
     {
         store.idempotency.insert(
             key.to_owned(),
-            StoredResponse { request: signature, body: body.clone(), status, response: bytes.clone() },
+            StoredResponse {
+                request: signature,
+                body: body.clone(),
+                status,
+                response: bytes.clone(),
+            },
         );
     }
     (status, bytes, false)
@@ -224,7 +264,10 @@ fn limit(query: &str) -> usize {
 
 fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<FaultRule> {
     let mut store = shared.store();
-    let rule = store.faults.iter_mut().find(|rule| rule.matches(method, path))?;
+    let rule = store
+        .faults
+        .iter_mut()
+        .find(|rule| rule.matches(method, path))?;
     rule.count -= 1;
     Some(rule.clone())
 }
@@ -237,16 +280,27 @@ fn fault_status(fault: &Fault) -> u16 {
     }
 }
 
-async fn serve_fault(fault: &Fault, cutter: Option<ConnectionCutter>, real_body: &[u8]) -> Response {
+async fn serve_fault(
+    fault: &Fault,
+    cutter: Option<ConnectionCutter>,
+    real_body: &[u8],
+) -> Response {
     match fault {
-        Fault::Status { status, retry_after_s } => {
-            let (error_type, code) =
-                if *status == 429 { ("invalid_request_error", "rate_limit") } else { ("api_error", "simulated_fault") };
+        Fault::Status {
+            status,
+            retry_after_s,
+        } => {
+            let (error_type, code) = if *status == 429 {
+                ("invalid_request_error", "rate_limit")
+            } else {
+                ("api_error", "simulated_fault")
+            };
             let body = json!({ "error": {
                 "type": error_type, "code": code,
                 "message": format!("Simulated HTTP {status} from the WooshPay simulator."),
             }});
-            let mut response = json_response(*status, &serde_json::to_vec(&body).unwrap_or_default());
+            let mut response =
+                json_response(*status, &serde_json::to_vec(&body).unwrap_or_default());
             if let Some(seconds) = retry_after_s
                 && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
             {
@@ -276,7 +330,9 @@ async fn serve_fault(fault: &Fault, cutter: Option<ConnectionCutter>, real_body:
             }
             std::future::pending::<Response>().await
         }
-        Fault::Delay { .. } | Fault::SlowBody { .. } | Fault::PayFirst => json_response(200, real_body),
+        Fault::Delay { .. } | Fault::SlowBody { .. } | Fault::PayFirst => {
+            json_response(200, real_body)
+        }
     }
 }
 
@@ -284,7 +340,10 @@ fn slow_body(status: u16, bytes: Vec<u8>, ms: u64) -> Response {
     const CHUNKS: usize = 10;
     let chunk_size = bytes.len().div_ceil(CHUNKS).max(1);
     let pause = Duration::from_millis(ms / CHUNKS as u64);
-    let chunks: Vec<Bytes> = bytes.chunks(chunk_size).map(Bytes::copy_from_slice).collect();
+    let chunks: Vec<Bytes> = bytes
+        .chunks(chunk_size)
+        .map(Bytes::copy_from_slice)
+        .collect();
     let stream = futures_util::stream::unfold(chunks.into_iter(), move |mut rest| async move {
         let chunk = rest.next()?;
         tokio::time::sleep(pause).await;
@@ -292,7 +351,10 @@ fn slow_body(status: u16, bytes: Vec<u8>, ms: u64) -> Response {
     });
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -300,9 +362,16 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
     use base64::Engine;
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let credentials = String::from_utf8(decoded).ok()?;
-    Some(credentials.split_once(':').map_or(credentials.as_str(), |(user, _)| user).to_owned())
+    Some(
+        credentials
+            .split_once(':')
+            .map_or(credentials.as_str(), |(user, _)| user)
+            .to_owned(),
+    )
 }
 
 fn is_authorised(headers: &HeaderMap, secret_key: &str) -> bool {
@@ -314,9 +383,16 @@ fn masked_key(headers: &HeaderMap) -> String {
     match basic_user(headers) {
         None => "(none)".to_owned(),
         Some(key) => {
-            let prefix = ["sk_test_", "sk_live_", "pk_test_", "pk_live_"].into_iter().find(|p| key.starts_with(p)).unwrap_or("");
+            let prefix = ["sk_test_", "sk_live_", "pk_test_", "pk_live_"]
+                .into_iter()
+                .find(|p| key.starts_with(p))
+                .unwrap_or("");
             let chars: Vec<char> = key.chars().collect();
-            let last4: String = if chars.len() > prefix.len() + 8 { chars[chars.len() - 4..].iter().collect() } else { String::new() };
+            let last4: String = if chars.len() > prefix.len() + 8 {
+                chars[chars.len() - 4..].iter().collect()
+            } else {
+                String::new()
+            };
             format!("{prefix}****{last4}")
         }
     }
@@ -330,28 +406,41 @@ async fn control_requests(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.store().requests.clone()).into_response()
 }
 
-async fn control_action(State(shared): State<Arc<Shared>>, Path((id, action)): Path<(String, String)>) -> Response {
+async fn control_action(
+    State(shared): State<Arc<Shared>>,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
     let action = match action.as_str() {
         "pay" => SessionAction::Pay,
         "decline" => SessionAction::Decline,
         "expire" => SessionAction::Expire,
         other => {
-            return (StatusCode::NOT_FOUND, axum::Json(json!({ "error": format!("unknown action {other:?}") })))
+            return (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({ "error": format!("unknown action {other:?}") })),
+            )
                 .into_response();
         }
     };
     match shared.store().apply(&id, action) {
         Ok(()) => axum::Json(json!({ "ok": true })).into_response(),
-        Err(error @ SimError::NotFound(_)) => {
-            (StatusCode::NOT_FOUND, axum::Json(json!({ "error": error.to_string() }))).into_response()
-        }
-        Err(error @ SimError::NotOpen { .. }) => {
-            (StatusCode::CONFLICT, axum::Json(json!({ "error": error.to_string() }))).into_response()
-        }
+        Err(error @ SimError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": error.to_string() })),
+        )
+            .into_response(),
+        Err(error @ SimError::NotOpen { .. }) => (
+            StatusCode::CONFLICT,
+            axum::Json(json!({ "error": error.to_string() })),
+        )
+            .into_response(),
     }
 }
 
-async fn control_add_fault(State(shared): State<Arc<Shared>>, axum::Json(rule): axum::Json<FaultRule>) -> Response {
+async fn control_add_fault(
+    State(shared): State<Arc<Shared>>,
+    axum::Json(rule): axum::Json<FaultRule>,
+) -> Response {
     shared.store().faults.push(rule);
     axum::Json(json!({ "ok": true })).into_response()
 }
@@ -361,7 +450,10 @@ async fn control_clear_faults(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(json!({ "ok": true })).into_response()
 }
 
-async fn control_auto(State(shared): State<Arc<Shared>>, axum::Json(auto): axum::Json<Option<AutoAction>>) -> Response {
+async fn control_auto(
+    State(shared): State<Arc<Shared>>,
+    axum::Json(auto): axum::Json<Option<AutoAction>>,
+) -> Response {
     shared.store().auto_action = auto;
     axum::Json(json!({ "ok": true })).into_response()
 }

@@ -21,7 +21,10 @@ pub struct FaultRule {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// The JSON error envelope with this status, and a `Retry-After` header when given.
-    Status { status: u16, retry_after_s: Option<u64> },
+    Status {
+        status: u16,
+        retry_after_s: Option<u64>,
+    },
     /// A proxy's HTML error page.
     HtmlError { status: u16 },
     /// 200 with a truncated JSON body.
@@ -39,7 +42,10 @@ pub enum Fault {
 impl FaultRule {
     pub(crate) fn matches(&self, method: &str, path: &str) -> bool {
         self.count > 0
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && glob_matches(&self.path, path)
     }
 }
@@ -47,8 +53,14 @@ impl FaultRule {
 impl Fault {
     pub(crate) fn describe(&self) -> String {
         match self {
-            Fault::Status { status, retry_after_s: Some(s) } => format!("status {status}, Retry-After {s}"),
-            Fault::Status { status, retry_after_s: None } => format!("status {status}"),
+            Fault::Status {
+                status,
+                retry_after_s: Some(s),
+            } => format!("status {status}, Retry-After {s}"),
+            Fault::Status {
+                status,
+                retry_after_s: None,
+            } => format!("status {status}"),
             Fault::HtmlError { status } => format!("HTML error page {status}"),
             Fault::MalformedJson => "malformed JSON".into(),
             Fault::Delay { ms } => format!("delay {ms} ms"),
@@ -72,11 +84,29 @@ mod tests {
 
     #[test]
     fn star_matches_exactly_one_segment() {
-        assert!(glob_matches("/v1/checkout/sessions", "/v1/checkout/sessions"));
-        assert!(!glob_matches("/v1/checkout/sessions", "/v1/checkout/sessions/cs_1/expire"));
-        assert!(glob_matches("/v1/checkout/sessions/*", "/v1/checkout/sessions/cs_1"));
-        assert!(!glob_matches("/v1/checkout/sessions/*", "/v1/checkout/sessions/cs_1/expire"));
-        assert!(glob_matches("/v1/checkout/sessions/*/expire", "/v1/checkout/sessions/cs_1/expire"));
-        assert!(glob_matches("/v1/checkout/sessions/*", "/v1/checkout/sessions/cs_1?expand=x"));
+        assert!(glob_matches(
+            "/v1/checkout/sessions",
+            "/v1/checkout/sessions"
+        ));
+        assert!(!glob_matches(
+            "/v1/checkout/sessions",
+            "/v1/checkout/sessions/cs_1/expire"
+        ));
+        assert!(glob_matches(
+            "/v1/checkout/sessions/*",
+            "/v1/checkout/sessions/cs_1"
+        ));
+        assert!(!glob_matches(
+            "/v1/checkout/sessions/*",
+            "/v1/checkout/sessions/cs_1/expire"
+        ));
+        assert!(glob_matches(
+            "/v1/checkout/sessions/*/expire",
+            "/v1/checkout/sessions/cs_1/expire"
+        ));
+        assert!(glob_matches(
+            "/v1/checkout/sessions/*",
+            "/v1/checkout/sessions/cs_1?expand=x"
+        ));
     }
 }

@@ -11,7 +11,9 @@ static LAST: AtomicU64 = AtomicU64::new(0);
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Time in the high bits, a sequence in the low 22: unique and increasing within the process.
@@ -35,14 +37,19 @@ pub fn new_id(prefix: &str) -> String {
 pub fn publishable_key(secret_key: &str) -> String {
     use base64::Engine;
     let digest = Sha256::digest(format!("simulator publishable key\n{secret_key}").as_bytes());
-    format!("pk_test_{}", base64::engine::general_purpose::STANDARD.encode(&digest[..24]))
+    format!(
+        "pk_test_{}",
+        base64::engine::general_purpose::STANDARD.encode(&digest[..24])
+    )
 }
 
 pub fn random_token(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::rng();
-    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 #[cfg(test)]

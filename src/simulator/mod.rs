@@ -49,7 +49,10 @@ impl Shared {
     }
 
     pub(crate) fn public_base_url(&self) -> String {
-        self.public_base_url.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.public_base_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -95,7 +98,9 @@ impl Simulator {
     pub async fn start(listen: SocketAddr, config: SimulatorConfig) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let public = config.public_base_url.unwrap_or_else(|| format!("http://{addr}"));
+        let public = config
+            .public_base_url
+            .unwrap_or_else(|| format!("http://{addr}"));
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
             addr,
@@ -118,7 +123,11 @@ impl Simulator {
     pub fn api_base_url(&self) -> String {
         let ip = self.shared.addr.ip();
         let host = if ip.is_unspecified() {
-            if ip.is_ipv4() { "127.0.0.1".to_owned() } else { "[::1]".to_owned() }
+            if ip.is_ipv4() {
+                "127.0.0.1".to_owned()
+            } else {
+                "[::1]".to_owned()
+            }
         } else if ip.is_ipv6() {
             format!("[{ip}]")
         } else {
@@ -134,7 +143,11 @@ impl Simulator {
 
     /// Changes the pay-page address for sessions created from now on.
     pub fn set_public_base_url(&self, url: String) {
-        *self.shared.public_base_url.lock().unwrap_or_else(|e| e.into_inner()) = url.trim_end_matches('/').to_owned();
+        *self
+            .shared
+            .public_base_url
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = url.trim_end_matches('/').to_owned();
     }
 
     pub fn publishable_key(&self) -> String {
@@ -146,7 +159,9 @@ impl Simulator {
     }
 
     pub fn decline(&self, session_id: &str) -> Result<(), SimError> {
-        self.shared.store().apply(session_id, SessionAction::Decline)
+        self.shared
+            .store()
+            .apply(session_id, SessionAction::Decline)
     }
 
     pub fn expire(&self, session_id: &str) -> Result<(), SimError> {

@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-
 use super::{SessionAction, Shared};
 
 #[derive(serde::Deserialize)]
@@ -15,19 +14,40 @@ pub struct KeyQuery {
 }
 
 fn session_id(page_id: &str) -> Option<String> {
-    page_id.strip_prefix("cs_test_").filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())).map(|d| format!("cs_{d}"))
+    page_id
+        .strip_prefix("cs_test_")
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .map(|d| format!("cs_{d}"))
 }
 
-pub async fn show(State(shared): State<Arc<Shared>>, Path(page_id): Path<String>, Query(query): Query<KeyQuery>) -> Response {
+pub async fn show(
+    State(shared): State<Arc<Shared>>,
+    Path(page_id): Path<String>,
+    Query(query): Query<KeyQuery>,
+) -> Response {
     if query.key.as_deref() != Some(shared.publishable_key.as_str()) {
-        return page(StatusCode::FORBIDDEN, "Link not valid", "<p class=note>This payment link is missing its key or the key is wrong.</p>");
+        return page(
+            StatusCode::FORBIDDEN,
+            "Link not valid",
+            "<p class=note>This payment link is missing its key or the key is wrong.</p>",
+        );
     }
-    let Some((session, intent)) = session_id(&page_id).and_then(|id| shared.store().session_with_intent(&id)) else {
-        return page(StatusCode::NOT_FOUND, "Payment not found", "<p class=note>No payment exists for this link.</p>");
+    let Some((session, intent)) =
+        session_id(&page_id).and_then(|id| shared.store().session_with_intent(&id))
+    else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "Payment not found",
+            "<p class=note>No payment exists for this link.</p>",
+        );
     };
     let currency = session["currency"].as_str().unwrap_or_default();
     let mut rows = String::new();
-    for item in session["line_items"]["data"].as_array().into_iter().flatten() {
+    for item in session["line_items"]["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         rows.push_str(&format!(
             "<tr><td>{} × {}</td><td class=amt>{}</td></tr>",
             item["quantity"].as_i64().unwrap_or(0),
@@ -36,9 +56,17 @@ pub async fn show(State(shared): State<Arc<Shared>>, Path(page_id): Path<String>
         ));
     }
     let total = format_amount(session["amount_total"].as_i64().unwrap_or(0), currency);
-    let state = match (session["status"].as_str(), session["payment_status"].as_str()) {
-        (_, Some("paid")) => "<p class='state ok'>Paid — thank you. You can return to the kiosk.</p>".to_owned(),
-        (Some("expired"), _) => "<p class='state bad'>This payment has expired. Ask at the counter for a new code.</p>".to_owned(),
+    let state = match (
+        session["status"].as_str(),
+        session["payment_status"].as_str(),
+    ) {
+        (_, Some("paid")) => {
+            "<p class='state ok'>Paid — thank you. You can return to the kiosk.</p>".to_owned()
+        }
+        (Some("expired"), _) => {
+            "<p class='state bad'>This payment has expired. Ask at the counter for a new code.</p>"
+                .to_owned()
+        }
         (Some("open"), _) => {
             let declined = if intent["status"] == "failed" {
                 "<p class='state bad'>Your last attempt was declined. You can try again.</p>"
@@ -54,7 +82,10 @@ pub async fn show(State(shared): State<Arc<Shared>>, Path(page_id): Path<String>
                 page = escape(&page_id)
             )
         }
-        (other, _) => format!("<p class=state>Status: {}</p>", escape(other.unwrap_or("unknown"))),
+        (other, _) => format!(
+            "<p class=state>Status: {}</p>",
+            escape(other.unwrap_or("unknown"))
+        ),
     };
     let body = format!(
         "<table>{rows}<tr class=total><td>Total</td><td class=amt>{total}</td></tr></table>{state}"
@@ -67,17 +98,33 @@ pub async fn act(
     Path((page_id, action)): Path<(String, String)>,
     RawForm(form): RawForm,
 ) -> Response {
-    let key = url::form_urlencoded::parse(&form).find(|(k, _)| k == "key").map(|(_, v)| v.into_owned());
+    let key = url::form_urlencoded::parse(&form)
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.into_owned());
     if key.as_deref() != Some(shared.publishable_key.as_str()) {
-        return page(StatusCode::FORBIDDEN, "Link not valid", "<p class=note>The payment key is wrong.</p>");
+        return page(
+            StatusCode::FORBIDDEN,
+            "Link not valid",
+            "<p class=note>The payment key is wrong.</p>",
+        );
     }
     let action = match action.as_str() {
         "pay" => SessionAction::Pay,
         "decline" => SessionAction::Decline,
-        _ => return page(StatusCode::NOT_FOUND, "Not found", "<p class=note>Unknown action.</p>"),
+        _ => {
+            return page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "<p class=note>Unknown action.</p>",
+            );
+        }
     };
     let Some(id) = session_id(&page_id) else {
-        return page(StatusCode::NOT_FOUND, "Payment not found", "<p class=note>No payment exists for this link.</p>");
+        return page(
+            StatusCode::NOT_FOUND,
+            "Payment not found",
+            "<p class=note>No payment exists for this link.</p>",
+        );
     };
     let result = shared.store().apply(&id, action);
     match (result, action) {
@@ -86,17 +133,33 @@ pub async fn act(
             "Payment successful",
             "<p class='state ok'>Payment successful — you can return to the kiosk.</p>",
         ),
-        (Ok(()), _) => page(StatusCode::OK, "Payment declined", "<p class='state bad'>Payment declined.</p>"),
-        (Err(error), _) => page(StatusCode::CONFLICT, "Payment not possible", &format!("<p class='state bad'>{}</p>", escape(&error.to_string()))),
+        (Ok(()), _) => page(
+            StatusCode::OK,
+            "Payment declined",
+            "<p class='state bad'>Payment declined.</p>",
+        ),
+        (Err(error), _) => page(
+            StatusCode::CONFLICT,
+            "Payment not possible",
+            &format!("<p class='state bad'>{}</p>", escape(&error.to_string())),
+        ),
     }
 }
 
 pub async fn thanks() -> Response {
-    page(StatusCode::OK, "Thank you", "<p class='state ok'>Thank you. You can return to the kiosk.</p>")
+    page(
+        StatusCode::OK,
+        "Thank you",
+        "<p class='state ok'>Thank you. You can return to the kiosk.</p>",
+    )
 }
 
 pub async fn cancelled() -> Response {
-    page(StatusCode::OK, "Payment cancelled", "<p class=state>The payment was cancelled.</p>")
+    page(
+        StatusCode::OK,
+        "Payment cancelled",
+        "<p class=state>The payment was cancelled.</p>",
+    )
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -117,14 +180,18 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// ISO 4217 minor-unit exponents, enough for a demo page (the simulator stands alone from the kiosk's code).
 fn exponent(currency: &str) -> u32 {
     match currency {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "VND" | "VUV" | "XAF"
-        | "XOF" | "XPF" => 0,
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
         "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
         _ => 2,
     }
@@ -166,7 +233,10 @@ mod tests {
 
     #[test]
     fn html_is_escaped() {
-        assert_eq!(escape("<b>'x'&\"y\""), "&lt;b&gt;&#39;x&#39;&amp;&quot;y&quot;");
+        assert_eq!(
+            escape("<b>'x'&\"y\""),
+            "&lt;b&gt;&#39;x&#39;&amp;&quot;y&quot;"
+        );
     }
 
     #[test]

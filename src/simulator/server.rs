@@ -17,7 +17,11 @@ use super::Shared;
 #[derive(Clone)]
 pub struct ConnectionCutter(pub Arc<Notify>);
 
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let router: Router = super::api::router(shared);
     loop {
         let (stream, _) = tokio::select! {
@@ -35,11 +39,13 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: wat
         tokio::spawn(async move {
             let cut = Arc::new(Notify::new());
             let cutter = ConnectionCutter(cut.clone());
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(cutter.clone());
-                router.clone().oneshot(request.map(Body::new))
-            });
-            let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(cutter.clone());
+                    router.clone().oneshot(request.map(Body::new))
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 () = cut.notified() => {}

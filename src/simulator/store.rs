@@ -23,11 +23,21 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn invalid(code: &'static str, message: impl Into<String>, param: Option<String>) -> Self {
-        Self { status: 400, error_type: "invalid_request_error", code, message: message.into(), param }
+        Self {
+            status: 400,
+            error_type: "invalid_request_error",
+            code,
+            message: message.into(),
+            param,
+        }
     }
 
     pub fn missing(param: &str) -> Self {
-        Self::invalid("parameter_missing", format!("Missing required param: {param}."), Some(param.to_owned()))
+        Self::invalid(
+            "parameter_missing",
+            format!("Missing required param: {param}."),
+            Some(param.to_owned()),
+        )
     }
 
     pub fn not_found(kind: &str, id: &str) -> Self {
@@ -41,7 +51,8 @@ impl ApiError {
     }
 
     pub fn body(&self) -> Value {
-        let mut error = json!({ "type": self.error_type, "code": self.code, "message": self.message });
+        let mut error =
+            json!({ "type": self.error_type, "code": self.code, "message": self.message });
         if let Some(param) = &self.param {
             error["param"] = json!(param);
         }
@@ -82,7 +93,11 @@ impl Store {
         Ok(product)
     }
 
-    fn new_product(&mut self, params: &Map<String, Value>, param_prefix: &str) -> Result<Value, ApiError> {
+    fn new_product(
+        &mut self,
+        params: &Map<String, Value>,
+        param_prefix: &str,
+    ) -> Result<Value, ApiError> {
         let name = required_string(params, "name", param_prefix)?;
         let now = now_ms();
         let product = json!({
@@ -98,12 +113,18 @@ impl Store {
             "updated": now,
             "images": params.get("images").cloned().unwrap_or(Value::Null),
         });
-        self.products.insert(product["id"].as_str().unwrap_or_default().to_owned(), product.clone());
+        self.products.insert(
+            product["id"].as_str().unwrap_or_default().to_owned(),
+            product.clone(),
+        );
         Ok(product)
     }
 
     pub fn product(&self, id: &str) -> Result<Value, ApiError> {
-        self.products.get(id).cloned().ok_or_else(|| ApiError::not_found("product", id))
+        self.products
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("product", id))
     }
 
     pub fn create_price(&mut self, body: &Value) -> Result<Value, ApiError> {
@@ -135,8 +156,11 @@ impl Store {
                 id.clone()
             }
             (_, Some(Value::Object(data))) => {
-                let nested =
-                    if prefix.is_empty() { "product_data[".to_owned() } else { format!("{prefix}product_data][") };
+                let nested = if prefix.is_empty() {
+                    "product_data[".to_owned()
+                } else {
+                    format!("{prefix}product_data][")
+                };
                 let product = self.new_product(data, &nested)?;
                 product["id"].as_str().unwrap_or_default().to_owned()
             }
@@ -163,7 +187,10 @@ impl Store {
             "billing_scheme": "per_unit",
             "lookup_key": optional_string(params, "lookup_key", prefix)?,
         });
-        self.prices.insert(price["id"].as_str().unwrap_or_default().to_owned(), price.clone());
+        self.prices.insert(
+            price["id"].as_str().unwrap_or_default().to_owned(),
+            price.clone(),
+        );
         Ok(price)
     }
 
@@ -175,23 +202,38 @@ impl Store {
     }
 
     pub fn price(&self, id: &str) -> Result<Value, ApiError> {
-        let price = self.prices.get(id).ok_or_else(|| ApiError::not_found("price", id))?;
+        let price = self
+            .prices
+            .get(id)
+            .ok_or_else(|| ApiError::not_found("price", id))?;
         self.render_price(price)
     }
 
-    pub fn create_session(&mut self, body: &Value, public_base_url: &str, publishable_key: &str) -> Result<Value, ApiError> {
+    pub fn create_session(
+        &mut self,
+        body: &Value,
+        public_base_url: &str,
+        publishable_key: &str,
+    ) -> Result<Value, ApiError> {
         let params = object(body)?;
         match params.get("mode") {
             None => return Err(ApiError::missing("mode")),
             Some(Value::String(mode)) if mode == "payment" => {}
             Some(_) => {
-                return Err(ApiError::invalid("parameter_invalid", "mode must be \"payment\"", Some("mode".into())));
+                return Err(ApiError::invalid(
+                    "parameter_invalid",
+                    "mode must be \"payment\"",
+                    Some("mode".into()),
+                ));
             }
         }
         let success_url = required_string(params, "success_url", "")?;
         let cancel_url = required_string(params, "cancel_url", "")?;
         let client_reference_id = optional_string(params, "client_reference_id", "")?;
-        if client_reference_id.as_ref().is_some_and(|id| id.len() > 200) {
+        if client_reference_id
+            .as_ref()
+            .is_some_and(|id| id.len() > 200)
+        {
             return Err(ApiError::invalid(
                 "parameter_invalid",
                 "client_reference_id must be at most 200 characters",
@@ -202,7 +244,11 @@ impl Store {
             Some(Value::Array(items)) if !items.is_empty() => items,
             Some(Value::Array(_)) | None => return Err(ApiError::missing("line_items")),
             Some(_) => {
-                return Err(ApiError::invalid("parameter_invalid", "line_items must be an array", Some("line_items".into())));
+                return Err(ApiError::invalid(
+                    "parameter_invalid",
+                    "line_items must be an array",
+                    Some("line_items".into()),
+                ));
             }
         };
         // Validate every line before creating anything, so a bad request leaves no stray objects.
@@ -219,7 +265,10 @@ impl Store {
             let price = match item.get("price") {
                 Some(Value::String(id)) => self.prices.get(id).cloned().expect("checked above"),
                 _ => {
-                    let data = item.get("price_data").and_then(Value::as_object).expect("checked above");
+                    let data = item
+                        .get("price_data")
+                        .and_then(Value::as_object)
+                        .expect("checked above");
                     self.new_price(data, &format!("{prefix}price_data]["))?
                 }
             };
@@ -231,11 +280,23 @@ impl Store {
                     Some(format!("{prefix}price]")),
                 ));
             }
-            let amount = price["unit_amount"].as_i64().unwrap_or(0).checked_mul(quantity).ok_or_else(|| {
-                ApiError::invalid("parameter_invalid", "amount too large", Some(format!("{prefix}quantity]")))
-            })?;
+            let amount = price["unit_amount"]
+                .as_i64()
+                .unwrap_or(0)
+                .checked_mul(quantity)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "parameter_invalid",
+                        "amount too large",
+                        Some(format!("{prefix}quantity]")),
+                    )
+                })?;
             total = total.checked_add(amount).ok_or_else(|| {
-                ApiError::invalid("parameter_invalid", "amount too large", Some("line_items".into()))
+                ApiError::invalid(
+                    "parameter_invalid",
+                    "amount too large",
+                    Some("line_items".into()),
+                )
             })?;
             let rendered = self.render_price(&price)?;
             line_items.push(json!({
@@ -308,14 +369,22 @@ impl Store {
             "client_secret": client_secret,
             "metadata": metadata,
         });
-        self.sessions.push(Session { value: session.clone(), auto: self.auto_action.clone(), retrieves: 0 });
+        self.sessions.push(Session {
+            value: session.clone(),
+            auto: self.auto_action.clone(),
+            retrieves: 0,
+        });
         Ok(session)
     }
 
     fn check_line_item(&self, item: &Value, index: usize) -> Result<(), ApiError> {
         let prefix = format!("line_items[{index}][");
         let item = item.as_object().ok_or_else(|| {
-            ApiError::invalid("parameter_invalid", "each line item must be an object", Some(format!("line_items[{index}]")))
+            ApiError::invalid(
+                "parameter_invalid",
+                "each line item must be an object",
+                Some(format!("line_items[{index}]")),
+            )
         })?;
         let quantity = integer(item, "quantity", &prefix)?;
         if quantity < 1 {
@@ -328,14 +397,26 @@ impl Store {
         match (item.get("price"), item.get("price_data")) {
             (Some(Value::String(id)), None) => match self.prices.get(id) {
                 Some(price) if price["active"] != false => Ok(()),
-                Some(_) => Err(ApiError::invalid("parameter_invalid", format!("Price '{id}' is not active"), Some(format!("{prefix}price]")))),
-                None => Err(ApiError::invalid("resource_missing", format!("No such price: '{id}'"), Some(format!("{prefix}price]")))),
+                Some(_) => Err(ApiError::invalid(
+                    "parameter_invalid",
+                    format!("Price '{id}' is not active"),
+                    Some(format!("{prefix}price]")),
+                )),
+                None => Err(ApiError::invalid(
+                    "resource_missing",
+                    format!("No such price: '{id}'"),
+                    Some(format!("{prefix}price]")),
+                )),
             },
             (None, Some(Value::Object(data))) => {
                 currency(data, &format!("{prefix}price_data]["))?;
                 integer(data, "unit_amount", &format!("{prefix}price_data]["))?;
                 if let Some(Value::Object(product)) = data.get("product_data") {
-                    required_string(product, "name", &format!("{prefix}price_data][product_data]["))?;
+                    required_string(
+                        product,
+                        "name",
+                        &format!("{prefix}price_data][product_data]["),
+                    )?;
                 }
                 Ok(())
             }
@@ -354,7 +435,9 @@ impl Store {
     /// A session as the API returns it now (lazily expired). `retrieve`: counts towards auto actions.
     pub fn session(&mut self, id: &str, retrieve: bool) -> Result<Value, ApiError> {
         let now = now_ms();
-        let session = self.find(id).ok_or_else(|| ApiError::not_found("checkout session", id))?;
+        let session = self
+            .find(id)
+            .ok_or_else(|| ApiError::not_found("checkout session", id))?;
         let mut due = None;
         if retrieve {
             session.retrieves += 1;
@@ -368,22 +451,34 @@ impl Store {
             let _ = self.apply(id, action);
         }
         self.expire_if_stale(id, now);
-        Ok(self.find(id).map(|s| s.value.clone()).unwrap_or(Value::Null))
+        Ok(self
+            .find(id)
+            .map(|s| s.value.clone())
+            .unwrap_or(Value::Null))
     }
 
     fn expire_if_stale(&mut self, id: &str, now: i64) {
-        let stale = self
-            .find(id)
-            .is_some_and(|s| s.value["status"] == "open" && s.value["expires_at"].as_i64().is_some_and(|at| now >= at));
+        let stale = self.find(id).is_some_and(|s| {
+            s.value["status"] == "open"
+                && s.value["expires_at"].as_i64().is_some_and(|at| now >= at)
+        });
         if stale {
             let _ = self.apply(id, SessionAction::Expire);
         }
     }
 
     pub fn list_sessions(&mut self, limit: usize) -> Value {
-        let ids: Vec<String> =
-            self.sessions.iter().rev().take(limit).filter_map(|s| s.value["id"].as_str().map(str::to_owned)).collect();
-        let data: Vec<Value> = ids.iter().filter_map(|id| self.session(id, false).ok()).collect();
+        let ids: Vec<String> = self
+            .sessions
+            .iter()
+            .rev()
+            .take(limit)
+            .filter_map(|s| s.value["id"].as_str().map(str::to_owned))
+            .collect();
+        let data: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| self.session(id, false).ok())
+            .collect();
         json!({
             "object": "list",
             "data": data,
@@ -413,24 +508,41 @@ impl Store {
                 None,
             ));
         }
-        self.apply(id, SessionAction::Expire).map_err(|e| ApiError::invalid("session_not_open", e.to_string(), None))?;
+        self.apply(id, SessionAction::Expire)
+            .map_err(|e| ApiError::invalid("session_not_open", e.to_string(), None))?;
         self.session(id, false)
     }
 
     pub fn intent(&self, id: &str) -> Result<Value, ApiError> {
-        self.intents.get(id).cloned().ok_or_else(|| ApiError::not_found("payment_intent", id))
+        self.intents
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("payment_intent", id))
     }
 
     /// What a customer (or a test) does to a session. Only open sessions change.
     pub fn apply(&mut self, id: &str, action: SessionAction) -> Result<(), SimError> {
         let now = now_ms();
-        let session = self.find(id).ok_or_else(|| SimError::NotFound(id.to_owned()))?;
-        let status = session.value["status"].as_str().unwrap_or_default().to_owned();
-        let expired_by_age = session.value["expires_at"].as_i64().is_some_and(|at| now >= at);
+        let session = self
+            .find(id)
+            .ok_or_else(|| SimError::NotFound(id.to_owned()))?;
+        let status = session.value["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let expired_by_age = session.value["expires_at"]
+            .as_i64()
+            .is_some_and(|at| now >= at);
         if status != "open" || (expired_by_age && action != SessionAction::Expire) {
-            return Err(SimError::NotOpen { id: id.to_owned(), status });
+            return Err(SimError::NotOpen {
+                id: id.to_owned(),
+                status,
+            });
         }
-        let intent_id = session.value["payment_intent"].as_str().unwrap_or_default().to_owned();
+        let intent_id = session.value["payment_intent"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let amount = session.value["amount_total"].clone();
         match action {
             SessionAction::Pay => {
@@ -451,8 +563,7 @@ impl Store {
                 }
                 SessionAction::Decline => {
                     intent["status"] = json!("failed");
-                    intent["last_payment_error"] =
-                        json!({ "type": "card_error", "code": "card_declined", "message": "Your card was declined." });
+                    intent["last_payment_error"] = json!({ "type": "card_error", "code": "card_declined", "message": "Your card was declined." });
                 }
                 SessionAction::Expire => intent["status"] = json!("canceled"),
             }
@@ -461,43 +572,83 @@ impl Store {
     }
 
     pub fn all_sessions(&mut self) -> Vec<Value> {
-        let ids: Vec<String> = self.sessions.iter().filter_map(|s| s.value["id"].as_str().map(str::to_owned)).collect();
-        ids.iter().filter_map(|id| self.session(id, false).ok()).collect()
+        let ids: Vec<String> = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.value["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.session(id, false).ok())
+            .collect()
     }
 
     /// The session and its payment intent, for the pay page.
     pub fn session_with_intent(&mut self, id: &str) -> Option<(Value, Value)> {
         let session = self.session(id, false).ok()?;
-        let intent = self.intent(session["payment_intent"].as_str().unwrap_or_default()).unwrap_or(Value::Null);
+        let intent = self
+            .intent(session["payment_intent"].as_str().unwrap_or_default())
+            .unwrap_or(Value::Null);
         Some((session, intent))
     }
 }
 
 fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| ApiError::invalid("parameter_invalid", "The request body must be a JSON object.", None))
+    body.as_object().ok_or_else(|| {
+        ApiError::invalid(
+            "parameter_invalid",
+            "The request body must be a JSON object.",
+            None,
+        )
+    })
 }
 
-fn required_string(params: &Map<String, Value>, key: &str, prefix: &str) -> Result<String, ApiError> {
+fn required_string(
+    params: &Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<String, ApiError> {
     match params.get(key) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(ApiError::missing(&param_name(prefix, key))),
-        Some(_) => Err(ApiError::invalid("parameter_invalid", format!("{key} must be a string"), Some(param_name(prefix, key)))),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            Err(ApiError::missing(&param_name(prefix, key)))
+        }
+        Some(_) => Err(ApiError::invalid(
+            "parameter_invalid",
+            format!("{key} must be a string"),
+            Some(param_name(prefix, key)),
+        )),
     }
 }
 
-fn optional_string(params: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<String>, ApiError> {
+fn optional_string(
+    params: &Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<Option<String>, ApiError> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::invalid("parameter_invalid", format!("{key} must be a string"), Some(param_name(prefix, key)))),
+        Some(_) => Err(ApiError::invalid(
+            "parameter_invalid",
+            format!("{key} must be a string"),
+            Some(param_name(prefix, key)),
+        )),
     }
 }
 
-fn optional_bool(params: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<bool>, ApiError> {
+fn optional_bool(
+    params: &Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<Option<bool>, ApiError> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ApiError::invalid("parameter_invalid", format!("{key} must be a boolean"), Some(param_name(prefix, key)))),
+        Some(_) => Err(ApiError::invalid(
+            "parameter_invalid",
+            format!("{key} must be a boolean"),
+            Some(param_name(prefix, key)),
+        )),
     }
 }
 
@@ -505,7 +656,11 @@ fn integer(params: &Map<String, Value>, key: &str, prefix: &str) -> Result<i64, 
     match params.get(key) {
         Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
         None | Some(Value::Null) => Err(ApiError::missing(&param_name(prefix, key))),
-        Some(_) => Err(ApiError::invalid("parameter_invalid", format!("{key} must be an integer"), Some(param_name(prefix, key)))),
+        Some(_) => Err(ApiError::invalid(
+            "parameter_invalid",
+            format!("{key} must be an integer"),
+            Some(param_name(prefix, key)),
+        )),
     }
 }
 
@@ -525,7 +680,9 @@ fn currency(params: &Map<String, Value>, prefix: &str) -> Result<String, ApiErro
 fn metadata(params: &Map<String, Value>, prefix: &str) -> Result<Value, ApiError> {
     match params.get("metadata") {
         None | Some(Value::Null) => Ok(json!({})),
-        Some(Value::Object(map)) if map.values().all(Value::is_string) => Ok(Value::Object(map.clone())),
+        Some(Value::Object(map)) if map.values().all(Value::is_string) => {
+            Ok(Value::Object(map.clone()))
+        }
         Some(_) => Err(ApiError::invalid(
             "parameter_invalid",
             "metadata must be an object of string values",
@@ -535,5 +692,9 @@ fn metadata(params: &Map<String, Value>, prefix: &str) -> Result<Value, ApiError
 }
 
 fn param_name(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}{key}]") }
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}{key}]")
+    }
 }

@@ -65,7 +65,10 @@ impl CheckoutSession {
     }
 
     pub fn payment_intent_id(&self) -> Option<&str> {
-        self.payment_intent.as_ref().map(Expandable::id).filter(|id| !id.is_empty())
+        self.payment_intent
+            .as_ref()
+            .map(Expandable::id)
+            .filter(|id| !id.is_empty())
     }
 }
 

@@ -3,14 +3,19 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{ApiErrorBody, Error};
-use super::{CheckoutSession, CreateCheckoutSession, CreatePrice, CreateProduct, List, PaymentIntent, Price, Product};
+use super::{
+    CheckoutSession, CreateCheckoutSession, CreatePrice, CreateProduct, List, PaymentIntent, Price,
+    Product,
+};
 use crate::secret::SecretKey;
 
 /// How hard the client tries before reporting a failure.
@@ -94,7 +99,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base_url", &self.base_url.as_str()).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,8 +119,14 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()
-            .map_err(|e| Error::Transport(format!("could not set up HTTPS: {}", error_chain(&e))))?;
-        Ok(Self { http, base_url: config.base_url, retry: config.retry })
+            .map_err(|e| {
+                Error::Transport(format!("could not set up HTTPS: {}", error_chain(&e)))
+            })?;
+        Ok(Self {
+            http,
+            base_url: config.base_url,
+            retry: config.retry,
+        })
     }
 
     pub fn base_url(&self) -> &Url {
@@ -121,7 +134,8 @@ impl Client {
     }
 
     pub async fn create_product(&self, params: &CreateProduct) -> Result<Product, Error> {
-        self.post(&["v1", "products"], params, &IdempotencyKey::generate()).await
+        self.post(&["v1", "products"], params, &IdempotencyKey::generate())
+            .await
     }
 
     pub async fn retrieve_product(&self, id: &str) -> Result<Product, Error> {
@@ -129,7 +143,8 @@ impl Client {
     }
 
     pub async fn create_price(&self, params: &CreatePrice) -> Result<Price, Error> {
-        self.post(&["v1", "prices"], params, &IdempotencyKey::generate()).await
+        self.post(&["v1", "prices"], params, &IdempotencyKey::generate())
+            .await
     }
 
     pub async fn retrieve_price(&self, id: &str) -> Result<Price, Error> {
@@ -142,30 +157,42 @@ impl Client {
         params: &CreateCheckoutSession,
         idempotency_key: &IdempotencyKey,
     ) -> Result<CheckoutSession, Error> {
-        self.post(&["v1", "checkout", "sessions"], params, idempotency_key).await
+        self.post(&["v1", "checkout", "sessions"], params, idempotency_key)
+            .await
     }
 
     pub async fn retrieve_checkout_session(&self, id: &str) -> Result<CheckoutSession, Error> {
-        self.get(&["v1", "checkout", "sessions", checked_id(id)?], &[]).await
+        self.get(&["v1", "checkout", "sessions", checked_id(id)?], &[])
+            .await
     }
 
     /// Only valid while the session is open; a payment may land just before, so re-read the session after.
     pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, Error> {
         let path = ["v1", "checkout", "sessions", checked_id(id)?, "expire"];
-        self.post(&path, &serde_json::json!({}), &IdempotencyKey::generate()).await
+        self.post(&path, &serde_json::json!({}), &IdempotencyKey::generate())
+            .await
     }
 
     /// The newest sessions; with `limit = 1` a cheap read-only call that proves the key works.
     pub async fn list_checkout_sessions(&self, limit: u32) -> Result<List<CheckoutSession>, Error> {
         let limit = limit.to_string();
-        self.get(&["v1", "checkout", "sessions", "list"], &[("limit", &limit)]).await
+        self.get(
+            &["v1", "checkout", "sessions", "list"],
+            &[("limit", &limit)],
+        )
+        .await
     }
 
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, Error> {
-        self.get(&["v1", "payment_intents", checked_id(id)?], &[]).await
+        self.get(&["v1", "payment_intents", checked_id(id)?], &[])
+            .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &[&str], query: &[(&str, &str)]) -> Result<T, Error> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, Error> {
         let mut url = self.url(path)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -181,13 +208,16 @@ impl Client {
     ) -> Result<T, Error> {
         let url = self.url(path)?;
         let body = serde_json::to_vec(body).map_err(|e| Error::InvalidInput(e.to_string()))?;
-        self.send_with_retries(Method::POST, url, Some(body), Some(idempotency_key)).await
+        self.send_with_retries(Method::POST, url, Some(body), Some(idempotency_key))
+            .await
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, Error> {
         let mut url = self.base_url.clone();
         url.path_segments_mut()
-            .map_err(|()| Error::InvalidInput(format!("base URL {} cannot take a path", self.base_url)))?
+            .map_err(|()| {
+                Error::InvalidInput(format!("base URL {} cannot take a path", self.base_url))
+            })?
             .pop_if_empty()
             .extend(segments);
         Ok(url)
@@ -235,7 +265,10 @@ impl Client {
         }
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
-        let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(parse_retry_after);
         let bytes = response.bytes().await.map_err(transport_error)?;
         tracing::debug!(%method, path, status = status.as_u16(), bytes = bytes.len(), "WooshPay response");
         read_response(status, retry_after, &bytes)
@@ -249,13 +282,27 @@ fn read_response<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     let code = status.as_u16();
     if status.is_success() {
-        return serde_json::from_slice(bytes).map_err(|e| Error::Decode { status: code, detail: e.to_string() });
+        return serde_json::from_slice(bytes).map_err(|e| Error::Decode {
+            status: code,
+            detail: e.to_string(),
+        });
     }
     match ApiErrorBody::parse(bytes) {
         Some(body) if code == 401 => Err(Error::Authentication { status: code, body }),
-        Some(body) => Err(Error::Api { status: code, body, retry_after }),
-        None if code == 401 => Err(Error::Authentication { status: code, body: ApiErrorBody::default() }),
-        None => Err(Error::UnexpectedResponse { status: code, snippet: snippet(bytes), retry_after }),
+        Some(body) => Err(Error::Api {
+            status: code,
+            body,
+            retry_after,
+        }),
+        None if code == 401 => Err(Error::Authentication {
+            status: code,
+            body: ApiErrorBody::default(),
+        }),
+        None => Err(Error::UnexpectedResponse {
+            status: code,
+            snippet: snippet(bytes),
+            retry_after,
+        }),
     }
 }
 
@@ -263,7 +310,11 @@ fn read_response<T: DeserializeOwned>(
 fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(160)]);
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.is_empty() { "(empty body)".to_owned() } else { one_line }
+    if one_line.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        one_line
+    }
 }
 
 fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
@@ -272,7 +323,10 @@ fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = httpdate::parse_http_date(text).ok()?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 fn transport_error(error: reqwest::Error) -> Error {
@@ -303,16 +357,25 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 fn basic_auth_header(key: &SecretKey) -> Result<HeaderValue, Error> {
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
-    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
-        .map_err(|_| Error::InvalidInput("the secret key contains characters not allowed in a header".into()))?;
+    let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
+        Error::InvalidInput("the secret key contains characters not allowed in a header".into())
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
 
 /// Ids go into URL paths: refuse anything that is not a plain WooshPay id.
 fn checked_id(id: &str) -> Result<&str, Error> {
-    let plain = !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if plain { Ok(id) } else { Err(Error::InvalidInput(format!("{id:?} is not a WooshPay object id"))) }
+    let plain = !id.is_empty()
+        && id.len() <= 255
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain {
+        Ok(id)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{id:?} is not a WooshPay object id"
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -321,7 +384,10 @@ mod tests {
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(parse_retry_after(&HeaderValue::from_static("7")), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(&HeaderValue::from_static("7")),
+            Some(Duration::from_secs(7))
+        );
         let past = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
         assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
         assert_eq!(parse_retry_after(&HeaderValue::from_static("soon")), None);
@@ -329,15 +395,23 @@ mod tests {
 
     #[test]
     fn error_responses_are_classified() {
-        let html = read_response::<Product>(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>");
-        assert!(matches!(html, Err(Error::UnexpectedResponse { status: 502, .. })));
+        let html =
+            read_response::<Product>(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>");
+        assert!(matches!(
+            html,
+            Err(Error::UnexpectedResponse { status: 502, .. })
+        ));
         assert!(html.unwrap_err().is_retryable());
 
         let invalid = br#"{"error":{"type":"invalid_request_error","message":"No such price"}}"#;
         let err = read_response::<Product>(StatusCode::BAD_REQUEST, None, invalid).unwrap_err();
         assert!(!err.is_retryable());
 
-        let limited = read_response::<Product>(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(2)), b"{}");
+        let limited = read_response::<Product>(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(2)),
+            b"{}",
+        );
         let err = limited.unwrap_err();
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
@@ -345,7 +419,8 @@ mod tests {
         let auth = read_response::<Product>(StatusCode::UNAUTHORIZED, None, b"").unwrap_err();
         assert!(matches!(auth, Error::Authentication { .. }));
 
-        let garbled = read_response::<Product>(StatusCode::OK, None, b"{\"id\": \"prod_1\", ").unwrap_err();
+        let garbled =
+            read_response::<Product>(StatusCode::OK, None, b"{\"id\": \"prod_1\", ").unwrap_err();
         assert!(matches!(garbled, Error::Decode { .. }) && garbled.is_retryable());
     }
 

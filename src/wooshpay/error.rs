@@ -55,7 +55,11 @@ impl ApiErrorBody {
         if let Some(param) = self.param.as_deref().filter(|p| !p.is_empty()) {
             parts.push(format!("parameter {param}"));
         }
-        if parts.is_empty() { "no details given".to_owned() } else { parts.join("; ") }
+        if parts.is_empty() {
+            "no details given".to_owned()
+        } else {
+            parts.join("; ")
+        }
     }
 }
 
@@ -65,9 +69,17 @@ pub enum Error {
     #[error("WooshPay rejected the secret key (HTTP {status}): {}", body.describe())]
     Authentication { status: u16, body: ApiErrorBody },
     #[error("WooshPay refused the request (HTTP {status}): {}", body.describe())]
-    Api { status: u16, body: ApiErrorBody, retry_after: Option<Duration> },
+    Api {
+        status: u16,
+        body: ApiErrorBody,
+        retry_after: Option<Duration>,
+    },
     #[error("WooshPay answered HTTP {status} with a page that is not a WooshPay error: {snippet}")]
-    UnexpectedResponse { status: u16, snippet: String, retry_after: Option<Duration> },
+    UnexpectedResponse {
+        status: u16,
+        snippet: String,
+        retry_after: Option<Duration>,
+    },
     #[error("WooshPay's response could not be read (HTTP {status}): {detail}")]
     Decode { status: u16, detail: String },
     #[error("could not reach WooshPay: {0}")]
@@ -91,7 +103,9 @@ impl Error {
 
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Api { retry_after, .. } | Error::UnexpectedResponse { retry_after, .. } => *retry_after,
+            Error::Api { retry_after, .. } | Error::UnexpectedResponse { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -135,7 +149,10 @@ mod tests {
         assert_eq!(body.error_type, Some(ApiErrorType::IdempotencyError));
 
         let unknown = br#"{"error":{"type":"brand_new_error","message":"x"}}"#;
-        assert_eq!(ApiErrorBody::parse(unknown).unwrap().error_type, Some(ApiErrorType::Unknown));
+        assert_eq!(
+            ApiErrorBody::parse(unknown).unwrap().error_type,
+            Some(ApiErrorType::Unknown)
+        );
 
         assert!(ApiErrorBody::parse(b"<html><body>502 Bad Gateway</body></html>").is_none());
         assert!(ApiErrorBody::parse(b"{\"id\":\"cs_1\"}").is_none());

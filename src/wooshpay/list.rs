@@ -19,6 +19,11 @@ pub struct List<T> {
 
 impl<T> Default for List<T> {
     fn default() -> Self {
-        Self { object: Some("list".into()), data: Vec::new(), has_more: Some(false), url: None }
+        Self {
+            object: Some("list".into()),
+            data: Vec::new(),
+            has_more: Some(false),
+            url: None,
+        }
     }
 }

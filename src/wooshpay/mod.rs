@@ -14,8 +14,8 @@ mod product;
 mod timestamp;
 
 pub use checkout_session::{
-    CheckoutSession, CreateCheckoutSession, CreateLineItem, InlinePriceData, LineItem, SessionPaymentStatus,
-    SessionStatus,
+    CheckoutSession, CreateCheckoutSession, CreateLineItem, InlinePriceData, LineItem,
+    SessionPaymentStatus, SessionStatus,
 };
 pub use client::{Client, ClientConfig, IdempotencyKey, RetryPolicy};
 pub use error::{ApiErrorBody, ApiErrorType, Error};

@@ -38,7 +38,10 @@ impl PaymentIntent {
 
     /// The customer's payment attempt was refused: the kiosk should stop offering this session.
     pub fn has_failed(&self) -> bool {
-        matches!(self.status, Some(PaymentIntentStatus::Failed | PaymentIntentStatus::Canceled))
+        matches!(
+            self.status,
+            Some(PaymentIntentStatus::Failed | PaymentIntentStatus::Canceled)
+        )
     }
 }
 

@@ -36,11 +36,12 @@ impl<'de> Deserialize<'de> for Timestamp {
             Raw::Int(v) => v,
             // Some JSON encoders emit 1665553291000.0; anything fractional below a millisecond is noise.
             Raw::Float(v) if v.is_finite() => v as i64,
-            Raw::Float(_) => return Err(serde::de::Error::custom("timestamp is not a finite number")),
-            Raw::Text(s) => s
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| serde::de::Error::custom(format!("timestamp {s:?} is not an integer")))?,
+            Raw::Float(_) => {
+                return Err(serde::de::Error::custom("timestamp is not a finite number"));
+            }
+            Raw::Text(s) => s.trim().parse::<i64>().map_err(|_| {
+                serde::de::Error::custom(format!("timestamp {s:?} is not an integer"))
+            })?,
         };
         Ok(Self::from_provider_value(value))
     }

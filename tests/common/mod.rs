@@ -24,9 +24,15 @@ unit_amount = 275
 "#;
 
 pub async fn simulator() -> Simulator {
-    Simulator::start("127.0.0.1:0".parse().unwrap(), SimulatorConfig { secret_key: KEY.into(), public_base_url: None })
-        .await
-        .expect("simulator starts")
+    Simulator::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimulatorConfig {
+            secret_key: KEY.into(),
+            public_base_url: None,
+        },
+    )
+    .await
+    .expect("simulator starts")
 }
 
 pub struct Shop {
@@ -47,7 +53,10 @@ impl Shop {
              [kiosk]\nid = \"test-kiosk\"\n"
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir, key: KEY.into() }
+        Self {
+            dir,
+            key: KEY.into(),
+        }
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -89,7 +98,10 @@ pub struct Events {
 
 impl Events {
     pub fn of(child: &mut Child) -> Self {
-        Self { lines: BufReader::new(child.stdout.take().unwrap()).lines(), seen: Vec::new() }
+        Self {
+            lines: BufReader::new(child.stdout.take().unwrap()).lines(),
+            seen: Vec::new(),
+        }
     }
 
     /// The next event, or `None` at the end of output. A generous bound so a hang fails instead of blocking CI.
@@ -98,9 +110,12 @@ impl Events {
             .await
             .expect("charge printed nothing for two minutes")
             .expect("stdout readable")?;
-        let event: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
-        assert!(event["event"].is_string(), "every line has an event field: {line}");
+        let event: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not a JSON line: {line:?}: {e}"));
+        assert!(
+            event["event"].is_string(),
+            "every line has an event field: {line}"
+        );
         self.seen.push(event.clone());
         Some(event)
     }
@@ -129,11 +144,17 @@ pub async fn finish(child: Child) -> (i32, String) {
         .await
         .expect("charge exits")
         .expect("charge ran");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 pub fn send_signal(child: &Child, signal: &str) {
     let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
 }

@@ -9,7 +9,10 @@ fn machine() -> PaymentMachine {
 }
 
 fn session() -> SessionInfo {
-    SessionInfo { id: "cs_1".into(), url: "https://pay.example/cs_test_1?key=pk_test_x".into() }
+    SessionInfo {
+        id: "cs_1".into(),
+        url: "https://pay.example/cs_test_1?key=pk_test_x".into(),
+    }
 }
 
 fn open() -> Observation {
@@ -40,36 +43,56 @@ fn expired() -> Observation {
 }
 
 fn network_down() -> RequestFailure {
-    RequestFailure { message: "connection refused".into(), refused: false }
+    RequestFailure {
+        message: "connection refused".into(),
+        refused: false,
+    }
 }
 
 /// Starts a sale and creates its session at t = 0.
 fn awaiting() -> PaymentMachine {
     let mut m = machine();
     assert_eq!(m.start(), Ok(Step::CreateSession));
-    assert_eq!(m.on_created(Ok(session()), Duration::ZERO), Step::Wait { until: 2 * SECOND });
+    assert_eq!(
+        m.on_created(Ok(session()), Duration::ZERO),
+        Step::Wait { until: 2 * SECOND }
+    );
     m
 }
 
 fn poll_step() -> Step {
-    Step::Poll { session_id: "cs_1".into() }
+    Step::Poll {
+        session_id: "cs_1".into(),
+    }
 }
 
 #[test]
 fn paid_after_a_few_polls() {
     let mut m = awaiting();
     assert_eq!(m.on_wake(2 * SECOND), poll_step());
-    assert_eq!(m.on_poll(Ok(open()), 2 * SECOND), Step::Wait { until: 4 * SECOND });
+    assert_eq!(
+        m.on_poll(Ok(open()), 2 * SECOND),
+        Step::Wait { until: 4 * SECOND }
+    );
     assert_eq!(m.on_wake(4 * SECOND), poll_step());
-    assert_eq!(m.on_poll(Ok(paid()), 4 * SECOND), Step::Finished(Outcome::Paid { session: session() }));
+    assert_eq!(
+        m.on_poll(Ok(paid()), 4 * SECOND),
+        Step::Finished(Outcome::Paid { session: session() })
+    );
 }
 
 #[test]
 fn a_succeeded_payment_intent_alone_counts_as_paid() {
     let mut m = awaiting();
     m.on_wake(2 * SECOND);
-    let observation = Observation { intent_status: Some(PaymentIntentStatus::Succeeded), ..open() };
-    assert!(matches!(m.on_poll(Ok(observation), 2 * SECOND), Step::Finished(Outcome::Paid { .. })));
+    let observation = Observation {
+        intent_status: Some(PaymentIntentStatus::Succeeded),
+        ..open()
+    };
+    assert!(matches!(
+        m.on_poll(Ok(observation), 2 * SECOND),
+        Step::Finished(Outcome::Paid { .. })
+    ));
 }
 
 #[test]
@@ -81,14 +104,20 @@ fn complete_but_unpaid_and_unknown_statuses_keep_waiting() {
         intent_status: Some(PaymentIntentStatus::Processing),
         intent_error: None,
     };
-    assert_eq!(m.on_poll(Ok(complete_unpaid), 2 * SECOND), Step::Wait { until: 4 * SECOND });
+    assert_eq!(
+        m.on_poll(Ok(complete_unpaid), 2 * SECOND),
+        Step::Wait { until: 4 * SECOND }
+    );
     let unknown = Observation {
         status: Some(SessionStatus::Unknown),
         payment_status: Some(SessionPaymentStatus::Unknown),
         intent_status: Some(PaymentIntentStatus::Unknown),
         intent_error: None,
     };
-    assert_eq!(m.on_poll(Ok(unknown), 4 * SECOND), Step::Wait { until: 6 * SECOND });
+    assert_eq!(
+        m.on_poll(Ok(unknown), 4 * SECOND),
+        Step::Wait { until: 6 * SECOND }
+    );
     assert!(matches!(m.phase(), Phase::AwaitingPayment { .. }));
 }
 
@@ -96,19 +125,40 @@ fn complete_but_unpaid_and_unknown_statuses_keep_waiting() {
 fn provider_side_expiry_ends_the_sale() {
     let mut m = awaiting();
     let step = m.on_poll(Ok(expired()), 2 * SECOND);
-    assert_eq!(step, Step::Finished(Outcome::Expired { session: session(), by_kiosk: false }));
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Expired {
+            session: session(),
+            by_kiosk: false
+        })
+    );
 }
 
 #[test]
 fn failing_polls_show_connection_lost_and_back_off() {
     let mut m = awaiting();
-    assert_eq!(m.on_poll(Err(network_down()), 2 * SECOND), Step::Wait { until: 6 * SECOND });
+    assert_eq!(
+        m.on_poll(Err(network_down()), 2 * SECOND),
+        Step::Wait { until: 6 * SECOND }
+    );
     assert!(m.connection_lost());
-    assert_eq!(m.on_poll(Err(network_down()), 6 * SECOND), Step::Wait { until: 14 * SECOND });
-    assert_eq!(m.on_poll(Err(network_down()), 14 * SECOND), Step::Wait { until: 29 * SECOND });
+    assert_eq!(
+        m.on_poll(Err(network_down()), 6 * SECOND),
+        Step::Wait { until: 14 * SECOND }
+    );
+    assert_eq!(
+        m.on_poll(Err(network_down()), 14 * SECOND),
+        Step::Wait { until: 29 * SECOND }
+    );
     // Capped at max_poll_backoff (15 s).
-    assert_eq!(m.on_poll(Err(network_down()), 29 * SECOND), Step::Wait { until: 44 * SECOND });
-    assert_eq!(m.on_poll(Ok(open()), 44 * SECOND), Step::Wait { until: 46 * SECOND });
+    assert_eq!(
+        m.on_poll(Err(network_down()), 29 * SECOND),
+        Step::Wait { until: 44 * SECOND }
+    );
+    assert_eq!(
+        m.on_poll(Ok(open()), 44 * SECOND),
+        Step::Wait { until: 46 * SECOND }
+    );
     assert!(!m.connection_lost());
 }
 
@@ -116,11 +166,32 @@ fn failing_polls_show_connection_lost_and_back_off() {
 fn kiosk_timeout_expires_then_rechecks() {
     let mut m = awaiting();
     // The last wait before the deadline is cut short to land exactly on it.
-    assert_eq!(m.on_poll(Ok(open()), 179 * SECOND), Step::Wait { until: 180 * SECOND });
-    assert_eq!(m.on_wake(180 * SECOND), Step::Expire { session_id: "cs_1".into() });
-    assert_eq!(m.on_expired(Ok(expired()), 180 * SECOND), Step::Recheck { session_id: "cs_1".into() });
+    assert_eq!(
+        m.on_poll(Ok(open()), 179 * SECOND),
+        Step::Wait {
+            until: 180 * SECOND
+        }
+    );
+    assert_eq!(
+        m.on_wake(180 * SECOND),
+        Step::Expire {
+            session_id: "cs_1".into()
+        }
+    );
+    assert_eq!(
+        m.on_expired(Ok(expired()), 180 * SECOND),
+        Step::Recheck {
+            session_id: "cs_1".into()
+        }
+    );
     let step = m.on_recheck(Ok(expired()), 181 * SECOND);
-    assert_eq!(step, Step::Finished(Outcome::Expired { session: session(), by_kiosk: true }));
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Expired {
+            session: session(),
+            by_kiosk: true
+        })
+    );
 }
 
 #[test]
@@ -128,19 +199,40 @@ fn a_payment_landing_during_expire_is_reported_paid() {
     let mut m = awaiting();
     m.on_wake(180 * SECOND);
     // The expire is refused because the session is no longer open…
-    let refused = RequestFailure { message: "session is not open (complete)".into(), refused: true };
-    assert_eq!(m.on_expired(Err(refused), 180 * SECOND), Step::Recheck { session_id: "cs_1".into() });
+    let refused = RequestFailure {
+        message: "session is not open (complete)".into(),
+        refused: true,
+    };
+    assert_eq!(
+        m.on_expired(Err(refused), 180 * SECOND),
+        Step::Recheck {
+            session_id: "cs_1".into()
+        }
+    );
     // …and the re-read shows the payment.
-    assert_eq!(m.on_recheck(Ok(paid()), 181 * SECOND), Step::Finished(Outcome::Paid { session: session() }));
+    assert_eq!(
+        m.on_recheck(Ok(paid()), 181 * SECOND),
+        Step::Finished(Outcome::Paid { session: session() })
+    );
 }
 
 #[test]
 fn staff_cancel_expires_the_session() {
     let mut m = awaiting();
-    assert_eq!(m.on_cancel(10 * SECOND), Some(Step::Expire { session_id: "cs_1".into() }));
+    assert_eq!(
+        m.on_cancel(10 * SECOND),
+        Some(Step::Expire {
+            session_id: "cs_1".into()
+        })
+    );
     m.on_expired(Ok(expired()), 10 * SECOND);
     let step = m.on_recheck(Ok(expired()), 10 * SECOND);
-    assert_eq!(step, Step::Finished(Outcome::Cancelled { session: Some(session()) }));
+    assert_eq!(
+        step,
+        Step::Finished(Outcome::Cancelled {
+            session: Some(session())
+        })
+    );
 }
 
 #[test]
@@ -148,12 +240,20 @@ fn cancel_during_create_closes_the_session_once_it_exists() {
     let mut m = machine();
     m.start().unwrap();
     assert_eq!(m.on_cancel(Duration::ZERO), None);
-    assert_eq!(m.on_created(Ok(session()), SECOND), Step::Expire { session_id: "cs_1".into() });
+    assert_eq!(
+        m.on_created(Ok(session()), SECOND),
+        Step::Expire {
+            session_id: "cs_1".into()
+        }
+    );
 
     let mut m = machine();
     m.start().unwrap();
     m.on_cancel(Duration::ZERO);
-    assert_eq!(m.on_created(Err(network_down()), SECOND), Step::Finished(Outcome::Cancelled { session: None }));
+    assert_eq!(
+        m.on_created(Err(network_down()), SECOND),
+        Step::Finished(Outcome::Cancelled { session: None })
+    );
 }
 
 #[test]
@@ -164,7 +264,12 @@ fn a_declined_payment_closes_the_session_and_reports_the_reason() {
         intent_error: Some("Your card was declined.".into()),
         ..open()
     };
-    assert_eq!(m.on_poll(Ok(declined), 2 * SECOND), Step::Expire { session_id: "cs_1".into() });
+    assert_eq!(
+        m.on_poll(Ok(declined), 2 * SECOND),
+        Step::Expire {
+            session_id: "cs_1".into()
+        }
+    );
     m.on_expired(Ok(expired()), 2 * SECOND);
     let step = m.on_recheck(Ok(expired()), 3 * SECOND);
     assert_eq!(
@@ -185,11 +290,26 @@ fn unreachable_gateway_while_closing_retries_then_reports_unconfirmed_never_expi
     while let Step::Wait { until } = step {
         assert!(m.connection_lost());
         now = until;
-        assert_eq!(m.on_wake(now), Step::Expire { session_id: "cs_1".into() });
+        assert_eq!(
+            m.on_wake(now),
+            Step::Expire {
+                session_id: "cs_1".into()
+            }
+        );
         step = m.on_expired(Err(network_down()), now);
     }
-    assert_eq!(now, 240 * SECOND, "gives up exactly at the end of the grace period");
-    assert!(matches!(step, Step::Finished(Outcome::Failed { reason: FailureReason::Unconfirmed(_), .. })));
+    assert_eq!(
+        now,
+        240 * SECOND,
+        "gives up exactly at the end of the grace period"
+    );
+    assert!(matches!(
+        step,
+        Step::Finished(Outcome::Failed {
+            reason: FailureReason::Unconfirmed(_),
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -197,8 +317,15 @@ fn a_session_still_open_after_expire_is_expired_again() {
     let mut m = awaiting();
     m.on_cancel(5 * SECOND);
     m.on_expired(Ok(open()), 5 * SECOND);
-    let Step::Wait { until } = m.on_recheck(Ok(open()), 5 * SECOND) else { panic!("expected a wait") };
-    assert_eq!(m.on_wake(until), Step::Expire { session_id: "cs_1".into() });
+    let Step::Wait { until } = m.on_recheck(Ok(open()), 5 * SECOND) else {
+        panic!("expected a wait")
+    };
+    assert_eq!(
+        m.on_wake(until),
+        Step::Expire {
+            session_id: "cs_1".into()
+        }
+    );
 }
 
 #[test]
@@ -206,14 +333,21 @@ fn only_one_live_sale_at_a_time() {
     let mut m = awaiting();
     assert_eq!(m.start(), Err(AlreadyInProgress));
     m.on_poll(Ok(paid()), 2 * SECOND);
-    assert_eq!(m.start(), Ok(Step::CreateSession), "a finished sale frees the machine");
+    assert_eq!(
+        m.start(),
+        Ok(Step::CreateSession),
+        "a finished sale frees the machine"
+    );
 }
 
 #[test]
 fn a_failed_create_reports_the_reason_and_nothing_is_payable() {
     let mut m = machine();
     m.start().unwrap();
-    let failure = RequestFailure { message: "WooshPay rejected the secret key".into(), refused: true };
+    let failure = RequestFailure {
+        message: "WooshPay rejected the secret key".into(),
+        refused: true,
+    };
     let step = m.on_created(Err(failure), SECOND);
     assert_eq!(
         step,

@@ -40,14 +40,22 @@ pub fn raster(code: &QrCode) -> GrayImage {
         .build()
 }
 
-/// Half-block characters, two modules per character cell, dark modules drawn dark on a light border, which
-/// phone cameras read from light-on-dark terminals too.
+/// Half-block characters, two modules per character cell, dark modules as `█` on a light background.
+/// On a terminal, wrap the lines in [`ansi_black_on_white`]: a light-on-dark terminal would otherwise show the
+/// code inverted, which many phone cameras do not read.
 pub fn terminal_text(code: &QrCode) -> String {
     code.render::<Dense1x2>()
         .dark_color(Dense1x2::Dark)
         .light_color(Dense1x2::Light)
         .quiet_zone(true)
         .build()
+}
+
+/// Forces black modules on a white background whatever the terminal's colours.
+pub fn ansi_black_on_white(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("\x1b[30;107m{line}\x1b[0m\n"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -95,6 +103,25 @@ mod tests {
         let long = format!("https://pay.example/{}", "a".repeat(2500));
         assert_eq!(encode(&long).unwrap().error_correction_level(), EcLevel::L);
         assert!(encode(&"x".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn the_terminal_rendering_decodes_to_the_url() {
+        let url = "https://pay.example/pay/cs_test_1580071142008291328?key=pk_test_abc";
+        let text = terminal_text(&encode(url).unwrap());
+        let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let width = rows[0].len() as u32;
+        let image = GrayImage::from_fn(width, rows.len() as u32 * 2, |x, y| {
+            let cell = rows[(y / 2) as usize][x as usize];
+            let dark = match cell {
+                '█' => true,
+                '▀' => y % 2 == 0,
+                '▄' => y % 2 == 1,
+                _ => false,
+            };
+            Luma([if dark { 0 } else { 255 }])
+        });
+        assert_eq!(decode(&upscale(&image, 4)), url);
     }
 
     #[test]

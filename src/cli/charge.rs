@@ -1,6 +1,6 @@
 //! `wooshpay-kiosk charge ITEM[=QTY]... [--json]`: a sale from a terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::Args;
 use serde_json::json;
@@ -153,7 +153,13 @@ impl Printer<'_> {
                 );
                 match crate::qr::encode(url) {
                     Ok(code) => {
-                        let _ = writeln!(out, "{}", crate::qr::terminal_text(&code));
+                        let text = crate::qr::terminal_text(&code);
+                        let text = if std::io::stdout().is_terminal() {
+                            crate::qr::ansi_black_on_white(&text)
+                        } else {
+                            text
+                        };
+                        let _ = writeln!(out, "{text}");
                     }
                     Err(e) => {
                         let _ = writeln!(out, "(no QR code: {e})");

@@ -84,6 +84,7 @@ pub struct CheckoutEngine {
 
 struct Inner {
     client: Client,
+    poll_client: Client,
     settings: EngineSettings,
     prices: PriceBook,
     sales: SaleCounter,
@@ -149,6 +150,7 @@ impl CheckoutEngine {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                poll_client: client.for_polling(poll_timeout(&settings.timing)),
                 client,
                 settings,
                 prices,
@@ -282,7 +284,7 @@ impl SaleRun<'_> {
                 }
                 Step::Poll { session_id } => {
                     tokio::select! {
-                        result = observe(&self.inner.client, &session_id) => {
+                        result = observe(&self.inner.poll_client, &session_id) => {
                             self.report_status(&session_id, &result);
                             machine.on_poll(result.map(|(_, o)| o).map_err(failure), now())
                         }
@@ -424,6 +426,11 @@ impl SaleRun<'_> {
         // Nobody listening (a UI that moved on) is fine: the sale still runs to its end.
         let _ = self.events.send(event);
     }
+}
+
+/// Long enough for a slow mobile uplink, short enough that a dead one shows as "connection lost" quickly.
+fn poll_timeout(timing: &Timing) -> Duration {
+    (timing.poll_interval * 3).clamp(Duration::from_secs(4), Duration::from_secs(10))
 }
 
 /// Resolves when a cancel is requested; never, if one was already handled or nobody can cancel any more.

@@ -95,6 +95,8 @@ pub struct Client {
     http: reqwest::Client,
     base_url: Url,
     retry: RetryPolicy,
+    /// Overrides the configured per-attempt timeout when set.
+    attempt_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Client {
@@ -126,11 +128,26 @@ impl Client {
             http,
             base_url: config.base_url,
             retry: config.retry,
+            attempt_timeout: None,
         })
     }
 
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// A client for status polls, sharing this one's connections: one quick retry and a short timeout, because
+    /// the next poll is the real retry and a customer must see "connection lost" within seconds, not minutes.
+    pub fn for_polling(&self, attempt_timeout: Duration) -> Client {
+        Client {
+            http: self.http.clone(),
+            base_url: self.base_url.clone(),
+            retry: RetryPolicy {
+                max_retries: 1,
+                ..self.retry.clone()
+            },
+            attempt_timeout: Some(attempt_timeout),
+        }
     }
 
     pub async fn create_product(&self, params: &CreateProduct) -> Result<Product, Error> {
@@ -257,6 +274,9 @@ impl Client {
     ) -> Result<T, Error> {
         let path = url.path().to_owned();
         let mut request = self.http.request(method.clone(), url);
+        if let Some(timeout) = self.attempt_timeout {
+            request = request.timeout(timeout);
+        }
         if let Some(body) = body {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }

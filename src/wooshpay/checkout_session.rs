@@ -5,44 +5,25 @@ use super::{CreateProduct, Expandable, HasId, List, Metadata, PaymentIntent, Pri
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutSession {
     pub id: String,
-    #[serde(default)]
     pub object: Option<String>,
-    #[serde(default)]
     pub status: Option<SessionStatus>,
-    #[serde(default)]
     pub payment_status: Option<SessionPaymentStatus>,
     /// The hosted payment page: encode it in the QR code verbatim.
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub payment_intent: Option<Expandable<PaymentIntent>>,
-    #[serde(default)]
     pub line_items: Option<List<LineItem>>,
-    #[serde(default)]
     pub amount_subtotal: Option<i64>,
-    #[serde(default)]
     pub amount_total: Option<i64>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
     pub mode: Option<String>,
-    #[serde(default)]
     pub client_reference_id: Option<String>,
-    #[serde(default)]
     pub metadata: Option<Metadata>,
-    #[serde(default)]
     pub customer: Option<String>,
-    #[serde(default)]
     pub customer_email: Option<String>,
-    #[serde(default)]
     pub success_url: Option<String>,
-    #[serde(default)]
     pub cancel_url: Option<String>,
-    #[serde(default)]
     pub livemode: Option<bool>,
-    #[serde(default)]
     pub created: Option<Timestamp>,
-    #[serde(default)]
     pub expires_at: Option<Timestamp>,
 }
 
@@ -94,21 +75,13 @@ pub enum SessionPaymentStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineItem {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub object: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
     pub price: Option<Price>,
-    #[serde(default)]
     pub quantity: Option<i64>,
-    #[serde(default)]
     pub amount_subtotal: Option<i64>,
-    #[serde(default)]
     pub amount_total: Option<i64>,
 }
 

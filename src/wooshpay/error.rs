@@ -20,13 +20,10 @@ pub enum ApiErrorType {
 /// The body of an error, read from Stripe's nested `{"error":{…}}` or a flat `{type, code, message}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub error_type: Option<ApiErrorType>,
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default)]
     pub param: Option<String>,
 }
 

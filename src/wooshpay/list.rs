@@ -3,7 +3,6 @@ use serde::{Deserialize, Serialize};
 /// WooshPay's list envelope. `has_more` and `url` are sent as `null` inside sessions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct List<T> {
-    #[serde(default)]
     pub object: Option<String>,
     #[serde(
         default = "Vec::new",
@@ -11,9 +10,7 @@ pub struct List<T> {
         bound(deserialize = "T: Deserialize<'de>")
     )]
     pub data: Vec<T>,
-    #[serde(default)]
     pub has_more: Option<bool>,
-    #[serde(default)]
     pub url: Option<String>,
 }
 

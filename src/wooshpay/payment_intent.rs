@@ -5,23 +5,14 @@ use super::{HasId, Metadata, Timestamp};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PaymentIntent {
     pub id: String,
-    #[serde(default)]
     pub object: Option<String>,
-    #[serde(default)]
     pub status: Option<PaymentIntentStatus>,
-    #[serde(default)]
     pub amount: Option<i64>,
-    #[serde(default)]
     pub amount_received: Option<i64>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
     pub last_payment_error: Option<PaymentError>,
-    #[serde(default)]
     pub metadata: Option<Metadata>,
-    #[serde(default)]
     pub livemode: Option<bool>,
-    #[serde(default)]
     pub created: Option<Timestamp>,
 }
 
@@ -62,12 +53,9 @@ pub enum PaymentIntentStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PaymentError {
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub decline_code: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub error_type: Option<String>,
 }

@@ -5,29 +5,18 @@ use super::{CreateProduct, Expandable, HasId, Metadata, Product, Timestamp};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Price {
     pub id: String,
-    #[serde(default)]
     pub object: Option<String>,
-    #[serde(default)]
     pub active: Option<bool>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
     pub unit_amount: Option<i64>,
-    #[serde(default)]
     pub product: Option<Expandable<Product>>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub price_type: Option<PriceType>,
-    #[serde(default)]
     pub billing_scheme: Option<String>,
-    #[serde(default)]
     pub nickname: Option<String>,
-    #[serde(default)]
     pub lookup_key: Option<String>,
-    #[serde(default)]
     pub metadata: Option<Metadata>,
-    #[serde(default)]
     pub livemode: Option<bool>,
-    #[serde(default)]
     pub created: Option<Timestamp>,
 }
 

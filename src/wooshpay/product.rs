@@ -5,25 +5,15 @@ use super::{HasId, Metadata, Timestamp};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
-    #[serde(default)]
     pub object: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub active: Option<bool>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub metadata: Option<Metadata>,
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub images: Option<Vec<String>>,
-    #[serde(default)]
     pub livemode: Option<bool>,
-    #[serde(default)]
     pub created: Option<Timestamp>,
-    #[serde(default)]
     pub updated: Option<Timestamp>,
 }
 

@@ -371,3 +371,92 @@ async fn check_proves_the_key_and_catalog_sync_makes_sessions_use_price_ids() {
     assert_eq!(body["line_items"][1]["quantity"], 3);
     assert_eq!(sim.sessions()[0]["amount_total"], 340 + 3 * 275);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secret_key_appears_nowhere_in_the_most_verbose_logs() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    sim.inject(rule(
+        "GET",
+        RETRIEVE,
+        1,
+        Fault::Status {
+            status: 500,
+            retry_after_s: None,
+        },
+    ));
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 2,
+        action: SessionAction::Pay,
+    }));
+    let output = shop
+        .command(&["-vv", "charge", "latte"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("trace"),
+        "the log really was at trace level"
+    );
+    assert!(stdout.contains("PAID £3.40"), "{stdout}");
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains(common::KEY), "the key leaked");
+        assert!(
+            !text.contains("c2tfdGVzdF9ibGFja2JveDAxMjM0NTY3ODk"),
+            "the key leaked in its Basic-auth form"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standalone_simulator_serves_a_real_sale() {
+    use tokio::io::AsyncBufReadExt;
+    let mut simulate = kiosk_command()
+        .args(["simulate", "--listen", "127.0.0.1:0"])
+        .env("WOOSHPAY_SECRET_KEY", common::KEY)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(simulate.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let base = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+
+    let shop = Shop::new(&base, "");
+    let http = reqwest::Client::new();
+    let auto = serde_json::json!({"after_retrieves": 1, "action": "pay"});
+    assert!(
+        http.put(format!("{base}/_sim/auto"))
+            .json(&auto)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let (code, stderr) = finish(
+        shop.command(&["charge", "croissant=2", "--json"])
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let sessions: Vec<serde_json::Value> = http
+        .get(format!("{base}/_sim/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["amount_total"], 550);
+    assert_eq!(sessions[0]["payment_status"], "paid");
+
+    send_signal(&simulate, "INT");
+    let status = simulate.wait().await.unwrap();
+    assert!(status.success());
+}

@@ -222,8 +222,21 @@ impl Printer<'_> {
                     Outcome::Cancelled { session: None } => {
                         "Cancelled before a session was created".to_owned()
                     }
+                    Outcome::Failed {
+                        reason: reason @ FailureReason::Unconfirmed(_),
+                        ..
+                    } => format!(
+                        "OUTCOME UNKNOWN: {}. Check the WooshPay dashboard before charging this customer again.",
+                        failure_message(reason)
+                    ),
+                    Outcome::Failed {
+                        reason: reason @ FailureReason::Declined(_),
+                        ..
+                    } => {
+                        format!("Declined: {}", failure_message(reason))
+                    }
                     Outcome::Failed { reason, .. } => {
-                        format!("Not paid: {}", failure_message(reason))
+                        format!("Not charged: {}", failure_message(reason))
                     }
                 };
                 let _ = writeln!(out, "\n{text}");

@@ -460,3 +460,31 @@ async fn the_standalone_simulator_serves_a_real_sale() {
     let status = simulate.wait().await.unwrap();
     assert!(status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_payment_exits_5_with_a_failed_event() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: 1,
+        action: SessionAction::Decline,
+    }));
+    let mut child = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
+    let mut events = Events::of(&mut child);
+    let failed = events.until("failed").await;
+    assert_eq!(failed["reason"], "declined");
+    assert!(
+        failed["message"].as_str().unwrap().contains("declined"),
+        "{failed}"
+    );
+    let (code, stderr) = finish(child).await;
+    assert_eq!(code, 5, "{stderr}");
+    assert_eq!(
+        sim.sessions()[0]["status"],
+        "expired",
+        "the declined session was closed"
+    );
+}

@@ -230,3 +230,50 @@ async fn retrying_a_create_that_got_no_answer_reuses_its_session() {
         rig.sim.sessions()[0]["id"].as_str().unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_gateway_vanishes_during_cancel_the_outcome_is_unconfirmed_never_cancelled() {
+    let rig = rig(Duration::from_secs(30)).await;
+    let mut handle = rig.engine.start_charge(latte(&rig.catalog)).unwrap();
+    while let Some(event) = handle.events.recv().await {
+        if matches!(event, CheckoutEvent::SessionCreated { .. }) {
+            break;
+        }
+    }
+    for method in ["GET", "POST"] {
+        for path in [
+            "/v1/checkout/sessions/*",
+            "/v1/checkout/sessions/*/expire",
+            "/v1/payment_intents/*",
+        ] {
+            rig.sim.inject(FaultRule {
+                method: Some(method.into()),
+                path: path.into(),
+                count: 10_000,
+                after_processing: false,
+                fault: Fault::Status {
+                    status: 503,
+                    retry_after_s: None,
+                },
+            });
+        }
+    }
+    handle.cancel();
+    let outcome = handle.outcome().await;
+    let Outcome::Failed {
+        reason: FailureReason::Unconfirmed(message),
+        session: Some(session),
+    } = &outcome
+    else {
+        panic!("expected an unconfirmed outcome, got {outcome:?}");
+    };
+    assert!(
+        message.contains(&session.id) && message.contains("may still be payable"),
+        "{message}"
+    );
+    assert_eq!(
+        rig.sim.sessions()[0]["status"],
+        "open",
+        "the simulator never saw the expire"
+    );
+}

@@ -34,12 +34,13 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// Derived from the secret key by a one-way hash: pay-page URLs are public and must reveal nothing of it.
+/// URL-safe characters only, so the key survives a query string unescaped (`+` would read as a space).
 pub fn publishable_key(secret_key: &str) -> String {
     use base64::Engine;
     let digest = Sha256::digest(format!("simulator publishable key\n{secret_key}").as_bytes());
     format!(
         "pk_test_{}",
-        base64::engine::general_purpose::STANDARD.encode(&digest[..24])
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..24])
     )
 }
 
@@ -71,5 +72,17 @@ mod tests {
         assert!(pk.starts_with("pk_test_"));
         assert!(!pk.contains("abcdef123456"));
         assert_eq!(pk, publishable_key("sk_test_abcdef123456"));
+    }
+
+    #[test]
+    fn publishable_keys_need_no_escaping_in_a_url() {
+        for n in 0..500 {
+            let pk = publishable_key(&format!("sk_test_{n}"));
+            assert!(
+                pk.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+                "{pk}"
+            );
+        }
     }
 }

@@ -95,7 +95,16 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     }
 
     let rule = take_fault(&shared, &method, &path);
-    let fault_text = rule.as_ref().map(|r| r.fault.describe());
+    // Recorded on arrival, so a request the client gave up on (a timeout) is still seen; the status is filled
+    // in when the answer is known and stays 0 when none is sent.
+    let index = {
+        let mut store = shared.store();
+        store
+            .requests
+            .push(record(0, rule.as_ref().map(|r| r.fault.describe())));
+        store.requests.len() - 1
+    };
+    let set_status = |status: u16| shared.store().requests[index].status = status;
     if let Some(rule) = rule.as_ref().filter(|r| !r.after_processing) {
         match &rule.fault {
             Fault::Delay { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
@@ -106,11 +115,7 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
             }
             Fault::SlowBody { .. } => {}
             fault => {
-                let status = fault_status(fault);
-                shared
-                    .store()
-                    .requests
-                    .push(record(status, fault_text.clone()));
+                set_status(fault_status(fault));
                 return serve_fault(fault, cutter, b"").await;
             }
         }
@@ -132,10 +137,7 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
                 Fault::SlowBody { .. } | Fault::Delay { .. } | Fault::PayFirst => status,
                 ref fault => fault_status(fault),
             };
-            shared
-                .store()
-                .requests
-                .push(record(served_status, fault_text));
+            set_status(served_status);
             match rule.fault {
                 Fault::Delay { ms } => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -147,7 +149,7 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
             }
         }
         _ => {
-            shared.store().requests.push(record(status, fault_text));
+            set_status(status);
             finish(status, response_bytes, replayed)
         }
     }

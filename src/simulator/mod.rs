@@ -62,6 +62,7 @@ pub struct RecordedRequest {
     pub method: String,
     pub path: String,
     pub idempotency_key: Option<String>,
+    /// The status served; 0 when no response was sent (a dropped connection, or the client gave up first).
     pub status: u16,
     pub body: Option<serde_json::Value>,
     /// The injected fault, if one was served.

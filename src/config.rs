@@ -30,6 +30,60 @@ struct ConfigFile {
     checkout: CheckoutSection,
     #[serde(default)]
     kiosk: KioskSection,
+    #[serde(default)]
+    display: DisplaySection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DisplaySection {
+    renderer: Option<Renderer>,
+    result_screen_s: Option<u64>,
+    idle_after_s: Option<u64>,
+    shop_name: Option<String>,
+    high_contrast: Option<bool>,
+}
+
+/// How the touchscreen UI draws: `femtovg` on a GPU (Pi 4/5), `software` where there is none (Zero 2 W).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Renderer {
+    Software,
+    Femtovg,
+}
+
+impl Renderer {
+    pub fn slint_name(self) -> &'static str {
+        match self {
+            Renderer::Software => "software",
+            Renderer::Femtovg => "femtovg",
+        }
+    }
+}
+
+/// The `[display]` section: how the touchscreen UI looks and behaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisplaySettings {
+    /// `None`: Slint's choice (or `SLINT_BACKEND`).
+    pub renderer: Option<Renderer>,
+    /// How long the result screen stays before the kiosk returns to the catalog.
+    pub result_screen: Duration,
+    /// Idle time with an empty cart before the attract screen.
+    pub idle_after: Duration,
+    pub shop_name: String,
+    pub high_contrast: bool,
+}
+
+impl Default for DisplaySettings {
+    fn default() -> Self {
+        Self {
+            renderer: None,
+            result_screen: Duration::from_secs(6),
+            idle_after: Duration::from_secs(90),
+            shop_name: "Welcome".to_owned(),
+            high_contrast: false,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -74,6 +128,7 @@ pub struct Config {
     pub wooshpay: WooshpaySettings,
     pub checkout: CheckoutSettings,
     pub kiosk_id: String,
+    pub display: DisplaySettings,
 }
 
 #[derive(Clone, Debug)]
@@ -182,6 +237,46 @@ impl Config {
                 .map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
             None => default_kiosk_id(),
         };
+        let defaults = DisplaySettings::default();
+        let seconds = |key: &str,
+                       value: Option<u64>,
+                       default: Duration,
+                       range: std::ops::RangeInclusive<u64>| {
+            match value {
+                None => Ok(default),
+                Some(v) if range.contains(&v) => Ok(Duration::from_secs(v)),
+                Some(v) => Err(ConfigError(format!(
+                    "{file}: [display] {key} must be between {} and {} seconds, got {v}",
+                    range.start(),
+                    range.end()
+                ))),
+            }
+        };
+        let display = DisplaySettings {
+            renderer: raw.display.renderer,
+            result_screen: seconds(
+                "result_screen_s",
+                raw.display.result_screen_s,
+                defaults.result_screen,
+                2..=120,
+            )?,
+            idle_after: seconds(
+                "idle_after_s",
+                raw.display.idle_after_s,
+                defaults.idle_after,
+                10..=86_400,
+            )?,
+            shop_name: match raw.display.shop_name {
+                Some(name) if name.trim().is_empty() => {
+                    return Err(ConfigError(format!(
+                        "{file}: [display] shop_name must not be empty"
+                    )));
+                }
+                Some(name) => name.trim().to_owned(),
+                None => defaults.shop_name,
+            },
+            high_contrast: raw.display.high_contrast.unwrap_or(false),
+        };
         let catalog_path = dir.join(&raw.catalog);
         let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
         Ok(Self {
@@ -200,6 +295,7 @@ impl Config {
                 timeout: Duration::from_secs(raw.checkout.timeout_s),
             },
             kiosk_id,
+            display,
         })
     }
 

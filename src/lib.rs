@@ -11,4 +11,5 @@ pub mod secret;
 pub mod simulator;
 pub mod state;
 mod toml_errors;
+pub mod ui;
 pub mod wooshpay;

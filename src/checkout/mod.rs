@@ -1,11 +1,13 @@
 //! The payment flow: orders, the pure state machine, and the engine that runs it against WooshPay.
 
+pub mod cart;
 pub mod engine;
 pub mod machine;
 pub mod order;
 pub mod prices;
 pub mod request;
 
+pub use cart::Cart;
 pub use engine::{
     Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, StartError,
 };

@@ -99,7 +99,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::RUNTIME_ERROR);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = match cli.command {
+        None => run_ui(&cli, &runtime),
+        Some(_) => runtime.block_on(run(cli)),
+    };
     // Do not wait for background tasks (an idle simulator, say) once the command has its answer.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
@@ -117,9 +120,24 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Check) => check::run(&cli).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
-        None => Err(Failure::usage(
-            "the touchscreen UI is not part of this build yet; use a command such as `wooshpay-kiosk --demo charge latte` \
-             (see `wooshpay-kiosk --help`)",
-        )),
+        None => unreachable!("the UI runs on the main thread, outside the runtime"),
     }
+}
+
+/// The touchscreen UI: Slint owns the main thread, the engine runs on the tokio runtime's workers.
+fn run_ui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+    let setup = runtime.block_on(setup::Setup::for_ui(cli))?;
+    let _entered = runtime.enter();
+    let engine = setup.engine()?;
+    let context = crate::ui::UiContext {
+        engine,
+        catalog: setup.catalog.clone(),
+        display: setup.display.clone(),
+        demo: setup.demo.is_some(),
+        runtime: runtime.handle().clone(),
+    };
+    tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
+    crate::ui::run(context)
+        .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
+    Ok(exit::OK)
 }

@@ -8,7 +8,7 @@ use url::Url;
 use super::{Cli, Failure};
 use crate::catalog::Catalog;
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
-use crate::config::{Config, ConfigSource};
+use crate::config::{Config, ConfigSource, DisplaySettings};
 use crate::demo::Demo;
 use crate::secret::{KeyMode, SecretKey};
 use crate::state::SaleCounter;
@@ -21,6 +21,7 @@ pub struct Setup {
     pub key: SecretKey,
     pub settings: EngineSettings,
     pub state_dir: PathBuf,
+    pub display: DisplaySettings,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
     pub demo: Option<(Demo, tempfile::TempDir)>,
 }
@@ -30,7 +31,20 @@ impl Setup {
         if cli.demo {
             return Self::demo().await;
         }
+        Self::from_config(ConfigSource::locate(cli.config.as_deref())).await
+    }
+
+    /// The touchscreen UI: with no configuration anywhere it runs the demo, but a file that was named
+    /// (`--config` or `$WOOSHPAY_KIOSK_CONFIG`) and cannot be used is an error, never a silent demo.
+    pub async fn for_ui(cli: &Cli) -> Result<Self, Failure> {
         let source = ConfigSource::locate(cli.config.as_deref());
+        if cli.demo || (!source.is_explicit() && !source.path().exists()) {
+            return Self::demo().await;
+        }
+        Self::from_config(source).await
+    }
+
+    async fn from_config(source: ConfigSource) -> Result<Self, Failure> {
         if !source.is_explicit() && !source.path().exists() {
             return Err(Failure::usage(format!(
                 "no configuration at {}: pass --config PATH, set $WOOSHPAY_KIOSK_CONFIG, or try --demo",
@@ -54,11 +68,12 @@ impl Setup {
                 kiosk_id: config.kiosk_id.clone(),
             },
             state_dir: crate::state::state_dir(),
+            display: config.display.clone(),
             demo: None,
         })
     }
 
-    async fn demo() -> Result<Self, Failure> {
+    pub async fn demo() -> Result<Self, Failure> {
         let demo = Demo::start()
             .await
             .map_err(|e| Failure::runtime(format!("cannot start the demo simulator: {e}")))?;
@@ -84,6 +99,10 @@ impl Setup {
                 kiosk_id: "demo".to_owned(),
             },
             state_dir: state.path().to_owned(),
+            display: DisplaySettings {
+                shop_name: "Demo Café".to_owned(),
+                ..DisplaySettings::default()
+            },
             demo: Some((demo, state)),
         })
     }

@@ -1,0 +1,372 @@
+//! What the kiosk does when staff and customers touch it, and when the engine reports progress.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use slint::{ComponentHandle, Image, Timer, TimerMode};
+
+use super::convert;
+use super::{
+    AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
+    ResultAdapter, Screen, Theme,
+};
+use crate::catalog::Catalog;
+use crate::checkout::{
+    Canceller, Cart, CheckoutEngine, CheckoutEvent, FailureReason, Outcome, StartError,
+};
+use crate::config::DisplaySettings;
+
+/// Everything the UI needs from the rest of the program.
+pub struct UiContext {
+    pub engine: CheckoutEngine,
+    pub catalog: Catalog,
+    pub display: DisplaySettings,
+    pub demo: bool,
+    /// Where blocking work (QR encoding) runs, off the UI thread.
+    pub runtime: tokio::runtime::Handle,
+}
+
+pub struct Kiosk {
+    window: slint::Weak<AppWindow>,
+    context: UiContext,
+    state: RefCell<State>,
+    countdown_timer: Timer,
+    result_timer: Timer,
+    idle_timer: Timer,
+}
+
+struct State {
+    cart: Cart,
+    selected_category: usize,
+    categories: Vec<String>,
+    sale: Option<Canceller>,
+    deadline: Option<Instant>,
+    last_activity: Instant,
+}
+
+impl Kiosk {
+    pub fn attach(window: &AppWindow, context: UiContext) -> Rc<Kiosk> {
+        let categories = convert::categories(&context.catalog);
+        let kiosk = Rc::new(Kiosk {
+            window: window.as_weak(),
+            state: RefCell::new(State {
+                cart: Cart::default(),
+                selected_category: 0,
+                categories,
+                sale: None,
+                deadline: None,
+                last_activity: Instant::now(),
+            }),
+            context,
+            countdown_timer: Timer::default(),
+            result_timer: Timer::default(),
+            idle_timer: Timer::default(),
+        });
+        window
+            .global::<Theme>()
+            .set_high_contrast(kiosk.context.display.high_contrast);
+        let adapter = window.global::<KioskAdapter>();
+        adapter.set_shop_name(kiosk.context.display.shop_name.as_str().into());
+        adapter.set_demo(kiosk.context.demo);
+        adapter.set_screen(Screen::Catalog);
+        kiosk.wire(window);
+        kiosk.show_catalog_tiles();
+        kiosk.refresh_cart();
+        let weak = Rc::downgrade(&kiosk);
+        kiosk
+            .idle_timer
+            .start(TimerMode::Repeated, Duration::from_secs(1), move || {
+                if let Some(kiosk) = weak.upgrade() {
+                    kiosk.check_idle();
+                }
+            });
+        kiosk
+    }
+
+    fn wire(self: &Rc<Self>, window: &AppWindow) {
+        let on = |kiosk: &Rc<Kiosk>| Rc::downgrade(kiosk);
+        let kiosk_adapter = window.global::<KioskAdapter>();
+        let weak = on(self);
+        kiosk_adapter.on_activity(move || {
+            with(&weak, |k| {
+                k.state.borrow_mut().last_activity = Instant::now()
+            })
+        });
+        let weak = on(self);
+        kiosk_adapter.on_wake(move || with(&weak, |k| k.wake()));
+
+        let catalog = window.global::<CatalogAdapter>();
+        let weak = on(self);
+        catalog.on_select_category(move |index| with(&weak, |k| k.select_category(index)));
+        let weak = on(self);
+        catalog.on_add_item(move |id| with(&weak, |k| k.edit_cart(|cart| cart.add(&id))));
+
+        let cart = window.global::<CartAdapter>();
+        let weak = on(self);
+        cart.on_increase(move |id| with(&weak, |k| k.edit_cart(|cart| cart.add(&id))));
+        let weak = on(self);
+        cart.on_decrease(move |id| with(&weak, |k| k.edit_cart(|cart| cart.decrease(&id))));
+        let weak = on(self);
+        cart.on_remove(move |id| with(&weak, |k| k.edit_cart(|cart| cart.remove(&id))));
+        let weak = on(self);
+        cart.on_clear(move || with(&weak, |k| k.edit_cart(Cart::clear)));
+        let weak = on(self);
+        cart.on_charge(move || with(&weak, Kiosk::charge));
+
+        let payment = window.global::<PaymentAdapter>();
+        let weak = on(self);
+        payment.on_cancel(move || with(&weak, |k| k.cancel()));
+        let weak = on(self);
+        payment.on_retry(move || with(&weak, Kiosk::charge));
+        let weak = on(self);
+        payment.on_back(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
+
+        let weak = on(self);
+        window
+            .global::<ResultAdapter>()
+            .on_done(move || with(&weak, |k| k.back_to_catalog()));
+    }
+
+    fn ui(&self) -> Option<AppWindow> {
+        self.window.upgrade()
+    }
+
+    fn show_screen(&self, screen: Screen) {
+        if let Some(window) = self.ui() {
+            window.global::<KioskAdapter>().set_screen(screen);
+        }
+        self.state.borrow_mut().last_activity = Instant::now();
+    }
+
+    fn wake(&self) {
+        self.show_screen(Screen::Catalog);
+    }
+
+    fn check_idle(&self) {
+        let Some(window) = self.ui() else { return };
+        let adapter = window.global::<KioskAdapter>();
+        let state = self.state.borrow();
+        if adapter.get_screen() == Screen::Catalog
+            && state.cart.is_empty()
+            && state.last_activity.elapsed() >= self.context.display.idle_after
+        {
+            adapter.set_screen(Screen::Idle);
+        }
+    }
+
+    fn select_category(&self, index: i32) {
+        self.state.borrow_mut().selected_category = usize::try_from(index).unwrap_or(0);
+        self.show_catalog_tiles();
+    }
+
+    fn show_catalog_tiles(&self) {
+        let Some(window) = self.ui() else { return };
+        let state = self.state.borrow();
+        let adapter = window.global::<CatalogAdapter>();
+        let names: Vec<slint::SharedString> =
+            state.categories.iter().map(|c| c.as_str().into()).collect();
+        adapter.set_categories(slint::ModelRc::new(slint::VecModel::from(names)));
+        adapter.set_selected_category(i32::try_from(state.selected_category).unwrap_or(0));
+        let category = state
+            .categories
+            .get(state.selected_category)
+            .map(String::as_str);
+        adapter.set_tiles(convert::tiles(&self.context.catalog, category));
+    }
+
+    fn edit_cart(&self, edit: impl FnOnce(&mut Cart)) {
+        edit(&mut self.state.borrow_mut().cart);
+        self.refresh_cart();
+    }
+
+    fn refresh_cart(&self) {
+        let Some(window) = self.ui() else { return };
+        let state = self.state.borrow();
+        let adapter = window.global::<CartAdapter>();
+        adapter.set_lines(convert::cart_lines(&state.cart, &self.context.catalog));
+        let order = state.cart.order(&self.context.catalog);
+        let total = match &order {
+            Ok(order) => order.total(),
+            Err(_) => crate::money::Money::new(0, self.context.catalog.currency),
+        };
+        adapter.set_total(total.to_string().into());
+        adapter.set_charge_label(convert::charge_label(total));
+        adapter.set_can_charge(order.is_ok() && !self.context.engine.is_busy());
+    }
+
+    fn charge(self: &Rc<Self>) {
+        let Some(window) = self.ui() else { return };
+        let order = match self.state.borrow().cart.order(&self.context.catalog) {
+            Ok(order) => order,
+            Err(_) => return,
+        };
+        let payment = window.global::<PaymentAdapter>();
+        payment.set_total(order.total().to_string().into());
+        payment.set_connection_lost(false);
+        payment.set_error("".into());
+        payment.set_qr(Image::default());
+        payment.set_phase(PaymentPhase::Creating);
+        let handle = match self.context.engine.start_charge(order) {
+            Ok(handle) => handle,
+            Err(StartError::InProgress) => return,
+            Err(error) => {
+                payment.set_error(error.to_string().into());
+                payment.set_phase(PaymentPhase::CreateFailed);
+                self.show_screen(Screen::Payment);
+                return;
+            }
+        };
+        self.show_screen(Screen::Payment);
+        let (mut events, canceller, _task) = handle.into_parts();
+        self.state.borrow_mut().sale = Some(canceller);
+        let weak = Rc::downgrade(self);
+        let spawned = slint::spawn_local(async move {
+            while let Some(event) = events.recv().await {
+                let Some(kiosk) = weak.upgrade() else { return };
+                kiosk.on_event(event).await;
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot follow the sale on the UI thread");
+        }
+    }
+
+    fn cancel(&self) {
+        if let Some(canceller) = &self.state.borrow().sale {
+            canceller.cancel();
+        }
+        if let Some(window) = self.ui() {
+            window
+                .global::<PaymentAdapter>()
+                .set_phase(PaymentPhase::Closing);
+        }
+    }
+
+    async fn on_event(self: &Rc<Self>, event: CheckoutEvent) {
+        match event {
+            CheckoutEvent::SessionCreated {
+                url, timeout_ms, ..
+            } => {
+                // Encoding is the slow part (most of a millisecond here, more on a Pi): never on the UI thread.
+                let pixels = self
+                    .context
+                    .runtime
+                    .spawn_blocking(move || {
+                        crate::qr::encode(&url)
+                            .map(|code| convert::qr_pixels(&crate::qr::raster(&code)))
+                    })
+                    .await;
+                let Some(window) = self.ui() else { return };
+                let payment = window.global::<PaymentAdapter>();
+                match pixels {
+                    Ok(Ok(pixels)) => {
+                        payment.set_qr(Image::from_rgb8(pixels));
+                        payment.set_phase(PaymentPhase::Awaiting);
+                        self.start_countdown(Duration::from_millis(timeout_ms));
+                    }
+                    problem => {
+                        // A session nobody can scan must not stay payable: close it like a cancel.
+                        tracing::error!(
+                            ?problem,
+                            "cannot draw the payment QR code; cancelling the session"
+                        );
+                        self.cancel();
+                    }
+                }
+            }
+            CheckoutEvent::ConnectionLost { .. } => self.set_connection_lost(true),
+            CheckoutEvent::ConnectionRestored => self.set_connection_lost(false),
+            CheckoutEvent::Closing { .. } => {
+                if let Some(window) = self.ui() {
+                    window
+                        .global::<PaymentAdapter>()
+                        .set_phase(PaymentPhase::Closing);
+                }
+            }
+            CheckoutEvent::Finished { outcome } => self.finish(&outcome),
+            CheckoutEvent::Creating { .. } | CheckoutEvent::Status { .. } => {}
+        }
+    }
+
+    fn set_connection_lost(&self, lost: bool) {
+        if let Some(window) = self.ui() {
+            window.global::<PaymentAdapter>().set_connection_lost(lost);
+        }
+    }
+
+    fn start_countdown(self: &Rc<Self>, timeout: Duration) {
+        self.state.borrow_mut().deadline = Some(Instant::now() + timeout);
+        self.update_countdown();
+        let weak = Rc::downgrade(self);
+        self.countdown_timer
+            .start(TimerMode::Repeated, Duration::from_millis(250), move || {
+                with(&weak, |k| k.update_countdown());
+            });
+    }
+
+    fn update_countdown(&self) {
+        let Some(deadline) = self.state.borrow().deadline else {
+            return;
+        };
+        if let Some(window) = self.ui() {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            window
+                .global::<PaymentAdapter>()
+                .set_countdown(convert::countdown(remaining));
+        }
+    }
+
+    fn finish(self: &Rc<Self>, outcome: &Outcome) {
+        self.countdown_timer.stop();
+        {
+            let mut state = self.state.borrow_mut();
+            state.sale = None;
+            state.deadline = None;
+        }
+        let Some(window) = self.ui() else { return };
+        if let Outcome::Failed {
+            reason: FailureReason::CreateFailed(message),
+            ..
+        } = outcome
+        {
+            // Nothing is payable: stay here with the reason, Retry and Back; the cart is kept.
+            let payment = window.global::<PaymentAdapter>();
+            payment.set_error(message.as_str().into());
+            payment.set_phase(PaymentPhase::CreateFailed);
+            self.refresh_cart();
+            return;
+        }
+        if outcome.is_paid() {
+            // Only a paid sale empties the cart: after a cancel or decline staff can simply try again.
+            self.state.borrow_mut().cart.clear();
+        }
+        self.refresh_cart();
+        let text = convert::result_text(outcome);
+        let result = window.global::<ResultAdapter>();
+        result.set_kind(text.kind);
+        result.set_title(text.title.into());
+        result.set_detail(text.detail.into());
+        result.set_amount(window.global::<PaymentAdapter>().get_total());
+        self.show_screen(Screen::Result);
+        let weak = Rc::downgrade(self);
+        self.result_timer.start(
+            TimerMode::SingleShot,
+            self.context.display.result_screen,
+            move || {
+                with(&weak, |k| k.back_to_catalog());
+            },
+        );
+    }
+
+    fn back_to_catalog(&self) {
+        self.result_timer.stop();
+        self.show_screen(Screen::Catalog);
+    }
+}
+
+fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
+    if let Some(kiosk) = weak.upgrade() {
+        action(&kiosk);
+    }
+}

@@ -1,0 +1,40 @@
+//! The touchscreen UI: the Slint window (`ui/*.slint`) wired to the checkout engine.
+//!
+//! `convert.rs` is the only place engine types become Slint types; `kiosk.rs` reacts to taps and to the
+//! engine's events. The engine runs on the tokio runtime; nothing here waits on the network.
+
+pub mod convert;
+mod kiosk;
+
+#[allow(clippy::all, missing_docs)]
+mod generated {
+    slint::include_modules!();
+}
+
+pub use generated::*;
+pub use kiosk::{Kiosk, UiContext};
+
+use crate::config::DisplaySettings;
+
+/// Picks the renderer from `[display] renderer`, unless `SLINT_BACKEND` already says what to use.
+pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformError> {
+    if std::env::var_os("SLINT_BACKEND").is_some_and(|v| !v.is_empty()) {
+        return Ok(());
+    }
+    match display.renderer {
+        Some(renderer) => slint::BackendSelector::new()
+            .renderer_name(renderer.slint_name().to_owned())
+            .select(),
+        None => Ok(()),
+    }
+}
+
+/// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered.
+pub fn run(context: UiContext) -> Result<(), slint::PlatformError> {
+    select_backend(&context.display)?;
+    let window = AppWindow::new()?;
+    let kiosk = Kiosk::attach(&window, context);
+    window.run()?;
+    drop(kiosk);
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Renders every screen at 800×480, 1024×600 and 720×1280 with the software renderer and the bundled font,
+//! and compares each with `docs/screenshots/` (the README shows those files). After a deliberate UI change,
+//! regenerate them with `UPDATE_SCREENSHOTS=1 cargo test --test ui_screenshots` and look at every one.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, Image, ModelRc, PhysicalSize, PlatformError, VecModel};
+use wooshpay_kiosk::checkout::{Cart, FailureReason, Outcome, SessionInfo};
+use wooshpay_kiosk::money::Money;
+use wooshpay_kiosk::ui::convert;
+use wooshpay_kiosk::ui::{
+    AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
+    ResultAdapter, Screen,
+};
+
+struct Headless {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
+        Ok(self.window.clone())
+    }
+}
+
+const SIZES: [(u32, u32); 3] = [(800, 480), (1024, 600), (720, 1280)];
+/// A pixel counts as changed when a channel moves by more than this; a shot may have this share changed.
+const CHANNEL_TOLERANCE: i16 = 24;
+const CHANGED_SHARE_ALLOWED: f64 = 0.005;
+
+fn demo_catalog() -> wooshpay_kiosk::catalog::Catalog {
+    let currency = wooshpay_kiosk::money::Currency::from_code("GBP").unwrap();
+    wooshpay_kiosk::catalog::Catalog::parse(
+        wooshpay_kiosk::demo::SAMPLE_CATALOG,
+        "sample".as_ref(),
+        ".".as_ref(),
+        currency,
+    )
+    .unwrap()
+}
+
+fn session() -> SessionInfo {
+    SessionInfo { id: "cs_2125082531412836358".into(), url: "https://checkouttest.wooshpay.com/pay/cs_test_2125082531412836358?key=pk_test_dGVzdDpXWUg1eUF4OXZpUUF4UHNoYmdRRjVTTTE=".into() }
+}
+
+/// A named screen state and how to put the window into it.
+type State = (&'static str, Box<dyn Fn()>);
+
+/// Each screen state, set up through the same adapters and conversions the kiosk uses.
+fn states(app: &AppWindow) -> Vec<State> {
+    let catalog = Rc::new(demo_catalog());
+    let mut cart = Cart::default();
+    for id in ["flat-white", "flat-white", "croissant", "orange-juice"] {
+        cart.add(id);
+    }
+    let total = cart.order(&catalog).unwrap().total();
+    let weak = app.as_weak();
+    let show_catalog = {
+        let (catalog, weak) = (catalog.clone(), weak.clone());
+        move |cart: &Cart| {
+            let app = weak.unwrap();
+            let categories: Vec<slint::SharedString> = convert::categories(&catalog)
+                .iter()
+                .map(|c| c.as_str().into())
+                .collect();
+            let adapter = app.global::<CatalogAdapter>();
+            adapter.set_categories(ModelRc::new(VecModel::from(categories.clone())));
+            adapter.set_selected_category(0);
+            adapter.set_tiles(convert::tiles(
+                &catalog,
+                categories.first().map(|c| c.as_str()),
+            ));
+            let cart_adapter = app.global::<CartAdapter>();
+            cart_adapter.set_lines(convert::cart_lines(cart, &catalog));
+            let total = cart
+                .order(&catalog)
+                .map(|o| o.total())
+                .unwrap_or(Money::new(0, catalog.currency));
+            cart_adapter.set_total(total.to_string().into());
+            cart_adapter.set_charge_label(convert::charge_label(total));
+            cart_adapter.set_can_charge(!cart.is_empty());
+            app.global::<KioskAdapter>().set_screen(Screen::Catalog);
+        }
+    };
+    let payment = {
+        let weak = weak.clone();
+        move |phase: PaymentPhase, lost: bool, error: &str| {
+            let app = weak.unwrap();
+            let adapter = app.global::<PaymentAdapter>();
+            let code = wooshpay_kiosk::qr::encode(&session().url).unwrap();
+            adapter.set_qr(Image::from_rgb8(convert::qr_pixels(
+                &wooshpay_kiosk::qr::raster(&code),
+            )));
+            adapter.set_total(total.to_string().into());
+            adapter.set_countdown(convert::countdown(std::time::Duration::from_secs(167)));
+            adapter.set_phase(phase);
+            adapter.set_connection_lost(lost);
+            adapter.set_error(error.into());
+            app.global::<KioskAdapter>().set_screen(Screen::Payment);
+        }
+    };
+    let result = {
+        let weak = weak.clone();
+        move |outcome: Outcome| {
+            let app = weak.unwrap();
+            let text = convert::result_text(&outcome);
+            let adapter = app.global::<ResultAdapter>();
+            adapter.set_kind(text.kind);
+            adapter.set_title(text.title.into());
+            adapter.set_detail(text.detail.into());
+            adapter.set_amount(total.to_string().into());
+            app.global::<KioskAdapter>().set_screen(Screen::Result);
+        }
+    };
+    let (c1, c2) = (show_catalog.clone(), show_catalog);
+    let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
+    let (r1, r2) = (result.clone(), result);
+    let idle_weak = weak;
+    vec![
+        ("catalog", Box::new(move || c1(&cart))),
+        ("catalog-empty", Box::new(move || c2(&Cart::default()))),
+        (
+            "payment-creating",
+            Box::new(move || p1(PaymentPhase::Creating, false, "")),
+        ),
+        (
+            "payment-qr",
+            Box::new(move || p2(PaymentPhase::Awaiting, false, "")),
+        ),
+        (
+            "payment-connection-lost",
+            Box::new(move || p3(PaymentPhase::Awaiting, true, "")),
+        ),
+        (
+            "payment-create-failed",
+            Box::new(move || {
+                p4(
+                    PaymentPhase::CreateFailed,
+                    false,
+                    "could not reach WooshPay: connection failed",
+                )
+            }),
+        ),
+        (
+            "result-paid",
+            Box::new(move || r1(Outcome::Paid { session: session() })),
+        ),
+        (
+            "result-declined",
+            Box::new(move || {
+                r2(Outcome::Failed {
+                    session: Some(session()),
+                    reason: FailureReason::Declined("Your card was declined.".into()),
+                })
+            }),
+        ),
+        (
+            "idle",
+            Box::new(move || {
+                idle_weak
+                    .unwrap()
+                    .global::<KioskAdapter>()
+                    .set_screen(Screen::Idle)
+            }),
+        ),
+    ]
+}
+
+fn render(window: &MinimalSoftwareWindow, width: u32, height: u32) -> image::RgbImage {
+    let mut buffer = vec![slint::Rgb8Pixel::default(); (width * height) as usize];
+    window.request_redraw();
+    window.draw_if_needed(|renderer| {
+        renderer.render(&mut buffer, width as usize);
+    });
+    image::RgbImage::from_fn(width, height, |x, y| {
+        let p = buffer[(y * width + x) as usize];
+        image::Rgb([p.r, p.g, p.b])
+    })
+}
+
+#[test]
+fn every_screen_matches_its_reference_at_every_geometry() {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(Headless {
+        window: window.clone(),
+    }))
+    .unwrap();
+    let app = AppWindow::new().unwrap();
+    app.global::<KioskAdapter>()
+        .set_shop_name("Demo Café".into());
+    app.global::<KioskAdapter>().set_demo(true);
+    app.show().unwrap();
+    let update = std::env::var_os("UPDATE_SCREENSHOTS").is_some();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    let mut failures = Vec::new();
+    for (width, height) in SIZES {
+        window.set_size(PhysicalSize::new(width, height));
+        for (name, apply) in states(&app) {
+            apply();
+            let shot = render(&window, width, height);
+            let path = dir.join(format!("{name}-{width}x{height}.png"));
+            if update {
+                shot.save(&path).unwrap();
+                continue;
+            }
+            let Ok(reference) = image::open(&path) else {
+                failures.push(format!(
+                    "{}: missing; run with UPDATE_SCREENSHOTS=1",
+                    path.display()
+                ));
+                continue;
+            };
+            let reference = reference.to_rgb8();
+            if reference.dimensions() != shot.dimensions() {
+                failures.push(format!("{}: size differs", path.display()));
+                continue;
+            }
+            let changed = shot
+                .pixels()
+                .zip(reference.pixels())
+                .filter(|(a, b)| {
+                    a.0.iter()
+                        .zip(b.0.iter())
+                        .any(|(x, y)| (i16::from(*x) - i16::from(*y)).abs() > CHANNEL_TOLERANCE)
+                })
+                .count();
+            let share = changed as f64 / f64::from(width * height);
+            if share > CHANGED_SHARE_ALLOWED {
+                let actual =
+                    std::env::temp_dir().join(format!("{name}-{width}x{height}.actual.png"));
+                shot.save(&actual).unwrap();
+                failures.push(format!(
+                    "{}: {:.2} % of pixels differ (now in {})",
+                    path.display(),
+                    share * 100.0,
+                    actual.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "screenshots differ:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,320 @@
+//! The real UI, headless, wired to the real engine and the in-process simulator: staff taps, the customer
+//! pays at the simulator, the screens follow. One test function: the testing backend is per process.
+
+mod common;
+
+use std::time::Duration;
+
+use i_slint_backend_testing::ElementHandle;
+use slint::{ComponentHandle, Model};
+use wooshpay_kiosk::catalog::Catalog;
+use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing};
+use wooshpay_kiosk::config::DisplaySettings;
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::secret::SecretKey;
+use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
+use wooshpay_kiosk::state::SaleCounter;
+use wooshpay_kiosk::ui::{
+    AppWindow, CartAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase, ResultAdapter,
+    ResultKind, Screen, UiContext,
+};
+use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+
+struct Harness {
+    app: AppWindow,
+    sim: Simulator,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Harness {
+    fn tap(&self, label: &str) {
+        let element = ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .unwrap_or_else(|| panic!("no control labelled {label:?} on screen"));
+        assert_ne!(
+            element.accessible_enabled(),
+            Some(false),
+            "{label:?} is disabled"
+        );
+        element.invoke_accessible_default_action();
+    }
+
+    fn shows(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .is_some()
+    }
+
+    async fn until(&self, what: &str, condition: impl Fn(&AppWindow) -> bool) {
+        for _ in 0..1000 {
+            if condition(&self.app) {
+                return;
+            }
+            let _ = self
+                .runtime
+                .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
+                .await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    fn screen(&self) -> Screen {
+        self.app.global::<KioskAdapter>().get_screen()
+    }
+
+    fn cart(&self) -> Vec<(String, i32)> {
+        let lines = self.app.global::<CartAdapter>().get_lines();
+        lines
+            .iter()
+            .map(|line| (line.name.to_string(), line.quantity))
+            .collect()
+    }
+
+    fn latest_session(&self) -> serde_json::Value {
+        self.sim
+            .sessions()
+            .last()
+            .cloned()
+            .expect("a session exists")
+    }
+
+    fn block(&self, path: &str, fault: Fault) {
+        self.sim.inject(FaultRule {
+            method: None,
+            path: path.into(),
+            count: 10_000,
+            after_processing: false,
+            fault,
+        });
+    }
+}
+
+fn decode_qr(app: &AppWindow) -> String {
+    let pixels = app
+        .global::<PaymentAdapter>()
+        .get_qr()
+        .to_rgb8()
+        .expect("the QR is an RGB image");
+    let (width, height) = (pixels.width() as usize, pixels.height() as usize);
+    let scale = 6;
+    let data = pixels.as_slice();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
+            data[(y / scale) * width + x / scale].r
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the payment screen");
+    grids[0].decode().expect("the QR decodes").1
+}
+
+#[test]
+fn staff_and_customer_flows_through_the_real_ui() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = runtime.block_on(common::simulator());
+    let mut client_config = ClientConfig::new(
+        sim.api_base_url().parse().unwrap(),
+        SecretKey::parse(common::KEY).unwrap(),
+    );
+    client_config.retry = RetryPolicy {
+        max_retries: 2,
+        min_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        max_retry_after: Duration::from_secs(1),
+    };
+    let client = Client::new(client_config).unwrap();
+    let mut timing = Timing::new(Duration::from_millis(100), Duration::from_secs(60));
+    timing.close_grace = Duration::from_secs(10);
+    let state = tempfile::tempdir().unwrap();
+    let engine = CheckoutEngine::new(
+        client,
+        EngineSettings {
+            timing,
+            success_url: "https://shop.example/ok".into(),
+            cancel_url: "https://shop.example/no".into(),
+            kiosk_id: "ui-test".into(),
+        },
+        PriceBook::default(),
+        SaleCounter::new(state.path()),
+        runtime.handle().clone(),
+    );
+    let currency = Currency::from_code("GBP").unwrap();
+    let catalog = Catalog::parse(
+        wooshpay_kiosk::demo::SAMPLE_CATALOG,
+        "sample".as_ref(),
+        ".".as_ref(),
+        currency,
+    )
+    .unwrap();
+    let app = AppWindow::new().unwrap();
+    let display = DisplaySettings {
+        result_screen: Duration::from_millis(700),
+        ..DisplaySettings::default()
+    };
+    let kiosk = Kiosk::attach(
+        &app,
+        UiContext {
+            engine,
+            catalog,
+            display,
+            demo: true,
+            runtime: runtime.handle().clone(),
+        },
+    );
+    let harness = Harness {
+        app: app.clone_strong(),
+        sim,
+        runtime: runtime.handle().clone(),
+    };
+
+    slint::spawn_local(async move {
+        let h = harness;
+        assert!(
+            h.shows("DEMO — no real payments"),
+            "demo mode is unmistakable"
+        );
+
+        // Staff build a cart.
+        h.tap("Add Flat white");
+        h.tap("Add Flat white");
+        h.tap("Add Latte");
+        assert_eq!(
+            h.cart(),
+            [("Flat white".to_owned(), 2), ("Latte".to_owned(), 1)]
+        );
+        h.tap("Increase Latte");
+        h.tap("Decrease Latte");
+        assert_eq!(h.app.global::<CartAdapter>().get_total(), "£10.00");
+        assert!(
+            h.shows("Charge £10.00"),
+            "the Charge button names the total"
+        );
+
+        // Charge: the QR on screen is the session's URL, verbatim.
+        h.tap("Charge £10.00");
+        h.until("the QR code", |app| {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+        })
+        .await;
+        assert_eq!(h.screen(), Screen::Payment);
+        let session = h.latest_session();
+        assert_eq!(decode_qr(&h.app), session["url"].as_str().unwrap());
+        assert_eq!(session["amount_total"], 1000);
+        assert!(h.shows("Scan to pay"));
+
+        // The customer pays on their phone; the kiosk says so, then returns with an empty cart.
+        h.sim.pay(session["id"].as_str().unwrap()).unwrap();
+        h.until("the Paid screen", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        assert_eq!(h.app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
+        assert_eq!(h.app.global::<ResultAdapter>().get_amount(), "£10.00");
+        h.until("the return to the catalog", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Catalog
+        })
+        .await;
+        assert!(h.cart().is_empty(), "a paid sale empties the cart");
+        assert!(
+            !h.app.global::<CartAdapter>().get_can_charge(),
+            "Charge is disabled with an empty cart"
+        );
+        let charge = ElementHandle::find_by_accessible_label(&h.app, "Charge £0.00")
+            .next()
+            .expect("Charge button");
+        assert_eq!(charge.accessible_enabled(), Some(false));
+
+        // Cancel: the session is expired at WooshPay and the cart is kept for another try.
+        h.tap("Add Espresso");
+        h.tap("Charge £2.20");
+        h.until("the QR code", |app| {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+        })
+        .await;
+        h.tap("Cancel");
+        h.until("the Cancelled screen", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        assert_eq!(
+            h.app.global::<ResultAdapter>().get_kind(),
+            ResultKind::Cancelled
+        );
+        assert_eq!(h.latest_session()["status"], "expired");
+        h.tap("Done");
+        assert_eq!(h.screen(), Screen::Catalog);
+        assert_eq!(
+            h.cart(),
+            [("Espresso".to_owned(), 1)],
+            "the cart survives a cancel"
+        );
+
+        // Connection lost while waiting: a banner, never a failure; the sale still completes.
+        h.tap("Charge £2.20");
+        h.until("the QR code", |app| {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+        })
+        .await;
+        h.block(
+            "/v1/checkout/sessions/*",
+            Fault::Status {
+                status: 503,
+                retry_after_s: None,
+            },
+        );
+        h.until("the connection-lost banner", |app| {
+            app.global::<PaymentAdapter>().get_connection_lost()
+        })
+        .await;
+        assert!(h.shows("Connection lost — still checking"));
+        assert_eq!(h.screen(), Screen::Payment);
+        h.sim.clear_faults();
+        h.sim
+            .pay(h.latest_session()["id"].as_str().unwrap())
+            .unwrap();
+        h.until("the Paid screen", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        assert_eq!(h.app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
+        h.tap("Done");
+
+        // Creation error: the reason, Retry and Back; Retry succeeds once WooshPay answers again.
+        let sessions_before = h.sim.sessions().len();
+        h.tap("Add Latte");
+        h.block("/v1/checkout/sessions", Fault::Drop);
+        h.tap("Charge £3.40");
+        h.until("the creation error", |app| {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::CreateFailed
+        })
+        .await;
+        assert!(h.shows("Retry") && h.shows("Back"));
+        assert!(!h.app.global::<PaymentAdapter>().get_error().is_empty());
+        h.sim.clear_faults();
+        h.tap("Retry");
+        h.until("the QR code after Retry", |app| {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+        })
+        .await;
+        assert_eq!(
+            h.sim.sessions().len(),
+            sessions_before + 1,
+            "one session for the retried cart"
+        );
+        h.tap("Cancel");
+        h.until("the Cancelled screen", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        assert_eq!(h.cart(), [("Latte".to_owned(), 1)]);
+
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    drop(kiosk);
+}

@@ -488,3 +488,25 @@ async fn a_declined_payment_exits_5_with_a_failed_event() {
         "the declined session was closed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_with_a_named_but_unreadable_config_is_an_error_never_demo_mode() {
+    let (code, stderr) = finish(
+        kiosk_command()
+            .args(["--config", "/nonexistent/kiosk.toml"])
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/kiosk.toml") && !stderr.contains("DEMO"),
+        "{stderr}"
+    );
+
+    let mut command = kiosk_command();
+    command.env("WOOSHPAY_KIOSK_CONFIG", "/nonexistent/env.toml");
+    let (code, stderr) = finish(command.spawn().unwrap()).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("/nonexistent/env.toml"), "{stderr}");
+}

@@ -87,6 +87,7 @@ impl Failure {
 }
 
 pub fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     crate::logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -100,7 +101,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => run_ui(&cli, &runtime),
+        None => run_ui(&cli, &runtime, started),
         Some(_) => runtime.block_on(run(cli)),
     };
     // Do not wait for background tasks (an idle simulator, say) once the command has its answer.
@@ -125,7 +126,11 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 /// The touchscreen UI: Slint owns the main thread, the engine runs on the tokio runtime's workers.
-fn run_ui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Failure> {
+fn run_ui(
+    cli: &Cli,
+    runtime: &tokio::runtime::Runtime,
+    started: std::time::Instant,
+) -> Result<u8, Failure> {
     let setup = runtime.block_on(setup::Setup::for_ui(cli))?;
     let _entered = runtime.enter();
     let engine = setup.engine()?;
@@ -137,7 +142,7 @@ fn run_ui(cli: &Cli, runtime: &tokio::runtime::Runtime) -> Result<u8, Failure> {
         runtime: runtime.handle().clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
-    crate::ui::run(context)
+    crate::ui::run(context, started)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     Ok(exit::OK)
 }

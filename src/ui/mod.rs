@@ -30,10 +30,18 @@ pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformEr
 }
 
 /// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered.
-pub fn run(context: UiContext) -> Result<(), slint::PlatformError> {
+/// `started`: when the process started, to log how long the first frame took.
+pub fn run(context: UiContext, started: std::time::Instant) -> Result<(), slint::PlatformError> {
     select_backend(&context.display)?;
     let window = AppWindow::new()?;
     let kiosk = Kiosk::attach(&window, context);
+    // Runs on the first turn of the event loop, right after the window's first frame was drawn.
+    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        tracing::info!(
+            since_start_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "first frame shown"
+        );
+    });
     window.run()?;
     drop(kiosk);
     Ok(())

@@ -153,6 +153,8 @@ fn staff_and_customer_flows_through_the_real_ui() {
     let app = AppWindow::new().unwrap();
     let display = DisplaySettings {
         result_screen: Duration::from_millis(700),
+        idle_after: Duration::from_secs(3),
+        shop_name: "Test Café".into(),
         ..DisplaySettings::default()
     };
     let kiosk = Kiosk::attach(
@@ -311,6 +313,18 @@ fn staff_and_customer_flows_through_the_real_ui() {
         })
         .await;
         assert_eq!(h.cart(), [("Latte".to_owned(), 1)]);
+
+        // Idle: with an empty cart the attract screen comes up; a tap brings the catalog back.
+        h.tap("Done");
+        assert_eq!(h.screen(), Screen::Catalog);
+        h.tap("Clear cart");
+        h.until("the attract screen", |app| {
+            app.global::<KioskAdapter>().get_screen() == Screen::Idle
+        })
+        .await;
+        assert_eq!(h.app.global::<KioskAdapter>().get_shop_name(), "Test Café");
+        h.tap("Tap to start");
+        assert_eq!(h.screen(), Screen::Catalog);
 
         slint::quit_event_loop().unwrap();
     })

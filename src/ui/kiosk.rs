@@ -176,7 +176,12 @@ impl Kiosk {
     }
 
     fn edit_cart(&self, edit: impl FnOnce(&mut Cart)) {
-        edit(&mut self.state.borrow_mut().cart);
+        {
+            let mut state = self.state.borrow_mut();
+            edit(&mut state.cart);
+            // Taps through accessibility tools raise no pointer event: count the action itself as activity.
+            state.last_activity = Instant::now();
+        }
         self.refresh_cart();
     }
 

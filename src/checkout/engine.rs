@@ -205,17 +205,22 @@ impl CheckoutEngine {
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let inner = self.inner.clone();
         let task = self.inner.runtime.spawn(async move {
-            let _busy = busy;
             let mut sale_run = SaleRun {
                 inner: &inner,
                 order,
                 sale,
                 key,
-                events: events_tx,
+                events: events_tx.clone(),
                 cancel: cancel_rx,
                 cancel_seen: false,
             };
-            sale_run.run().await
+            let outcome = sale_run.run().await;
+            // Free the engine before saying the sale is over, so whoever hears `Finished` can start the next one.
+            drop(busy);
+            let _ = events_tx.send(CheckoutEvent::Finished {
+                outcome: outcome.clone(),
+            });
+            outcome
         });
         Ok(ChargeHandle {
             events,
@@ -311,9 +316,6 @@ impl SaleRun<'_> {
                 }
                 Step::Finished(outcome) => {
                     log_outcome(&outcome, total);
-                    self.emit(CheckoutEvent::Finished {
-                        outcome: outcome.clone(),
-                    });
                     return outcome;
                 }
             };

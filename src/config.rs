@@ -32,6 +32,92 @@ struct ConfigFile {
     kiosk: KioskSection,
     #[serde(default)]
     display: DisplaySection,
+    gpio: Option<GpioSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GpioSection {
+    #[serde(default)]
+    active_low: bool,
+    /// Buzzer on or off (a quiet shop can keep the wiring and silence it).
+    #[serde(default = "default_true")]
+    buzzer: bool,
+    led_ready: Option<u8>,
+    led_waiting: Option<u8>,
+    led_paid: Option<u8>,
+    led_error: Option<u8>,
+    buzzer_pin: Option<u8>,
+    button_cancel: Option<u8>,
+    button_wake: Option<u8>,
+    debounce_ms: Option<u64>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The `[gpio]` section, validated: BCM pin numbers a Pi's 40-pin header has, each used once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GpioSettings {
+    pub active_low: bool,
+    pub buzzer_enabled: bool,
+    pub led_ready: Option<u8>,
+    pub led_waiting: Option<u8>,
+    pub led_paid: Option<u8>,
+    pub led_error: Option<u8>,
+    pub buzzer_pin: Option<u8>,
+    pub button_cancel: Option<u8>,
+    pub button_wake: Option<u8>,
+    pub debounce: Duration,
+}
+
+/// BCM GPIO 0–27 are the ones on the 40-pin header of every Pi from the B+ to the 5 and the Zero 2 W.
+pub const MAX_BCM_PIN: u8 = 27;
+
+fn gpio_settings(raw: GpioSection, file: &str) -> Result<GpioSettings, ConfigError> {
+    let pins = [
+        ("led_ready", raw.led_ready),
+        ("led_waiting", raw.led_waiting),
+        ("led_paid", raw.led_paid),
+        ("led_error", raw.led_error),
+        ("buzzer_pin", raw.buzzer_pin),
+        ("button_cancel", raw.button_cancel),
+        ("button_wake", raw.button_wake),
+    ];
+    let mut used: Vec<(&str, u8)> = Vec::new();
+    for (key, pin) in pins {
+        let Some(pin) = pin else { continue };
+        if pin > MAX_BCM_PIN {
+            return Err(ConfigError(format!(
+                "{file}: [gpio] {key} = {pin}: a Raspberry Pi has BCM GPIO 0 to {MAX_BCM_PIN} on its header"
+            )));
+        }
+        if let Some((other, _)) = used.iter().find(|(_, p)| *p == pin) {
+            return Err(ConfigError(format!(
+                "{file}: [gpio] {key} and {other} both use GPIO {pin}"
+            )));
+        }
+        used.push((key, pin));
+    }
+    let debounce = raw.debounce_ms.unwrap_or(50);
+    if !(5..=1000).contains(&debounce) {
+        return Err(ConfigError(format!(
+            "{file}: [gpio] debounce_ms must be between 5 and 1000, got {debounce}"
+        )));
+    }
+    Ok(GpioSettings {
+        active_low: raw.active_low,
+        buzzer_enabled: raw.buzzer,
+        led_ready: raw.led_ready,
+        led_waiting: raw.led_waiting,
+        led_paid: raw.led_paid,
+        led_error: raw.led_error,
+        buzzer_pin: raw.buzzer_pin,
+        button_cancel: raw.button_cancel,
+        button_wake: raw.button_wake,
+        debounce: Duration::from_millis(debounce),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -129,6 +215,8 @@ pub struct Config {
     pub checkout: CheckoutSettings,
     pub kiosk_id: String,
     pub display: DisplaySettings,
+    /// `None`: no `[gpio]` section, so no lights, buzzer or buttons.
+    pub gpio: Option<GpioSettings>,
 }
 
 #[derive(Clone, Debug)]
@@ -277,6 +365,10 @@ impl Config {
             },
             high_contrast: raw.display.high_contrast.unwrap_or(false),
         };
+        let gpio = raw
+            .gpio
+            .map(|section| gpio_settings(section, &file.to_string()))
+            .transpose()?;
         let catalog_path = dir.join(&raw.catalog);
         let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
         Ok(Self {
@@ -296,6 +388,7 @@ impl Config {
             },
             kiosk_id,
             display,
+            gpio,
         })
     }
 
@@ -534,6 +627,48 @@ id = "front-counter-1"
                 "{error:?} should contain {expected:?}"
             );
         }
+    }
+
+    #[test]
+    fn gpio_pins_must_exist_and_not_collide() {
+        let with_gpio = |section: &str| VALID.to_owned() + "[gpio]\n" + section;
+        let (_dir, path) = write_shop(&with_gpio(
+            "led_ready = 17\nled_paid = 22\nbuzzer_pin = 24\nactive_low = true\n",
+        ));
+        let gpio = Config::load(&path).unwrap().gpio.unwrap();
+        assert_eq!(
+            (gpio.led_ready, gpio.led_paid, gpio.buzzer_pin),
+            (Some(17), Some(22), Some(24))
+        );
+        assert!(gpio.active_low && gpio.buzzer_enabled);
+
+        let (_dir, path) = write_shop(&with_gpio("led_ready = 17\nbutton_cancel = 17\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("[gpio] button_cancel and led_ready both use GPIO 17"),
+            "{error}"
+        );
+
+        let (_dir, path) = write_shop(&with_gpio("led_error = 40\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("[gpio] led_error = 40") && error.contains("0 to 27"),
+            "{error}"
+        );
+
+        let (_dir, path) = write_shop(&with_gpio("led_blue = 3\n"));
+        assert!(
+            Config::load(&path)
+                .unwrap_err()
+                .0
+                .contains("unknown field `led_blue`")
+        );
+
+        let (_dir, path) = write_shop(VALID);
+        assert!(
+            Config::load(&path).unwrap().gpio.is_none(),
+            "no [gpio] section: no GPIO"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing};
 use wooshpay_kiosk::config::DisplaySettings;
+use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
@@ -21,6 +22,7 @@ use wooshpay_kiosk::ui::{
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 struct Harness {
+    signals: RecordingSignals,
     app: AppWindow,
     sim: Simulator,
     runtime: tokio::runtime::Handle,
@@ -157,6 +159,7 @@ fn staff_and_customer_flows_through_the_real_ui() {
         shop_name: "Test Café".into(),
         ..DisplaySettings::default()
     };
+    let signals = RecordingSignals::default();
     let kiosk = Kiosk::attach(
         &app,
         UiContext {
@@ -165,12 +168,14 @@ fn staff_and_customer_flows_through_the_real_ui() {
             display,
             demo: true,
             runtime: runtime.handle().clone(),
+            signals: std::sync::Arc::new(signals.clone()),
         },
     );
     let harness = Harness {
         app: app.clone_strong(),
         sim,
         runtime: runtime.handle().clone(),
+        signals,
     };
 
     slint::spawn_local(async move {
@@ -221,6 +226,17 @@ fn staff_and_customer_flows_through_the_real_ui() {
         })
         .await;
         assert!(h.cart().is_empty(), "a paid sale empties the cart");
+        assert_eq!(
+            h.signals.take(),
+            [
+                Signal::Light(Light::Ready),
+                Signal::Light(Light::WaitingForPayment),
+                Signal::Light(Light::Paid),
+                Signal::Beep(Beep::Paid),
+                Signal::Light(Light::Ready),
+            ],
+            "the lights and buzzer follow the sale"
+        );
         assert!(
             !h.app.global::<CartAdapter>().get_can_charge(),
             "Charge is disabled with an empty cart"

@@ -55,6 +55,8 @@ pub enum Command {
     /// Catalog operations.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// For installers: light each configured LED in turn, then sound both buzzer patterns.
+    GpioTest,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,8 +123,25 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Check) => check::run(&cli).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
+        Some(Command::GpioTest) => gpio_test(&cli),
         None => unreachable!("the UI runs on the main thread, outside the runtime"),
     }
+}
+
+fn gpio_test(cli: &Cli) -> Result<u8, Failure> {
+    let source = crate::config::ConfigSource::locate(cli.config.as_deref());
+    let config = crate::config::Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+    let Some(settings) = &config.gpio else {
+        return Err(Failure::usage(format!(
+            "{}: there is no [gpio] section to test",
+            config.path.display()
+        )));
+    };
+    let gpio = crate::hw::gpio::GpioSignals::open(settings)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    gpio.self_test(&mut |step| println!("{step}"));
+    println!("GPIO test finished");
+    Ok(exit::OK)
 }
 
 /// The touchscreen UI: Slint owns the main thread, the engine runs on the tokio runtime's workers.
@@ -134,7 +153,22 @@ fn run_ui(
     let setup = runtime.block_on(setup::Setup::for_ui(cli))?;
     let _entered = runtime.enter();
     let engine = setup.engine()?;
+    let gpio = match &setup.gpio {
+        None => None,
+        Some(settings) => match crate::hw::gpio::GpioSignals::open(settings) {
+            Ok(gpio) => Some(std::sync::Arc::new(gpio)),
+            Err(error) => {
+                tracing::warn!(%error, "GPIO is configured but not available; running without lights and buzzer");
+                None
+            }
+        },
+    };
+    let signals: std::sync::Arc<dyn crate::hw::Signals> = match &gpio {
+        Some(gpio) => gpio.clone(),
+        None => std::sync::Arc::new(crate::hw::NoSignals),
+    };
     let context = crate::ui::UiContext {
+        signals,
         engine,
         catalog: setup.catalog.clone(),
         display: setup.display.clone(),
@@ -142,7 +176,7 @@ fn run_ui(
         runtime: runtime.handle().clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
-    crate::ui::run(context, started)
+    crate::ui::run(context, started, gpio)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     Ok(exit::OK)
 }

@@ -8,7 +8,7 @@ use url::Url;
 use super::{Cli, Failure};
 use crate::catalog::Catalog;
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
-use crate::config::{Config, ConfigSource, DisplaySettings};
+use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings};
 use crate::demo::Demo;
 use crate::secret::{KeyMode, SecretKey};
 use crate::state::SaleCounter;
@@ -22,6 +22,7 @@ pub struct Setup {
     pub settings: EngineSettings,
     pub state_dir: PathBuf,
     pub display: DisplaySettings,
+    pub gpio: Option<GpioSettings>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
     pub demo: Option<(Demo, tempfile::TempDir)>,
 }
@@ -69,6 +70,7 @@ impl Setup {
             },
             state_dir: crate::state::state_dir(),
             display: config.display.clone(),
+            gpio: config.gpio.clone(),
             demo: None,
         })
     }
@@ -103,6 +105,7 @@ impl Setup {
                 shop_name: "Demo Café".to_owned(),
                 ..DisplaySettings::default()
             },
+            gpio: None,
             demo: Some((demo, state)),
         })
     }

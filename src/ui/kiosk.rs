@@ -16,6 +16,7 @@ use crate::checkout::{
     Canceller, Cart, CheckoutEngine, CheckoutEvent, FailureReason, Outcome, StartError,
 };
 use crate::config::DisplaySettings;
+use crate::hw::{Light, Signals, signal_event};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -25,6 +26,8 @@ pub struct UiContext {
     pub demo: bool,
     /// Where blocking work (QR encoding) runs, off the UI thread.
     pub runtime: tokio::runtime::Handle,
+    /// Status LEDs and buzzer (a no-op without `[gpio]`).
+    pub signals: std::sync::Arc<dyn Signals>,
 }
 
 pub struct Kiosk {
@@ -71,6 +74,7 @@ impl Kiosk {
         adapter.set_demo(kiosk.context.demo);
         adapter.set_screen(Screen::Catalog);
         kiosk.wire(window);
+        kiosk.context.signals.light(Light::Ready);
         kiosk.show_catalog_tiles();
         kiosk.refresh_cart();
         let weak = Rc::downgrade(&kiosk);
@@ -139,8 +143,15 @@ impl Kiosk {
         self.state.borrow_mut().last_activity = Instant::now();
     }
 
+    /// Only the attract screen wakes; a stray press elsewhere (a wake button mid-payment) changes nothing.
     fn wake(&self) {
-        self.show_screen(Screen::Catalog);
+        let idle = self
+            .ui()
+            .is_some_and(|w| w.global::<KioskAdapter>().get_screen() == Screen::Idle);
+        if idle {
+            self.show_screen(Screen::Catalog);
+        }
+        self.state.borrow_mut().last_activity = Instant::now();
     }
 
     fn check_idle(&self) {
@@ -249,6 +260,7 @@ impl Kiosk {
     }
 
     async fn on_event(self: &Rc<Self>, event: CheckoutEvent) {
+        signal_event(&*self.context.signals, &event);
         match event {
             CheckoutEvent::SessionCreated {
                 url, timeout_ms, ..
@@ -366,6 +378,7 @@ impl Kiosk {
 
     fn back_to_catalog(&self) {
         self.result_timer.stop();
+        self.context.signals.light(Light::Ready);
         self.show_screen(Screen::Catalog);
     }
 }

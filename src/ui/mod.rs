@@ -30,19 +30,48 @@ pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformEr
 }
 
 /// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered.
-/// `started`: when the process started, to log how long the first frame took.
-pub fn run(context: UiContext, started: std::time::Instant) -> Result<(), slint::PlatformError> {
+/// `started`: when the process started, to log how long the first frame took. `buttons`: the GPIO to watch
+/// for the cancel and wake buttons.
+pub fn run(
+    context: UiContext,
+    started: std::time::Instant,
+    buttons: Option<std::sync::Arc<crate::hw::gpio::GpioSignals>>,
+) -> Result<(), slint::PlatformError> {
     select_backend(&context.display)?;
     let window = AppWindow::new()?;
     let kiosk = Kiosk::attach(&window, context);
+    if let Some(gpio) = buttons {
+        let weak = window.as_weak();
+        let watched = gpio.watch_buttons(move |button| {
+            // rppal calls this on its interrupt thread; the UI is only touched on its own thread.
+            let _ = weak.upgrade_in_event_loop(move |window| match button {
+                crate::hw::Button::Cancel => window.global::<PaymentAdapter>().invoke_cancel(),
+                crate::hw::Button::Wake => window.global::<KioskAdapter>().invoke_wake(),
+            });
+        });
+        if let Err(error) = watched {
+            tracing::warn!(%error, "GPIO buttons are not available");
+        }
+    }
     // Runs on the first turn of the event loop, right after the window's first frame was drawn.
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
         tracing::info!(
             since_start_ms = started.elapsed().as_secs_f64() * 1000.0,
             "first frame shown"
         );
+        crate::service::notify_ready();
     });
+    // systemd restarts a kiosk whose UI thread stops answering: the pings come from this thread's timer.
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = crate::service::watchdog_interval() {
+        watchdog.start(
+            slint::TimerMode::Repeated,
+            interval,
+            crate::service::notify_watchdog,
+        );
+    }
     window.run()?;
+    drop(watchdog);
     drop(kiosk);
     Ok(())
 }

@@ -75,8 +75,18 @@ impl Shop {
     }
 }
 
+/// The real binary; under emulation (aarch64 tests on x86-64) through `$WOOSHPAY_KIOSK_TEST_RUNNER`,
+/// e.g. `qemu-aarch64`, since a test cannot exec a foreign binary directly without binfmt_misc.
 pub fn kiosk_command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wooshpay-kiosk"));
+    let binary = env!("CARGO_BIN_EXE_wooshpay-kiosk");
+    let mut command = match std::env::var_os("WOOSHPAY_KIOSK_TEST_RUNNER").filter(|r| !r.is_empty()) {
+        Some(runner) => {
+            let mut command = Command::new(runner);
+            command.arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
     command
         .env_remove("WOOSHPAY_KIOSK_CONFIG")
         .env_remove("WOOSHPAY_SECRET_KEY")

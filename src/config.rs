@@ -128,6 +128,7 @@ struct DisplaySection {
     idle_after_s: Option<u64>,
     shop_name: Option<String>,
     high_contrast: Option<bool>,
+    idle_brightness_percent: Option<u8>,
 }
 
 /// How the touchscreen UI draws: `femtovg` on a GPU (Pi 4/5), `software` where there is none (Zero 2 W).
@@ -158,6 +159,8 @@ pub struct DisplaySettings {
     pub idle_after: Duration,
     pub shop_name: String,
     pub high_contrast: bool,
+    /// Backlight level on the attract screen, in percent of the maximum; `None`: never dim.
+    pub idle_brightness_percent: Option<u8>,
 }
 
 impl Default for DisplaySettings {
@@ -168,6 +171,7 @@ impl Default for DisplaySettings {
             idle_after: Duration::from_secs(90),
             shop_name: "Welcome".to_owned(),
             high_contrast: false,
+            idle_brightness_percent: None,
         }
     }
 }
@@ -364,6 +368,14 @@ impl Config {
                 None => defaults.shop_name,
             },
             high_contrast: raw.display.high_contrast.unwrap_or(false),
+            idle_brightness_percent: match raw.display.idle_brightness_percent {
+                Some(p) if p > 100 => {
+                    return Err(ConfigError(format!(
+                        "{file}: [display] idle_brightness_percent must be between 0 and 100, got {p}"
+                    )));
+                }
+                other => other,
+            },
         };
         let gpio = raw
             .gpio

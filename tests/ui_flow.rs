@@ -10,6 +10,7 @@ use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing};
 use wooshpay_kiosk::config::DisplaySettings;
+use wooshpay_kiosk::hw::backlight::Backlight;
 use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
@@ -160,6 +161,18 @@ fn staff_and_customer_flows_through_the_real_ui() {
         ..DisplaySettings::default()
     };
     let signals = RecordingSignals::default();
+    // A backlight laid out like /sys/class/backlight/<device>/.
+    let sysfs = tempfile::tempdir().unwrap();
+    let panel = sysfs.path().join("10-0045");
+    std::fs::create_dir(&panel).unwrap();
+    std::fs::write(panel.join("brightness"), "200\n").unwrap();
+    std::fs::write(panel.join("max_brightness"), "255\n").unwrap();
+    let brightness = move || {
+        std::fs::read_to_string(panel.join("brightness"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
     let kiosk = Kiosk::attach(
         &app,
         UiContext {
@@ -169,6 +182,7 @@ fn staff_and_customer_flows_through_the_real_ui() {
             demo: true,
             runtime: runtime.handle().clone(),
             signals: std::sync::Arc::new(signals.clone()),
+            backlight: Backlight::find(sysfs.path(), 10),
         },
     );
     let harness = Harness {
@@ -339,8 +353,14 @@ fn staff_and_customer_flows_through_the_real_ui() {
         })
         .await;
         assert_eq!(h.app.global::<KioskAdapter>().get_shop_name(), "Test Café");
+        assert_eq!(
+            brightness(),
+            "25",
+            "the attract screen dims the panel to 10 %"
+        );
         h.tap("Tap to start");
         assert_eq!(h.screen(), Screen::Catalog);
+        assert_eq!(brightness(), "200", "a touch brings the brightness back");
 
         slint::quit_event_loop().unwrap();
     })

@@ -167,8 +167,15 @@ fn run_ui(
         Some(gpio) => gpio.clone(),
         None => std::sync::Arc::new(crate::hw::NoSignals),
     };
+    let backlight = setup.display.idle_brightness_percent.and_then(|percent| {
+        crate::hw::backlight::Backlight::find(
+            std::path::Path::new(crate::hw::backlight::SYSFS_BACKLIGHT),
+            percent,
+        )
+    });
     let context = crate::ui::UiContext {
         signals,
+        backlight,
         engine,
         catalog: setup.catalog.clone(),
         display: setup.display.clone(),

@@ -4,6 +4,7 @@
 //! through rppal, [`NoSignals`] stands in when no `[gpio]` section exists, and [`RecordingSignals`] lets tests
 //! assert what fired.
 
+pub mod backlight;
 pub mod gpio;
 
 use std::sync::{Arc, Mutex};

@@ -28,6 +28,8 @@ pub struct UiContext {
     pub runtime: tokio::runtime::Handle,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
     pub signals: std::sync::Arc<dyn Signals>,
+    /// Dimmed on the attract screen when `[display] idle_brightness_percent` is set and a panel has one.
+    pub backlight: Option<crate::hw::backlight::Backlight>,
 }
 
 pub struct Kiosk {
@@ -46,6 +48,7 @@ struct State {
     sale: Option<Canceller>,
     deadline: Option<Instant>,
     last_activity: Instant,
+    dimmed: bool,
 }
 
 impl Kiosk {
@@ -60,6 +63,7 @@ impl Kiosk {
                 sale: None,
                 deadline: None,
                 last_activity: Instant::now(),
+                dimmed: false,
             }),
             context,
             countdown_timer: Timer::default(),
@@ -75,6 +79,9 @@ impl Kiosk {
         adapter.set_screen(Screen::Catalog);
         kiosk.wire(window);
         kiosk.context.signals.light(Light::Ready);
+        if let Some(backlight) = &kiosk.context.backlight {
+            backlight.restore();
+        }
         kiosk.show_catalog_tiles();
         kiosk.refresh_cart();
         let weak = Rc::downgrade(&kiosk);
@@ -140,7 +147,15 @@ impl Kiosk {
         if let Some(window) = self.ui() {
             window.global::<KioskAdapter>().set_screen(screen);
         }
-        self.state.borrow_mut().last_activity = Instant::now();
+        let mut state = self.state.borrow_mut();
+        state.last_activity = Instant::now();
+        // Every screen but the attract screen is shown at full brightness: never a QR on a dimmed panel.
+        if screen != Screen::Idle
+            && std::mem::take(&mut state.dimmed)
+            && let Some(backlight) = &self.context.backlight
+        {
+            backlight.restore();
+        }
     }
 
     /// Only the attract screen wakes; a stray press elsewhere (a wake button mid-payment) changes nothing.
@@ -163,6 +178,11 @@ impl Kiosk {
             && state.last_activity.elapsed() >= self.context.display.idle_after
         {
             adapter.set_screen(Screen::Idle);
+            drop(state);
+            if let Some(backlight) = &self.context.backlight {
+                backlight.dim();
+                self.state.borrow_mut().dimmed = true;
+            }
         }
     }
 

@@ -79,7 +79,8 @@ impl Shop {
 /// e.g. `qemu-aarch64`, since a test cannot exec a foreign binary directly without binfmt_misc.
 pub fn kiosk_command() -> Command {
     let binary = env!("CARGO_BIN_EXE_wooshpay-kiosk");
-    let mut command = match std::env::var_os("WOOSHPAY_KIOSK_TEST_RUNNER").filter(|r| !r.is_empty()) {
+    let mut command = match std::env::var_os("WOOSHPAY_KIOSK_TEST_RUNNER").filter(|r| !r.is_empty())
+    {
         Some(runner) => {
             let mut command = Command::new(runner);
             command.arg(binary);

@@ -155,10 +155,7 @@ async fn a_500_after_the_first_create_still_makes_exactly_one_session() {
             },
         )
     });
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 2,
-        action: SessionAction::Pay,
-    }));
+    common::after_retrieves(&sim, 2, SessionAction::Pay);
     let child = shop
         .command(&["charge", "latte", "--json"])
         .spawn()
@@ -192,10 +189,7 @@ async fn retry_after_on_429_is_honoured() {
             retry_after_s: Some(2),
         },
     ));
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 1,
-        action: SessionAction::Pay,
-    }));
+    common::after_retrieves(&sim, 1, SessionAction::Pay);
     let child = shop
         .command(&["charge", "latte", "--json"])
         .spawn()
@@ -223,10 +217,7 @@ async fn malformed_json_html_502_and_dropped_connections_during_polls_do_not_sto
     sim.inject(rule("GET", RETRIEVE, 2, Fault::MalformedJson));
     sim.inject(rule("GET", RETRIEVE, 2, Fault::HtmlError { status: 502 }));
     sim.inject(rule("GET", RETRIEVE, 2, Fault::Drop));
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 3,
-        action: SessionAction::Pay,
-    }));
+    common::after_retrieves(&sim, 3, SessionAction::Pay);
     let mut child = shop
         .command(&["charge", "latte", "--json"])
         .spawn()
@@ -343,10 +334,7 @@ async fn check_proves_the_key_and_catalog_sync_makes_sessions_use_price_ids() {
     assert!(output.status.success());
     assert_eq!((creates("/v1/products"), creates("/v1/prices")), (2, 2));
 
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 1,
-        action: SessionAction::Pay,
-    }));
+    common::after_retrieves(&sim, 1, SessionAction::Pay);
     let (code, stderr) = finish(
         shop.command(&["charge", "latte", "croissant=3", "--json"])
             .spawn()
@@ -385,10 +373,7 @@ async fn the_secret_key_appears_nowhere_in_the_most_verbose_logs() {
             retry_after_s: None,
         },
     ));
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 2,
-        action: SessionAction::Pay,
-    }));
+    common::after_retrieves(&sim, 2, SessionAction::Pay);
     let output = shop
         .command(&["-vv", "charge", "latte"])
         .env("RUST_LOG", "trace")
@@ -465,10 +450,7 @@ async fn the_standalone_simulator_serves_a_real_sale() {
 async fn a_declined_payment_exits_5_with_a_failed_event() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
-    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
-        after_retrieves: 1,
-        action: SessionAction::Decline,
-    }));
+    common::after_retrieves(&sim, 1, SessionAction::Decline);
     let mut child = shop
         .command(&["charge", "latte", "--json"])
         .spawn()

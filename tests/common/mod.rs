@@ -23,6 +23,18 @@ name = "Butter croissant"
 unit_amount = 275
 "#;
 
+/// The customer acts on their phone after the kiosk has read the session `reads` times.
+pub fn after_retrieves(
+    sim: &Simulator,
+    reads: u32,
+    action: wooshpay_kiosk::simulator::SessionAction,
+) {
+    sim.set_auto_action(Some(wooshpay_kiosk::simulator::AutoAction {
+        after_retrieves: reads,
+        action,
+    }));
+}
+
 pub async fn simulator() -> Simulator {
     Simulator::start(
         "127.0.0.1:0".parse().unwrap(),

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod hw;
+pub mod journal;
 pub mod logging;
 pub mod money;
 pub mod qr;

@@ -1,0 +1,251 @@
+//! The sale journal: SQLite in the state directory, so a sale survives a crash or a power cut.
+//!
+//! A sale row is written before its create request leaves (with the Idempotency-Key, so recovery can replay
+//! the request to learn the session), every status change is appended, and the outcome is recorded once,
+//! with a synchronous commit, before the result is shown. Not yet wired into the engine (issue 5).
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::checkout::Order;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+    CREATE TABLE sales (
+        id INTEGER PRIMARY KEY,
+        client_reference_id TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT NOT NULL,
+        session_id TEXT UNIQUE,
+        url TEXT,
+        amount_total INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        lines_json TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        finished_ms INTEGER,
+        outcome TEXT NOT NULL DEFAULT 'pending'
+            CHECK (outcome IN ('paid', 'expired', 'cancelled', 'failed', 'pending')),
+        detail TEXT
+    );
+    CREATE TABLE sale_events (
+        id INTEGER PRIMARY KEY,
+        sale_id INTEGER NOT NULL REFERENCES sales(id),
+        at_ms INTEGER NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX sales_outcome ON sales(outcome);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+#[error("sale journal {path}: {source}")]
+pub struct JournalError {
+    path: String,
+    source: rusqlite::Error,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedOutcome {
+    Paid,
+    Expired,
+    Cancelled,
+    Failed,
+}
+
+impl RecordedOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            RecordedOutcome::Paid => "paid",
+            RecordedOutcome::Expired => "expired",
+            RecordedOutcome::Cancelled => "cancelled",
+            RecordedOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// One sale as the journal holds it (the `sales` command's JSON fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SaleRecord {
+    pub id: Option<String>,
+    pub client_reference_id: String,
+    pub idempotency_key: String,
+    pub amount_total: i64,
+    pub currency: String,
+    pub lines: serde_json::Value,
+    pub created_ms: i64,
+    pub finished_ms: Option<i64>,
+    pub outcome: String,
+}
+
+pub struct Journal {
+    conn: Connection,
+    path: String,
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Self, JournalError> {
+        let name = path.display().to_string();
+        let err = |source| JournalError {
+            path: name.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        // WAL keeps readers and the writer apart; FULL makes every commit durable before it returns.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        let journal = Self { conn, path: name };
+        journal.migrate()?;
+        Ok(journal)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> JournalError {
+        JournalError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&self) -> Result<(), JournalError> {
+        let applied: usize = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| self.err(e))?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+            tx.execute_batch(migration).map_err(|e| self.err(e))?;
+            tx.pragma_update(None, "user_version", index + 1)
+                .map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<usize, JournalError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Before the create request is sent: the key that request carries, so it can be replayed after a crash.
+    pub fn begin_sale(
+        &self,
+        client_reference_id: &str,
+        idempotency_key: &str,
+        order: &Order,
+        now_ms: i64,
+    ) -> Result<i64, JournalError> {
+        let lines = serde_json::to_string(&order.lines).expect("order lines serialise");
+        let total = order.total();
+        self.conn
+            .execute(
+                "INSERT INTO sales (client_reference_id, idempotency_key, amount_total, currency, lines_json, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![client_reference_id, idempotency_key, total.minor_units, total.currency.code(), lines, now_ms],
+            )
+            .map_err(|e| self.err(e))?;
+        let id = self.conn.last_insert_rowid();
+        self.event(id, "create requested", now_ms)?;
+        Ok(id)
+    }
+
+    /// Before the QR is shown.
+    pub fn session_created(
+        &self,
+        sale: i64,
+        session_id: &str,
+        url: &str,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE sales SET session_id = ?2, url = ?3 WHERE id = ?1",
+                params![sale, session_id, url],
+            )
+            .map_err(|e| self.err(e))?;
+        self.event(sale, &format!("session {session_id} created"), now_ms)
+    }
+
+    pub fn event(&self, sale: i64, event: &str, now_ms: i64) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO sale_events (sale_id, at_ms, event) VALUES (?1, ?2, ?3)",
+                params![sale, now_ms, event],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Records the outcome once: `false` when the sale already had one (a second "paid" is never recorded).
+    pub fn finish(
+        &self,
+        sale: i64,
+        outcome: RecordedOutcome,
+        detail: &str,
+        now_ms: i64,
+    ) -> Result<bool, JournalError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sales SET outcome = ?2, detail = ?3, finished_ms = ?4 WHERE id = ?1 AND outcome = 'pending'",
+                params![sale, outcome.as_str(), detail, now_ms],
+            )
+            .map_err(|e| self.err(e))?;
+        if changed == 1 {
+            self.event(sale, &format!("outcome {}", outcome.as_str()), now_ms)?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// Sales still awaiting an outcome: what recovery must re-read from WooshPay.
+    pub fn pending(&self) -> Result<Vec<SaleRecord>, JournalError> {
+        self.query("WHERE outcome = 'pending' ORDER BY id", params![])
+    }
+
+    pub fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, JournalError> {
+        self.query("WHERE created_ms >= ?1 ORDER BY id", params![since_ms])
+    }
+
+    pub fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, JournalError> {
+        Ok(self
+            .query("WHERE session_id = ?1", params![session_id])?
+            .into_iter()
+            .next())
+    }
+
+    fn query(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<SaleRecord>, JournalError> {
+        let sql = format!(
+            "SELECT session_id, client_reference_id, idempotency_key, amount_total, currency, lines_json,
+                    created_ms, finished_ms, outcome FROM sales {clause}"
+        );
+        let mut statement = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(args, |row| {
+                let lines: String = row.get(5)?;
+                Ok(SaleRecord {
+                    id: row.get(0)?,
+                    client_reference_id: row.get(1)?,
+                    idempotency_key: row.get(2)?,
+                    amount_total: row.get(3)?,
+                    currency: row.get(4)?,
+                    lines: serde_json::from_str(&lines).unwrap_or(serde_json::Value::Null),
+                    created_ms: row.get(6)?,
+                    finished_ms: row.get(7)?,
+                    outcome: row.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+use super::*;
+use crate::catalog::Catalog;
+use crate::money::Currency;
+
+fn order() -> Order {
+    let catalog = Catalog::parse(
+        "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\n",
+        Path::new("c.toml"),
+        Path::new("."),
+        Currency::from_code("GBP").unwrap(),
+    )
+    .unwrap();
+    Order::from_quantities(&catalog, &[("latte".into(), 2)]).unwrap()
+}
+
+#[test]
+fn a_sale_is_recorded_before_create_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let sale = {
+        let journal = Journal::open(&path).unwrap();
+        let sale = journal
+            .begin_sale("front-1-7", "wk-key-1", &order(), 1_000)
+            .unwrap();
+        journal
+            .session_created(sale, "cs_1", "https://pay.example/cs_test_1", 1_100)
+            .unwrap();
+        sale
+    };
+    // As after a crash: a fresh connection sees the pending sale with the key needed to replay its create.
+    let journal = Journal::open(&path).unwrap();
+    let pending = journal.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id.as_deref(), Some("cs_1"));
+    assert_eq!(pending[0].idempotency_key, "wk-key-1");
+    assert_eq!(
+        (pending[0].amount_total, pending[0].currency.as_str()),
+        (680, "GBP")
+    );
+    assert_eq!(pending[0].lines[0]["quantity"], 2);
+    assert!(
+        journal
+            .finish(sale, RecordedOutcome::Paid, "", 2_000)
+            .unwrap()
+    );
+    assert!(journal.pending().unwrap().is_empty());
+}
+
+#[test]
+fn an_outcome_is_recorded_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let sale = journal.begin_sale("k-1", "key", &order(), 0).unwrap();
+    assert!(journal.finish(sale, RecordedOutcome::Paid, "", 10).unwrap());
+    assert!(
+        !journal.finish(sale, RecordedOutcome::Paid, "", 20).unwrap(),
+        "a second paid is refused"
+    );
+    assert!(
+        !journal
+            .finish(sale, RecordedOutcome::Expired, "", 30)
+            .unwrap(),
+        "and so is a later expiry"
+    );
+    let sales = journal.sales_since(0).unwrap();
+    assert_eq!(
+        (sales[0].outcome.as_str(), sales[0].finished_ms),
+        ("paid", Some(10))
+    );
+}
+
+#[test]
+fn one_row_per_sale_reference_and_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let a = journal.begin_sale("k-1", "key-a", &order(), 0).unwrap();
+    assert!(
+        journal.begin_sale("k-1", "key-b", &order(), 0).is_err(),
+        "a sale number is used once"
+    );
+    let b = journal.begin_sale("k-2", "key-b", &order(), 0).unwrap();
+    journal.session_created(a, "cs_1", "u", 0).unwrap();
+    assert!(
+        journal.session_created(b, "cs_1", "u", 0).is_err(),
+        "a session belongs to one sale"
+    );
+    assert_eq!(
+        journal
+            .by_session("cs_1")
+            .unwrap()
+            .unwrap()
+            .client_reference_id,
+        "k-1"
+    );
+}
+
+#[test]
+fn migrations_run_once_and_the_journal_uses_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), MIGRATIONS.len());
+    drop(journal);
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), MIGRATIONS.len());
+    let mode: String = journal
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}

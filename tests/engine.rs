@@ -9,6 +9,7 @@ use wooshpay_kiosk::checkout::{
     CheckoutEngine, CheckoutEvent, EngineSettings, FailureReason, Order, Outcome, PriceBook,
     StartError, Timing,
 };
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
@@ -50,6 +51,7 @@ async fn rig(timeout: Duration) -> Rig {
         settings,
         PriceBook::default(),
         SaleCounter::new(state.path()),
+        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );
     let currency = Currency::from_code("GBP").unwrap();

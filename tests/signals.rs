@@ -8,6 +8,7 @@ use std::time::Duration;
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, Order, PriceBook, Timing};
 use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal, signal_event};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
@@ -42,6 +43,7 @@ async fn sale(
         },
         PriceBook::default(),
         SaleCounter::new(state.path()),
+        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );
     let currency = Currency::from_code("GBP").unwrap();

@@ -12,6 +12,7 @@ use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing
 use wooshpay_kiosk::config::DisplaySettings;
 use wooshpay_kiosk::hw::backlight::Backlight;
 use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
@@ -143,6 +144,7 @@ fn staff_and_customer_flows_through_the_real_ui() {
         },
         PriceBook::default(),
         SaleCounter::new(state.path()),
+        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         runtime.handle().clone(),
     );
     let currency = Currency::from_code("GBP").unwrap();

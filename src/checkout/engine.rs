@@ -1,8 +1,9 @@
 //! The async side of a sale: runs the [`PaymentMachine`] against WooshPay on a tokio runtime and reports
 //! progress as events, so a UI never waits on the network.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -15,6 +16,7 @@ use super::machine::{
 use super::order::{Order, OrderError};
 use super::prices::PriceBook;
 use super::request::{ReturnUrls, SaleRef, session_params};
+use crate::journal::{Journal, JournalError, RecordedOutcome, now_ms};
 use crate::money::{Currency, Money};
 use crate::state::{SaleCounter, StateError};
 use crate::wooshpay::{
@@ -76,20 +78,34 @@ pub enum StartError {
     State(#[from] StateError),
 }
 
+/// Whether WooshPay answered lately: new sales are refused on screen while it does not.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GatewayStatus {
+    /// `None` until the first request has an answer or fails.
+    pub reachable: Option<bool>,
+    /// When WooshPay last answered (milliseconds since the Unix epoch).
+    pub last_contact_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
 /// Starts sales, one at a time. Cheap to clone; every clone shares the one-sale-at-a-time guard.
 #[derive(Clone)]
 pub struct CheckoutEngine {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    client: Client,
-    poll_client: Client,
-    settings: EngineSettings,
+pub(super) struct Inner {
+    pub(super) client: Client,
+    pub(super) poll_client: Client,
+    pub(super) settings: EngineSettings,
     prices: PriceBook,
     sales: SaleCounter,
-    runtime: tokio::runtime::Handle,
+    pub(super) runtime: tokio::runtime::Handle,
     busy: AtomicBool,
+    /// The journal, and the sales some task is running right now, under one lock so a recovery never picks
+    /// up a sale that is being sold or recovered elsewhere.
+    store: Mutex<Store>,
+    gateway: Mutex<GatewayStatus>,
     /// A create that failed for lack of an answer: retrying the same cart reuses its key and sale number, so
     /// if WooshPay did create the session, the retry returns that one instead of making a second.
     unanswered_create: Mutex<Option<UnansweredCreate>>,
@@ -99,6 +115,49 @@ struct UnansweredCreate {
     order: Order,
     sale_number: u64,
     key: IdempotencyKey,
+}
+
+pub(super) struct Store {
+    pub(super) journal: Journal,
+    /// Journal ids of sales a task is running.
+    pub(super) active: HashSet<i64>,
+}
+
+impl Inner {
+    pub(super) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For writes the sale can go on without (events, statuses): a failure is logged, not fatal.
+    pub(super) fn note(
+        &self,
+        sale: i64,
+        write: impl FnOnce(&Journal, i64) -> Result<(), JournalError>,
+    ) {
+        if let Err(error) = write(&self.store().journal, sale) {
+            tracing::error!(%error, "could not write to the sale journal");
+        }
+    }
+
+    pub(super) fn release(&self, sale: i64) {
+        self.store().active.remove(&sale);
+    }
+
+    /// Every answer (even a refusal) proves WooshPay is reachable; only transport failures and 5xx/429 do not.
+    pub(super) fn observe_contact<T>(&self, result: &Result<T, wooshpay::Error>) {
+        let mut gateway = self.gateway.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Err(error) if error.is_connectivity() => {
+                gateway.reachable = Some(false);
+                gateway.last_error = Some(error.to_string());
+            }
+            _ => {
+                gateway.reachable = Some(true);
+                gateway.last_contact_ms = Some(now_ms());
+                gateway.last_error = None;
+            }
+        }
+    }
 }
 
 /// A running sale: its events, a way to cancel it, and its outcome.
@@ -146,6 +205,7 @@ impl CheckoutEngine {
         settings: EngineSettings,
         prices: PriceBook,
         sales: SaleCounter,
+        journal: Journal,
         runtime: tokio::runtime::Handle,
     ) -> Self {
         Self {
@@ -157,9 +217,34 @@ impl CheckoutEngine {
                 sales,
                 runtime,
                 busy: AtomicBool::new(false),
+                store: Mutex::new(Store {
+                    journal,
+                    active: HashSet::new(),
+                }),
+                gateway: Mutex::new(GatewayStatus::default()),
                 unanswered_create: Mutex::new(None),
             }),
         }
+    }
+
+    /// Reads the journal (for the sales list and reports); the lock is held while `read` runs.
+    pub fn with_journal<T>(&self, read: impl FnOnce(&Journal) -> T) -> T {
+        read(&self.inner.store().journal)
+    }
+
+    pub fn gateway_status(&self) -> GatewayStatus {
+        self.inner
+            .gateway
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// One cheap read-only request, to learn whether WooshPay can be reached while no sale is running.
+    pub async fn probe(&self) -> bool {
+        let result = self.inner.poll_client.list_checkout_sessions(1).await;
+        self.inner.observe_contact(&result);
+        !matches!(result, Err(ref e) if e.is_connectivity())
     }
 
     pub fn client(&self) -> &Client {
@@ -186,35 +271,83 @@ impl CheckoutEngine {
             return Err(StartError::InProgress);
         }
         let busy = BusyGuard(self.inner.clone());
-        let (sale_number, key) = {
+        let (sale_number, key, abandoned) = {
             let mut unanswered = self
                 .inner
                 .unanswered_create
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             match unanswered.take() {
-                Some(previous) if previous.order == order => (previous.sale_number, previous.key),
-                _ => (self.inner.sales.next()?, IdempotencyKey::generate()),
+                Some(previous) if previous.order == order => {
+                    (previous.sale_number, previous.key, false)
+                }
+                previous => (
+                    self.inner.sales.next()?,
+                    IdempotencyKey::generate(),
+                    previous.is_some(),
+                ),
             }
         };
+        if abandoned {
+            // Staff moved on from a create that got no answer: that session may exist, so find and close it.
+            let engine = self.clone();
+            self.inner.runtime.spawn(async move {
+                for recovered in engine.recover().await {
+                    tracing::info!(?recovered, "settled an earlier unanswered sale");
+                }
+            });
+        }
         let sale = SaleRef {
             kiosk_id: self.inner.settings.kiosk_id.clone(),
             sale_number,
         };
+        Ok(self.spawn_run(
+            order,
+            sale.client_reference_id(),
+            Start::New { sale, key },
+            None,
+            Some(busy),
+        ))
+    }
+
+    /// Follows a sale recovery found still open (see [`CheckoutEngine::recover`]) until it is paid or times
+    /// out, with the same events as a new sale (`SessionCreated` carries the time left).
+    pub fn resume(&self, sale: super::recovery::PendingSale) -> ChargeHandle {
+        self.spawn_run(
+            sale.order,
+            sale.reference,
+            Start::Resume {
+                session: sale.session,
+                remaining: sale.remaining,
+            },
+            Some(sale.journal_id),
+            None,
+        )
+    }
+
+    fn spawn_run(
+        &self,
+        order: Order,
+        reference: String,
+        start: Start,
+        journal_sale: Option<i64>,
+        busy: Option<BusyGuard>,
+    ) -> ChargeHandle {
         let (events_tx, events) = mpsc::unbounded_channel();
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let inner = self.inner.clone();
         let task = self.inner.runtime.spawn(async move {
-            let mut sale_run = SaleRun {
-                inner: &inner,
+            let outcome = SaleRun::new(
+                &inner,
                 order,
-                sale,
-                key,
-                events: events_tx.clone(),
-                cancel: cancel_rx,
-                cancel_seen: false,
-            };
-            let outcome = sale_run.run().await;
+                reference,
+                start,
+                journal_sale,
+                events_tx.clone(),
+                cancel_rx,
+            )
+            .run()
+            .await;
             // Free the engine before saying the sale is over, so whoever hears `Finished` can start the next one.
             drop(busy);
             let _ = events_tx.send(CheckoutEvent::Finished {
@@ -222,11 +355,11 @@ impl CheckoutEngine {
             });
             outcome
         });
-        Ok(ChargeHandle {
+        ChargeHandle {
             events,
             canceller: Canceller(Arc::new(cancel_tx)),
             task,
-        })
+        }
     }
 }
 
@@ -253,25 +386,94 @@ impl Drop for BusyGuard {
     }
 }
 
-struct SaleRun<'a> {
+pub(super) enum Start {
+    New {
+        sale: SaleRef,
+        key: IdempotencyKey,
+    },
+    /// A session created before a restart, still open.
+    Resume {
+        session: SessionInfo,
+        remaining: Duration,
+    },
+}
+
+pub(super) struct SaleRun<'a> {
     inner: &'a Inner,
     order: Order,
-    sale: SaleRef,
-    key: IdempotencyKey,
+    /// The `client_reference_id`, for logs.
+    reference: String,
+    start: Option<Start>,
+    /// The journal row, once written; `None` only before the create is journalled.
+    journal_sale: Option<i64>,
+    /// The last create got no answer: the session may exist, so the sale is never recorded as settled.
+    create_unanswered: bool,
     events: mpsc::UnboundedSender<CheckoutEvent>,
     cancel: watch::Receiver<bool>,
     cancel_seen: bool,
 }
 
-impl SaleRun<'_> {
-    async fn run(&mut self) -> Outcome {
+impl<'a> SaleRun<'a> {
+    pub(super) fn new(
+        inner: &'a Inner,
+        order: Order,
+        reference: String,
+        start: Start,
+        journal_sale: Option<i64>,
+        events: mpsc::UnboundedSender<CheckoutEvent>,
+        cancel: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            inner,
+            order,
+            reference,
+            start: Some(start),
+            journal_sale,
+            create_unanswered: false,
+            events,
+            cancel,
+            cancel_seen: false,
+        }
+    }
+
+    pub(super) async fn run(mut self) -> Outcome {
+        let outcome = self.drive().await;
+        self.record_outcome(&outcome);
+        if let Some(sale) = self.journal_sale {
+            self.inner.release(sale);
+        }
+        outcome
+    }
+
+    async fn drive(&mut self) -> Outcome {
         let started = Instant::now();
         let now = || started.elapsed();
         let mut machine = PaymentMachine::new(self.inner.settings.timing.clone());
-        let mut step = machine.start().expect("a new machine is idle");
         let total = self.order.total();
+        let mut step = match self.start.take().expect("a sale runs once") {
+            Start::New { sale, key } => {
+                tracing::info!(sale = %self.reference, amount = %total, "starting sale");
+                self.start.replace(Start::New { sale, key });
+                machine.start().expect("a new machine is idle")
+            }
+            Start::Resume { session, remaining } => {
+                tracing::info!(sale = %self.reference, session = %session.id, amount = %total,
+                    remaining_s = remaining.as_secs(), "resuming a sale from before the restart");
+                if !remaining.is_zero() {
+                    self.emit(CheckoutEvent::SessionCreated {
+                        id: session.id.clone(),
+                        url: session.url.clone(),
+                        amount_total: total.minor_units,
+                        currency: total.currency.code().to_owned(),
+                        timeout_ms: remaining.as_millis() as u64,
+                    });
+                }
+                machine
+                    .resume(session, remaining, now())
+                    .expect("a new machine is idle")
+            }
+        };
         let mut connection_lost = false;
-        tracing::info!(sale = %self.sale.client_reference_id(), amount = %total, "starting sale");
         loop {
             step = match step {
                 Step::CreateSession => self.create(&mut machine, total, now).await,
@@ -304,6 +506,7 @@ impl SaleRun<'_> {
                         id: session_id.clone(),
                     });
                     let result = self.inner.client.expire_checkout_session(&session_id).await;
+                    self.inner.observe_contact(&result);
                     if let Err(error) = &result {
                         tracing::info!(session = %session_id, %error, "expire was not accepted; re-reading the session");
                     }
@@ -338,8 +541,11 @@ impl SaleRun<'_> {
         total: Money,
         now: impl Fn() -> Duration,
     ) -> Step {
+        let Some(Start::New { sale, key }) = self.start.take() else {
+            unreachable!("only a new sale creates a session")
+        };
         self.emit(CheckoutEvent::Creating {
-            client_reference_id: self.sale.client_reference_id(),
+            client_reference_id: self.reference.clone(),
             amount_total: total.minor_units,
             currency: total.currency.code().to_owned(),
         });
@@ -347,16 +553,45 @@ impl SaleRun<'_> {
             success_url: &self.inner.settings.success_url,
             cancel_url: &self.inner.settings.cancel_url,
         };
-        let params = session_params(&self.order, &self.sale, &urls, &self.inner.prices);
-        let create = self
-            .inner
-            .client
-            .create_checkout_session(&params, &self.key);
+        let params = session_params(&self.order, &sale, &urls, &self.inner.prices);
+        // The key and body are journalled before the request leaves: after a crash, recovery replays them.
+        let begun = {
+            let mut store = self.inner.store();
+            let body = serde_json::to_string(&params).expect("session parameters serialise");
+            let begun = store.journal.begin_sale(
+                &self.reference,
+                key.as_str(),
+                &self.order,
+                &body,
+                now_ms(),
+            );
+            if let Ok(id) = begun {
+                store.active.insert(id);
+            }
+            begun
+        };
+        match begun {
+            Ok(id) => self.journal_sale = Some(id),
+            Err(error) => {
+                tracing::error!(%error, "cannot record the sale; not creating a session");
+                return machine.on_created(
+                    Err(RequestFailure {
+                        refused: true,
+                        message: format!("the sale could not be recorded: {error}"),
+                    }),
+                    now(),
+                );
+            }
+        }
+        let create = self.inner.client.create_checkout_session(&params, &key);
         tokio::pin!(create);
         // A create cannot be taken back once sent: a cancel is noted and acted on when the answer arrives.
         let result = loop {
             tokio::select! {
-                result = &mut create => break result,
+                result = &mut create => {
+                    self.inner.observe_contact(&result);
+                    break result
+                }
                 () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
                     self.cancel_seen = true;
                     let _ = machine.on_cancel(now());
@@ -369,7 +604,12 @@ impl SaleRun<'_> {
                     id: session.id.clone(),
                     url: session.url.clone().unwrap_or_default(),
                 };
-                match check_usable(&session, total) {
+                self.create_unanswered = false;
+                let recorded = match check_usable(&session, total) {
+                    Ok(()) => self.record_session(&info),
+                    Err(problem) => Err(problem),
+                };
+                match recorded {
                     Ok(()) => {
                         tracing::info!(session = %info.id, amount = %total, "session created");
                         self.emit(CheckoutEvent::SessionCreated {
@@ -390,6 +630,7 @@ impl SaleRun<'_> {
             Err(error) => {
                 tracing::warn!(%error, "could not create a checkout session");
                 if error.is_connectivity() {
+                    self.create_unanswered = true;
                     let mut slot = self
                         .inner
                         .unanswered_create
@@ -397,12 +638,68 @@ impl SaleRun<'_> {
                         .unwrap_or_else(|e| e.into_inner());
                     *slot = Some(UnansweredCreate {
                         order: self.order.clone(),
-                        sale_number: self.sale.sale_number,
-                        key: self.key.clone(),
+                        sale_number: sale.sale_number,
+                        key: key.clone(),
                     });
                 }
                 machine.on_created(Err(failure(error)), now())
             }
+        }
+    }
+
+    /// Before the QR is shown: a session the journal does not hold is closed instead of offered.
+    fn record_session(&self, session: &SessionInfo) -> Result<(), String> {
+        let Some(sale) = self.journal_sale else {
+            return Err("the sale is not in the journal".into());
+        };
+        self.inner
+            .store()
+            .journal
+            .session_created(sale, &session.id, &session.url, now_ms())
+            .map_err(|error| format!("the session could not be recorded: {error}"))
+    }
+
+    /// Settled outcomes are recorded durably; one that may still change (a session that could not be
+    /// confirmed closed, a create that got no answer) stays pending for recovery to re-read.
+    fn record_outcome(&self, outcome: &Outcome) {
+        let Some(sale) = self.journal_sale else {
+            return;
+        };
+        let recorded = match outcome {
+            Outcome::Paid { .. } => Some(RecordedOutcome::Paid),
+            Outcome::Expired { .. } => Some(RecordedOutcome::Expired),
+            Outcome::Cancelled { session: None } | Outcome::Failed { session: None, .. }
+                if self.create_unanswered =>
+            {
+                None
+            }
+            Outcome::Cancelled { .. } => Some(RecordedOutcome::Cancelled),
+            Outcome::Failed {
+                reason: super::FailureReason::Unconfirmed(_),
+                ..
+            } => None,
+            Outcome::Failed { .. } => Some(RecordedOutcome::Failed),
+        };
+        let detail = match outcome {
+            Outcome::Failed { reason, .. } => format!("{reason:?}"),
+            Outcome::Expired { by_kiosk: true, .. } => "expired by the kiosk".into(),
+            _ => String::new(),
+        };
+        let store = self.inner.store();
+        let written = match recorded {
+            Some(recorded) => store
+                .journal
+                .finish(sale, recorded, &detail, now_ms())
+                .map(|_| ()),
+            None => store.journal.event(
+                sale,
+                &format!("outcome not confirmed ({detail}); left pending for recovery"),
+                now_ms(),
+            ),
+        };
+        if let Err(error) = written {
+            // The sale stays pending, so the next recovery reads it from WooshPay again.
+            tracing::error!(%error, sale = %self.reference, "could not record the outcome");
         }
     }
 
@@ -411,13 +708,26 @@ impl SaleRun<'_> {
         session_id: &str,
         result: &Result<(CheckoutSession, Observation), wooshpay::Error>,
     ) {
+        self.inner.observe_contact(result);
         match result {
-            Ok((_, observation)) => self.emit(CheckoutEvent::Status {
-                id: session_id.to_owned(),
-                status: observation.status,
-                payment_status: observation.payment_status,
-                payment_intent_status: observation.intent_status,
-            }),
+            Ok((_, observation)) => {
+                if let Some(sale) = self.journal_sale {
+                    let status = format!(
+                        "{}/{}",
+                        enum_text(&observation.status),
+                        enum_text(&observation.payment_status)
+                    );
+                    self.inner.note(sale, |journal, sale| {
+                        journal.record_status(sale, &status, now_ms())
+                    });
+                }
+                self.emit(CheckoutEvent::Status {
+                    id: session_id.to_owned(),
+                    status: observation.status,
+                    payment_status: observation.payment_status,
+                    payment_intent_status: observation.intent_status,
+                })
+            }
             Err(error) => {
                 tracing::warn!(session = session_id, %error, "could not read the session")
             }
@@ -428,6 +738,14 @@ impl SaleRun<'_> {
         // Nobody listening (a UI that moved on) is fine: the sale still runs to its end.
         let _ = self.events.send(event);
     }
+}
+
+fn enum_text<T: Serialize>(value: &Option<T>) -> String {
+    value
+        .as_ref()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "-".to_owned())
 }
 
 /// Long enough for a slow mobile uplink, short enough that a dead one shows as "connection lost" quickly.
@@ -443,7 +761,7 @@ async fn wait_for_cancel(cancel: &mut watch::Receiver<bool>, already_seen: bool)
 }
 
 /// Reads the session, and its payment intent when the session alone does not say paid.
-async fn observe(
+pub(super) async fn observe(
     client: &Client,
     session_id: &str,
 ) -> Result<(CheckoutSession, Observation), wooshpay::Error> {

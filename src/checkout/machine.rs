@@ -234,6 +234,26 @@ impl PaymentMachine {
         }
     }
 
+    /// Takes over a session created earlier (before a restart): read it at once, then wait for payment until
+    /// `remaining` has passed; with nothing remaining the first read is followed by closing it.
+    pub fn resume(
+        &mut self,
+        session: SessionInfo,
+        remaining: Duration,
+        now: Duration,
+    ) -> Result<Step, AlreadyInProgress> {
+        if !matches!(self.phase, Phase::Idle | Phase::Finished(_)) {
+            return Err(AlreadyInProgress);
+        }
+        let session_id = session.id.clone();
+        self.phase = Phase::AwaitingPayment {
+            session,
+            deadline: now + remaining,
+            failed_polls: 0,
+        };
+        Ok(Step::Poll { session_id })
+    }
+
     pub fn on_created(
         &mut self,
         result: Result<SessionInfo, RequestFailure>,

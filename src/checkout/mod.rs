@@ -5,11 +5,13 @@ pub mod engine;
 pub mod machine;
 pub mod order;
 pub mod prices;
+pub mod recovery;
 pub mod request;
 
 pub use cart::Cart;
 pub use engine::{
-    Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, StartError,
+    Canceller, ChargeHandle, CheckoutEngine, CheckoutEvent, EngineSettings, GatewayStatus,
+    StartError,
 };
 pub use machine::{
     AlreadyInProgress, CloseReason, FailureReason, Observation, Outcome, PaymentMachine, Phase,
@@ -17,4 +19,5 @@ pub use machine::{
 };
 pub use order::{Order, OrderError, OrderLine};
 pub use prices::{PriceBook, PriceBookStore, SyncedPrice};
+pub use recovery::{PendingSale, Recovered};
 pub use request::{ReturnUrls, SaleRef, session_params};

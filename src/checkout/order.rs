@@ -1,11 +1,11 @@
 //! An order: catalog items with quantities, priced in integer minor units.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, MAX_UNIT_AMOUNT};
 use crate::money::{Currency, Money};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub item_id: String,
     pub name: String,

@@ -29,6 +29,14 @@ pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
         Failure::usage(format!("{e} (catalog items: {})", known.join(", ")))
     })?;
     let engine = setup.engine()?;
+    // Sales left pending by an earlier run are settled first; open ones are followed beside the new sale.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let recovered = engine.recover().await;
+    let reporter = super::recover::Reporter { json: args.json };
+    let recovery = {
+        let engine = engine.clone();
+        tokio::spawn(async move { reporter.settle_all(&engine, recovered, Some(stop)).await })
+    };
     let handle = engine.start_charge(order.clone()).map_err(|e| match e {
         StartError::Order(e) => Failure::usage(e.to_string()),
         other => Failure::runtime(other.to_string()),
@@ -40,6 +48,7 @@ pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
         wait_for_stop_signal().await;
         tracing::info!("stop requested: expiring the session before exiting");
         canceller.cancel();
+        stop_tx.send_replace(true);
     });
 
     let mut printer = Printer {
@@ -50,8 +59,14 @@ pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
     while let Some(event) = events.recv().await {
         printer.print(&event);
     }
+    let outcome = task.await;
+    if let Ok(still_pending @ 1..) = recovery.await {
+        eprintln!(
+            "warning: {still_pending} earlier sale(s) are still pending; `wooshpay-kiosk recover` settles them"
+        );
+    }
     signals.abort();
-    let outcome = match task.await {
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
             return Err(Failure::runtime(format!(

@@ -1,7 +1,9 @@
-//! The command line: `charge`, `check`, `simulate`, `catalog sync`, and (next) the touchscreen UI.
+//! The command line: `charge`, `recover`, `sales`, `check`, `simulate`, `catalog sync`, and the touchscreen UI.
 
 mod charge;
 mod check;
+mod recover;
+mod sales;
 mod setup;
 mod simulate;
 mod sync;
@@ -50,6 +52,14 @@ pub enum Command {
     Charge(charge::ChargeArgs),
     /// Validate the configuration and catalog, then prove the key with one read-only WooshPay call.
     Check,
+    /// Settle every sale the journal still holds as pending: read each from WooshPay, record paid or
+    /// expired, expire sessions past the timeout, and keep watching open ones until the timeout.
+    ///
+    /// Exit status: 0 all settled, 1 some still pending (WooshPay unreachable), 2 bad configuration.
+    Recover(recover::RecoverArgs),
+    /// Print the sale journal, one sale per line: session id, created and finished times, lines, amount,
+    /// currency, outcome (paid, expired, cancelled, failed or pending).
+    Sales(sales::SalesArgs),
     /// Run the WooshPay simulator as a server (for demos and tests on other machines).
     Simulate(simulate::SimulateArgs),
     /// Catalog operations.
@@ -121,6 +131,8 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
         Some(Command::Charge(args)) => charge::run(&cli, args).await,
         Some(Command::Check) => check::run(&cli).await,
+        Some(Command::Recover(args)) => recover::run(&cli, args).await,
+        Some(Command::Sales(args)) => sales::run(args),
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
         Some(Command::GpioTest) => gpio_test(&cli),

@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
 use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings};
 use crate::demo::Demo;
+use crate::journal::{JOURNAL_FILE, Journal};
 use crate::secret::{KeyMode, SecretKey};
 use crate::state::SaleCounter;
 use crate::wooshpay::{Client, ClientConfig};
@@ -128,12 +129,25 @@ impl Setup {
             tracing::warn!(error = %e, "ignoring the price book; sessions will use inline prices");
             PriceBook::default()
         });
+        let journal = self.open_journal()?;
         Ok(CheckoutEngine::new(
             self.client.clone(),
             self.settings.clone(),
             prices,
             SaleCounter::new(&self.state_dir),
+            journal,
             tokio::runtime::Handle::current(),
         ))
     }
+
+    /// The sale journal in the state directory; without it no sale may start.
+    pub fn open_journal(&self) -> Result<Journal, Failure> {
+        open_journal(&self.state_dir)
+    }
+}
+
+pub fn open_journal(state_dir: &std::path::Path) -> Result<Journal, Failure> {
+    crate::state::ensure_dir(state_dir).map_err(|e| Failure::runtime(e.to_string()))?;
+    Journal::open(&state_dir.join(JOURNAL_FILE))
+        .map_err(|e| Failure::runtime(format!("{e}; no sale can be recorded, so none is started")))
 }

@@ -2,7 +2,8 @@
 //!
 //! A sale row is written before its create request leaves (with the Idempotency-Key, so recovery can replay
 //! the request to learn the session), every status change is appended, and the outcome is recorded once,
-//! with a synchronous commit, before the result is shown. Not yet wired into the engine (issue 5).
+//! with a synchronous commit, before the result is shown. A sale whose outcome is not known for certain stays
+//! `pending`, and recovery re-reads it from WooshPay at the next start.
 
 use std::path::Path;
 
@@ -12,7 +13,8 @@ use serde::Serialize;
 use crate::checkout::Order;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE sales (
         id INTEGER PRIMARY KEY,
         client_reference_id TEXT NOT NULL UNIQUE,
@@ -35,7 +37,25 @@ const MIGRATIONS: &[&str] = &[r#"
         event TEXT NOT NULL
     );
     CREATE INDEX sales_outcome ON sales(outcome);
-"#];
+"#,
+    // 2: the create request itself, so recovery can replay it byte for byte under its Idempotency-Key, and the
+    // last status seen, so only changes are appended to `sale_events`.
+    r#"
+    ALTER TABLE sales ADD COLUMN create_params TEXT;
+    ALTER TABLE sales ADD COLUMN last_status TEXT;
+"#,
+];
+
+/// The journal's file name in the state directory.
+pub const JOURNAL_FILE: &str = "sales.sqlite";
+
+/// Milliseconds since the Unix epoch, as the journal stores times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("sale journal {path}: {source}")]
@@ -54,7 +74,7 @@ pub enum RecordedOutcome {
 }
 
 impl RecordedOutcome {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             RecordedOutcome::Paid => "paid",
             RecordedOutcome::Expired => "expired",
@@ -64,10 +84,14 @@ impl RecordedOutcome {
     }
 }
 
-/// One sale as the journal holds it (the `sales` command's JSON fields).
+/// One sale as the journal holds it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SaleRecord {
+    /// The journal's own row number.
+    pub sale: i64,
+    /// The checkout session id, once WooshPay has answered the create.
     pub id: Option<String>,
+    pub url: Option<String>,
     pub client_reference_id: String,
     pub idempotency_key: String,
     pub amount_total: i64,
@@ -76,6 +100,9 @@ pub struct SaleRecord {
     pub created_ms: i64,
     pub finished_ms: Option<i64>,
     pub outcome: String,
+    pub detail: Option<String>,
+    /// The create request's JSON body, for replaying it under the same key.
+    pub create_params: Option<String>,
 }
 
 pub struct Journal {
@@ -131,26 +158,91 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
-    /// Before the create request is sent: the key that request carries, so it can be replayed after a crash.
+    /// Before the create request is sent: the key and body that request carries, so it can be replayed after a
+    /// crash. Retrying a create that got no answer (same reference, same key) continues the same sale row.
     pub fn begin_sale(
         &self,
         client_reference_id: &str,
         idempotency_key: &str,
         order: &Order,
+        create_params: &str,
         now_ms: i64,
     ) -> Result<i64, JournalError> {
         let lines = serde_json::to_string(&order.lines).expect("order lines serialise");
         let total = order.total();
-        self.conn
-            .execute(
-                "INSERT INTO sales (client_reference_id, idempotency_key, amount_total, currency, lines_json, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![client_reference_id, idempotency_key, total.minor_units, total.currency.code(), lines, now_ms],
+        let existing: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, idempotency_key FROM sales WHERE client_reference_id = ?1",
+                params![client_reference_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
             .map_err(|e| self.err(e))?;
-        let id = self.conn.last_insert_rowid();
+        let id = match existing {
+            Some((id, key)) if key == idempotency_key => id,
+            Some(_) => {
+                return Err(self.err(rusqlite::Error::InvalidParameterName(format!(
+                    "sale {client_reference_id} is already recorded with another request"
+                ))));
+            }
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT INTO sales (client_reference_id, idempotency_key, amount_total, currency, lines_json,
+                                            created_ms, create_params)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            client_reference_id,
+                            idempotency_key,
+                            total.minor_units,
+                            total.currency.code(),
+                            lines,
+                            now_ms,
+                            create_params
+                        ],
+                    )
+                    .map_err(|e| self.err(e))?;
+                self.conn.last_insert_rowid()
+            }
+        };
         self.event(id, "create requested", now_ms)?;
         Ok(id)
+    }
+
+    /// Appends a status only when it differs from the last one, so polling once a second adds nothing.
+    pub fn record_status(&self, sale: i64, status: &str, now_ms: i64) -> Result<(), JournalError> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sales SET last_status = ?2 WHERE id = ?1 AND last_status IS NOT ?2",
+                params![sale, status],
+            )
+            .map_err(|e| self.err(e))?;
+        if changed == 1 {
+            self.event(sale, &format!("status {status}"), now_ms)?;
+        }
+        Ok(())
+    }
+
+    /// The most recent sales, newest first.
+    pub fn recent(&self, limit: u32) -> Result<Vec<SaleRecord>, JournalError> {
+        self.query("ORDER BY id DESC LIMIT ?1", params![limit])
+    }
+
+    pub fn events(&self, sale: i64) -> Result<Vec<(i64, String)>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT at_ms, event FROM sale_events WHERE sale_id = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![sale], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// Before the QR is shown.
@@ -224,7 +316,7 @@ impl Journal {
     ) -> Result<Vec<SaleRecord>, JournalError> {
         let sql = format!(
             "SELECT session_id, client_reference_id, idempotency_key, amount_total, currency, lines_json,
-                    created_ms, finished_ms, outcome FROM sales {clause}"
+                    created_ms, finished_ms, outcome, id, url, detail, create_params FROM sales {clause}"
         );
         let mut statement = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = statement
@@ -240,6 +332,10 @@ impl Journal {
                     created_ms: row.get(6)?,
                     finished_ms: row.get(7)?,
                     outcome: row.get(8)?,
+                    sale: row.get(9)?,
+                    url: row.get(10)?,
+                    detail: row.get(11)?,
+                    create_params: row.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -20,7 +20,7 @@ fn a_sale_is_recorded_before_create_and_survives_reopening() {
     let sale = {
         let journal = Journal::open(&path).unwrap();
         let sale = journal
-            .begin_sale("front-1-7", "wk-key-1", &order(), 1_000)
+            .begin_sale("front-1-7", "wk-key-1", &order(), "{}", 1_000)
             .unwrap();
         journal
             .session_created(sale, "cs_1", "https://pay.example/cs_test_1", 1_100)
@@ -50,7 +50,7 @@ fn a_sale_is_recorded_before_create_and_survives_reopening() {
 fn an_outcome_is_recorded_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
-    let sale = journal.begin_sale("k-1", "key", &order(), 0).unwrap();
+    let sale = journal.begin_sale("k-1", "key", &order(), "{}", 0).unwrap();
     assert!(journal.finish(sale, RecordedOutcome::Paid, "", 10).unwrap());
     assert!(
         !journal.finish(sale, RecordedOutcome::Paid, "", 20).unwrap(),
@@ -73,12 +73,18 @@ fn an_outcome_is_recorded_exactly_once() {
 fn one_row_per_sale_reference_and_session() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
-    let a = journal.begin_sale("k-1", "key-a", &order(), 0).unwrap();
+    let a = journal
+        .begin_sale("k-1", "key-a", &order(), "{}", 0)
+        .unwrap();
     assert!(
-        journal.begin_sale("k-1", "key-b", &order(), 0).is_err(),
+        journal
+            .begin_sale("k-1", "key-b", &order(), "{}", 0)
+            .is_err(),
         "a sale number is used once"
     );
-    let b = journal.begin_sale("k-2", "key-b", &order(), 0).unwrap();
+    let b = journal
+        .begin_sale("k-2", "key-b", &order(), "{}", 0)
+        .unwrap();
     journal.session_created(a, "cs_1", "u", 0).unwrap();
     assert!(
         journal.session_created(b, "cs_1", "u", 0).is_err(),
@@ -108,4 +114,79 @@ fn migrations_run_once_and_the_journal_uses_wal() {
         .pragma_query_value(None, "journal_mode", |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_retried_create_continues_its_sale_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let first = journal
+        .begin_sale("k-1", "key-a", &order(), "{\"a\":1}", 0)
+        .unwrap();
+    let retry = journal
+        .begin_sale("k-1", "key-a", &order(), "{\"a\":1}", 5)
+        .unwrap();
+    assert_eq!(first, retry);
+    assert_eq!(journal.sales_since(0).unwrap().len(), 1);
+    assert_eq!(
+        journal.pending().unwrap()[0].create_params.as_deref(),
+        Some("{\"a\":1}")
+    );
+}
+
+#[test]
+fn only_status_changes_are_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let sale = journal.begin_sale("k-1", "key", &order(), "{}", 0).unwrap();
+    for at in 1..=50 {
+        journal.record_status(sale, "open/unpaid", at).unwrap();
+    }
+    journal.record_status(sale, "complete/paid", 60).unwrap();
+    let statuses: Vec<String> = journal
+        .events(sale)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.starts_with("status"))
+        .collect();
+    assert_eq!(statuses, ["status open/unpaid", "status complete/paid"]);
+}
+
+#[test]
+fn a_journal_from_the_first_schema_is_upgraded_with_its_sales_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    {
+        // What version 1 of the kiosk left behind.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO sales (client_reference_id, idempotency_key, session_id, amount_total, currency,
+                                lines_json, created_ms)
+             VALUES ('old-1', 'key-old', 'cs_old', 500, 'EUR', '[]', 42)",
+            [],
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), MIGRATIONS.len());
+    let pending = journal.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (
+            pending[0].id.as_deref(),
+            pending[0].amount_total,
+            pending[0].create_params.as_deref()
+        ),
+        (Some("cs_old"), 500, None)
+    );
+    let sale = pending[0].sale;
+    journal.record_status(sale, "open/unpaid", 50).unwrap();
+    assert!(
+        journal
+            .finish(sale, RecordedOutcome::Expired, "", 60)
+            .unwrap()
+    );
 }

@@ -357,3 +357,41 @@ fn a_failed_create_reports_the_reason_and_nothing_is_payable() {
         })
     );
 }
+
+#[test]
+fn a_resumed_session_is_read_at_once_and_waits_only_for_the_time_left() {
+    let mut m = machine();
+    assert_eq!(
+        m.resume(session(), 30 * SECOND, Duration::ZERO),
+        Ok(poll_step())
+    );
+    assert_eq!(m.deadline(), Some(30 * SECOND));
+    assert_eq!(
+        m.on_poll(Ok(open()), Duration::ZERO),
+        Step::Wait { until: 2 * SECOND }
+    );
+    assert_eq!(
+        m.on_poll(Ok(paid()), 3 * SECOND),
+        Step::Finished(Outcome::Paid { session: session() })
+    );
+}
+
+#[test]
+fn a_resumed_session_past_the_timeout_is_closed_after_one_read() {
+    let mut m = machine();
+    assert_eq!(
+        m.resume(session(), Duration::ZERO, Duration::ZERO),
+        Ok(poll_step())
+    );
+    assert_eq!(
+        m.on_poll(Ok(open()), Duration::ZERO),
+        Step::Expire {
+            session_id: "cs_1".into()
+        }
+    );
+    assert_eq!(
+        m.resume(session(), SECOND, Duration::ZERO),
+        Err(AlreadyInProgress),
+        "one sale per machine"
+    );
+}

@@ -1,0 +1,234 @@
+//! `wooshpay-kiosk sales [--since DATE] [--json | --csv]`: the sale journal, one sale per line.
+//!
+//! Reads only the journal in the state directory: no configuration, key or network needed, so staff and
+//! accounting can run it on a kiosk that is offline.
+
+use std::io::Write;
+
+use clap::Args;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::json;
+
+use super::{Failure, exit};
+use crate::journal::{JOURNAL_FILE, SaleRecord};
+use crate::money::{Currency, Money};
+
+#[derive(Args, Debug)]
+pub struct SalesArgs {
+    /// Only sales begun at or after DATE: `2026-11-24` (local midnight), `today`, or an RFC 3339 time
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// One JSON object per line (fields `id`, `amount_total`, `currency`, `outcome`, …)
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+
+    /// CSV with a header row, for spreadsheets
+    #[arg(long)]
+    pub csv: bool,
+}
+
+pub fn run(args: &SalesArgs) -> Result<u8, Failure> {
+    let since_ms = match &args.since {
+        None => 0,
+        Some(text) => parse_since(text, &TimeZone::system()).map_err(Failure::usage)?,
+    };
+    let state_dir = crate::state::state_dir();
+    let journal_path = state_dir.join(JOURNAL_FILE);
+    let sales = if journal_path.exists() {
+        let journal = super::setup::open_journal(&state_dir)?;
+        journal
+            .sales_since(since_ms)
+            .map_err(|e| Failure::runtime(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        sales
+            .iter()
+            .try_for_each(|sale| writeln!(out, "{}", json_of(sale)))
+    } else if args.csv {
+        write_csv(&mut out, &sales)
+    } else {
+        write_table(&mut out, &sales, &journal_path)
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::runtime(format!("cannot write the sales list: {e}")))?;
+    Ok(exit::OK)
+}
+
+/// `YYYY-MM-DD` (midnight in `zone`), `today`, or an RFC 3339 timestamp, to milliseconds since the epoch.
+pub fn parse_since(text: &str, zone: &TimeZone) -> Result<i64, String> {
+    let text = text.trim();
+    let date = if text.eq_ignore_ascii_case("today") {
+        Some(Timestamp::now().to_zoned(zone.clone()).date())
+    } else {
+        text.parse::<jiff::civil::Date>().ok()
+    };
+    if let Some(date) = date {
+        return date
+            .to_zoned(zone.clone())
+            .map(|start| start.timestamp().as_millisecond())
+            .map_err(|e| format!("--since {text:?}: {e}"));
+    }
+    text.parse::<Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| {
+            format!(
+                "--since {text:?}: expected a date like 2026-11-24, `today`, or a time like 2026-11-24T09:00:00Z"
+            )
+        })
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
+}
+
+fn local_time(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+fn amount_text(sale: &SaleRecord) -> String {
+    match Currency::from_code(&sale.currency) {
+        Ok(currency) => Money::new(sale.amount_total, currency).to_string(),
+        Err(_) => format!("{} {} (minor units)", sale.amount_total, sale.currency),
+    }
+}
+
+/// `2 × Latte; 1 × Butter croissant`
+fn lines_text(sale: &SaleRecord) -> String {
+    sale.lines
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|line| {
+                    format!(
+                        "{} × {}",
+                        line["quantity"].as_u64().unwrap_or(0),
+                        line["name"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
+
+pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
+    let lines: Vec<serde_json::Value> = sale
+        .lines
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|line| {
+                    json!({
+                        "item_id": line["item_id"], "name": line["name"],
+                        "quantity": line["quantity"], "unit_amount": line["unit_amount"],
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "id": sale.id,
+        "client_reference_id": sale.client_reference_id,
+        "created": rfc3339(sale.created_ms),
+        "finished": sale.finished_ms.and_then(rfc3339),
+        "lines": lines,
+        "amount_total": sale.amount_total,
+        "currency": sale.currency,
+        "outcome": sale.outcome,
+    })
+}
+
+fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "id",
+        "client_reference_id",
+        "created",
+        "finished",
+        "lines",
+        "amount_total",
+        "currency",
+        "amount",
+        "outcome",
+    ])?;
+    for sale in sales {
+        writer.write_record([
+            sale.id.clone().unwrap_or_default(),
+            sale.client_reference_id.clone(),
+            rfc3339(sale.created_ms).unwrap_or_default(),
+            sale.finished_ms.and_then(rfc3339).unwrap_or_default(),
+            lines_text(sale),
+            sale.amount_total.to_string(),
+            sale.currency.clone(),
+            Currency::from_code(&sale.currency)
+                .map(|c| Money::new(sale.amount_total, c).format_plain())
+                .unwrap_or_default(),
+            sale.outcome.clone(),
+        ])?;
+    }
+    writer.flush()
+}
+
+fn write_table(
+    out: &mut impl Write,
+    sales: &[SaleRecord],
+    journal: &std::path::Path,
+) -> std::io::Result<()> {
+    if sales.is_empty() {
+        return writeln!(out, "No sales recorded in {}", journal.display());
+    }
+    for sale in sales {
+        let finished = sale
+            .finished_ms
+            .map(local_time)
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{}  {:<28}  {:<9}  {:>12}  finished {}  {}",
+            local_time(sale.created_ms),
+            sale.id.as_deref().unwrap_or("(no session)"),
+            sale.outcome,
+            amount_text(sale),
+            finished,
+            lines_text(sale)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_a_local_date_and_an_rfc3339_time() {
+        let utc = TimeZone::UTC;
+        assert_eq!(parse_since("2026-11-24", &utc), Ok(1_795_478_400_000));
+        assert_eq!(
+            parse_since("2026-11-24T09:00:00Z", &utc),
+            Ok(1_795_478_400_000 + 9 * 3_600_000)
+        );
+        let berlin = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::fixed(jiff::tz::offset(1)));
+        assert_eq!(
+            parse_since("2026-11-24", &berlin),
+            Ok(1_795_478_400_000 - 3_600_000),
+            "midnight where the kiosk is"
+        );
+        let error = parse_since("yesterday-ish", &utc).unwrap_err();
+        assert!(error.contains("expected a date like 2026-11-24"), "{error}");
+    }
+}

@@ -232,6 +232,21 @@ impl CheckoutEngine {
         read(&self.inner.store().journal)
     }
 
+    /// Sales the journal holds as pending that no task is running: what the next recovery would look at.
+    pub fn unsettled_sales(&self) -> usize {
+        let store = self.inner.store();
+        match store.journal.pending() {
+            Ok(pending) => pending
+                .iter()
+                .filter(|sale| !store.active.contains(&sale.sale))
+                .count(),
+            Err(error) => {
+                tracing::error!(%error, "cannot read pending sales from the journal");
+                0
+            }
+        }
+    }
+
     pub fn gateway_status(&self) -> GatewayStatus {
         self.inner
             .gateway
@@ -558,26 +573,30 @@ impl<'a> SaleRun<'a> {
         let begun = {
             let mut store = self.inner.store();
             let body = serde_json::to_string(&params).expect("session parameters serialise");
-            let begun = store.journal.begin_sale(
+            match store.journal.begin_sale(
                 &self.reference,
                 key.as_str(),
                 &self.order,
                 &body,
                 now_ms(),
-            );
-            if let Ok(id) = begun {
-                store.active.insert(id);
+            ) {
+                // A retried create whose earlier attempt recovery is settling right now: let that finish.
+                Ok(id) if !store.active.insert(id) => Err(format!(
+                    "sale {} is being checked with WooshPay; try again in a moment",
+                    self.reference
+                )),
+                Ok(id) => Ok(id),
+                Err(error) => Err(format!("the sale could not be recorded: {error}")),
             }
-            begun
         };
         match begun {
             Ok(id) => self.journal_sale = Some(id),
-            Err(error) => {
-                tracing::error!(%error, "cannot record the sale; not creating a session");
+            Err(message) => {
+                tracing::error!(%message, "not creating a session");
                 return machine.on_created(
                     Err(RequestFailure {
                         refused: true,
-                        message: format!("the sale could not be recorded: {error}"),
+                        message,
                     }),
                     now(),
                 );

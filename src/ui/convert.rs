@@ -96,6 +96,33 @@ pub struct ResultText {
     pub detail: String,
 }
 
+/// The catalog screen's notice: why new sales are paused, and since when WooshPay has not answered.
+pub fn gateway_notice(offline: bool, last_contact_ms: Option<i64>, unconfirmed: usize) -> String {
+    let mut notice = String::new();
+    if offline {
+        notice.push_str("WooshPay cannot be reached, so new sales are paused. ");
+        notice.push_str(&match last_contact_ms
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        {
+            Some(at) => format!(
+                "Last contact {}.",
+                at.to_zoned(jiff::tz::TimeZone::system())
+                    .strftime("%H:%M:%S")
+            ),
+            None => "No contact since the kiosk started.".to_owned(),
+        });
+    }
+    if unconfirmed > 0 {
+        if !notice.is_empty() {
+            notice.push(' ');
+        }
+        notice.push_str(&format!(
+            "{unconfirmed} earlier sale(s) not yet confirmed with WooshPay; still checking."
+        ));
+    }
+    notice
+}
+
 pub fn result_text(outcome: &Outcome) -> ResultText {
     let (kind, title, detail) = match outcome {
         Outcome::Paid { .. } => (ResultKind::Paid, "Paid", "Thank you".to_owned()),

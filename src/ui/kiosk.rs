@@ -9,11 +9,12 @@ use slint::{ComponentHandle, Image, Timer, TimerMode};
 use super::convert;
 use super::{
     AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, Screen, Theme,
+    ResultAdapter, ResultKind, Screen, Theme,
 };
 use crate::catalog::Catalog;
 use crate::checkout::{
-    Canceller, Cart, CheckoutEngine, CheckoutEvent, FailureReason, Outcome, StartError,
+    Canceller, Cart, ChargeHandle, CheckoutEngine, CheckoutEvent, FailureReason, Outcome,
+    Recovered, SessionInfo, StartError,
 };
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals, signal_event};
@@ -49,7 +50,16 @@ struct State {
     deadline: Option<Instant>,
     last_activity: Instant,
     dimmed: bool,
+    /// WooshPay did not answer the last request: new sales are refused until it does.
+    offline: bool,
+    /// Earlier sales recovery could not settle yet (it keeps trying).
+    unconfirmed: usize,
+    notice: String,
 }
+
+/// How often the kiosk checks WooshPay while no sale runs: often while it is unreachable, rarely otherwise.
+const PROBE_WHEN_OFFLINE: Duration = Duration::from_secs(10);
+const PROBE_WHEN_ONLINE: Duration = Duration::from_secs(60);
 
 impl Kiosk {
     pub fn attach(window: &AppWindow, context: UiContext) -> Rc<Kiosk> {
@@ -64,6 +74,9 @@ impl Kiosk {
                 deadline: None,
                 last_activity: Instant::now(),
                 dimmed: false,
+                offline: false,
+                unconfirmed: 0,
+                notice: String::new(),
             }),
             context,
             countdown_timer: Timer::default(),
@@ -90,9 +103,122 @@ impl Kiosk {
             .start(TimerMode::Repeated, Duration::from_secs(1), move || {
                 if let Some(kiosk) = weak.upgrade() {
                     kiosk.check_idle();
+                    kiosk.refresh_gateway();
                 }
             });
+        kiosk.watch_gateway();
         kiosk
+    }
+
+    /// Recovery at start, then again while earlier sales stay unsettled; between sales a cheap probe keeps
+    /// the "WooshPay unreachable" notice honest. Runs on the runtime; results come back to the UI thread.
+    fn watch_gateway(self: &Rc<Self>) {
+        let (results_tx, mut results) = tokio::sync::mpsc::unbounded_channel::<Vec<Recovered>>();
+        let engine = self.context.engine.clone();
+        self.context.runtime.spawn(async move {
+            let mut first = true;
+            loop {
+                if !engine.is_busy() {
+                    if first || engine.unsettled_sales() > 0 {
+                        first = false;
+                        if results_tx.send(engine.recover().await).is_err() {
+                            return;
+                        }
+                    }
+                    engine.probe().await;
+                }
+                let wait = match engine.gateway_status().reachable {
+                    Some(true) => PROBE_WHEN_ONLINE,
+                    _ => PROBE_WHEN_OFFLINE,
+                };
+                tokio::time::sleep(wait).await;
+                if results_tx.is_closed() {
+                    return;
+                }
+            }
+        });
+        let weak = Rc::downgrade(self);
+        let spawned = slint::spawn_local(async move {
+            while let Some(recovered) = results.recv().await {
+                let Some(kiosk) = weak.upgrade() else { return };
+                kiosk.on_recovered(recovered);
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot receive recovery results on the UI thread");
+        }
+    }
+
+    fn on_recovered(self: &Rc<Self>, recovered: Vec<Recovered>) {
+        let mut unconfirmed = 0;
+        for item in recovered {
+            match item {
+                Recovered::Settled {
+                    reference,
+                    session_id,
+                    amount,
+                    late_payment: true,
+                    ..
+                } => {
+                    // The customer paid while the kiosk was down: say so, so staff hand over the goods.
+                    let session = SessionInfo {
+                        id: session_id.unwrap_or_default(),
+                        url: String::new(),
+                    };
+                    signal_event(
+                        &*self.context.signals,
+                        &CheckoutEvent::Finished {
+                            outcome: Outcome::Paid { session },
+                        },
+                    );
+                    self.show_result(
+                        ResultKind::Paid,
+                        "Late payment received",
+                        &format!("Sale {reference} was paid while the kiosk was restarting. It is recorded."),
+                        &amount.to_string(),
+                    );
+                }
+                Recovered::Settled { .. } => {}
+                Recovered::Resumable(sale) => {
+                    let on_screen = self.state.borrow().sale.is_some();
+                    let total = sale.order.total().to_string();
+                    let handle = self.context.engine.resume(sale);
+                    if on_screen {
+                        // A sale is already on screen: follow this one in the background to its recorded end.
+                        self.context.runtime.spawn(handle.outcome());
+                    } else {
+                        self.follow(handle, &total);
+                    }
+                }
+                Recovered::Unresolved { .. } => unconfirmed += 1,
+            }
+        }
+        self.state.borrow_mut().unconfirmed = unconfirmed;
+        self.refresh_gateway();
+    }
+
+    fn refresh_gateway(&self) {
+        let status = self.context.engine.gateway_status();
+        let offline = status.reachable == Some(false);
+        let notice = {
+            let state = self.state.borrow();
+            convert::gateway_notice(offline, status.last_contact_ms, state.unconfirmed)
+        };
+        let changed = {
+            let mut state = self.state.borrow_mut();
+            let changed = state.offline != offline || state.notice != notice;
+            state.offline = offline;
+            state.notice = notice.clone();
+            changed
+        };
+        if changed {
+            if let Some(window) = self.ui() {
+                window
+                    .global::<CatalogAdapter>()
+                    .set_notice(notice.as_str().into());
+            }
+            self.refresh_cart();
+        }
     }
 
     fn wire(self: &Rc<Self>, window: &AppWindow) {
@@ -228,21 +354,21 @@ impl Kiosk {
         };
         adapter.set_total(total.to_string().into());
         adapter.set_charge_label(convert::charge_label(total));
-        adapter.set_can_charge(order.is_ok() && !self.context.engine.is_busy());
+        adapter.set_can_charge(order.is_ok() && !state.offline && !self.context.engine.is_busy());
     }
 
     fn charge(self: &Rc<Self>) {
         let Some(window) = self.ui() else { return };
+        if self.state.borrow().offline {
+            // The button is disabled too; this covers a tap that raced the notice.
+            return;
+        }
         let order = match self.state.borrow().cart.order(&self.context.catalog) {
             Ok(order) => order,
             Err(_) => return,
         };
         let payment = window.global::<PaymentAdapter>();
-        payment.set_total(order.total().to_string().into());
-        payment.set_connection_lost(false);
-        payment.set_error("".into());
-        payment.set_qr(Image::default());
-        payment.set_phase(PaymentPhase::Creating);
+        Self::reset_payment(&payment, &order.total().to_string());
         let handle = match self.context.engine.start_charge(order) {
             Ok(handle) => handle,
             Err(StartError::InProgress) => return,
@@ -253,6 +379,22 @@ impl Kiosk {
                 return;
             }
         };
+        self.follow(handle, &payment.get_total());
+    }
+
+    fn reset_payment(payment: &PaymentAdapter<'_>, total: &str) {
+        payment.set_total(total.into());
+        payment.set_connection_lost(false);
+        payment.set_error("".into());
+        payment.set_qr(Image::default());
+        payment.set_phase(PaymentPhase::Creating);
+    }
+
+    /// Shows a running sale (new, or resumed after a restart) on the payment screen and follows its events.
+    fn follow(self: &Rc<Self>, handle: ChargeHandle, total: &str) {
+        if let Some(window) = self.ui() {
+            Self::reset_payment(&window.global::<PaymentAdapter>(), total);
+        }
         self.show_screen(Screen::Payment);
         let (mut events, canceller, _task) = handle.into_parts();
         self.state.borrow_mut().sale = Some(canceller);
@@ -380,11 +522,17 @@ impl Kiosk {
         }
         self.refresh_cart();
         let text = convert::result_text(outcome);
+        let amount = window.global::<PaymentAdapter>().get_total();
+        self.show_result(text.kind, &text.title, &text.detail, &amount);
+    }
+
+    fn show_result(self: &Rc<Self>, kind: ResultKind, title: &str, detail: &str, amount: &str) {
+        let Some(window) = self.ui() else { return };
         let result = window.global::<ResultAdapter>();
-        result.set_kind(text.kind);
-        result.set_title(text.title.into());
-        result.set_detail(text.detail.into());
-        result.set_amount(window.global::<PaymentAdapter>().get_total());
+        result.set_kind(kind);
+        result.set_title(title.into());
+        result.set_detail(detail.into());
+        result.set_amount(amount.into());
         self.show_screen(Screen::Result);
         let weak = Rc::downgrade(self);
         self.result_timer.start(

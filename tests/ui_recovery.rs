@@ -1,0 +1,246 @@
+//! The real UI, headless, after a crash: a sale the previous run left pending is announced as a late payment
+//! or resumed on the payment screen with the time it has left; with WooshPay unreachable, new sales are
+//! refused on the catalog screen. One test function: the testing backend is per process.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+use wooshpay_kiosk::catalog::Catalog;
+use wooshpay_kiosk::checkout::{
+    CheckoutEngine, CheckoutEvent, EngineSettings, Order, PriceBook, Timing,
+};
+use wooshpay_kiosk::config::DisplaySettings;
+use wooshpay_kiosk::hw::{Light, RecordingSignals, Signal};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::secret::SecretKey;
+use wooshpay_kiosk::state::SaleCounter;
+use wooshpay_kiosk::ui::{
+    AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase,
+    ResultAdapter, ResultKind, Screen, UiContext,
+};
+use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+
+fn catalog() -> Catalog {
+    Catalog::parse(
+        common::CATALOG,
+        "c".as_ref(),
+        ".".as_ref(),
+        Currency::from_code("GBP").unwrap(),
+    )
+    .unwrap()
+}
+
+fn engine(base_url: &str, state: &Path, runtime: &tokio::runtime::Handle) -> CheckoutEngine {
+    let mut config = ClientConfig::new(
+        base_url.parse().unwrap(),
+        SecretKey::parse(common::KEY).unwrap(),
+    );
+    config.retry = RetryPolicy {
+        max_retries: 1,
+        min_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(1),
+    };
+    let mut timing = Timing::new(Duration::from_millis(100), Duration::from_secs(60));
+    timing.close_grace = Duration::from_secs(5);
+    CheckoutEngine::new(
+        Client::new(config).unwrap(),
+        EngineSettings {
+            timing,
+            success_url: "https://shop.example/ok".into(),
+            cancel_url: "https://shop.example/no".into(),
+            kiosk_id: "ui-recovery".into(),
+        },
+        PriceBook::default(),
+        SaleCounter::new(state),
+        Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
+        runtime.clone(),
+    )
+}
+
+/// Starts a sale and pulls the plug once its QR would be on screen: the task is dropped mid-sale, as a
+/// power cut would, leaving the journal's row pending. Returns the session id.
+async fn sale_cut_off_while_awaiting_payment(
+    engine: &CheckoutEngine,
+    items: &[(&str, u32)],
+) -> String {
+    let quantities: Vec<(String, u32)> = items.iter().map(|(i, q)| ((*i).to_owned(), *q)).collect();
+    let order = Order::from_quantities(&catalog(), &quantities).unwrap();
+    let (mut events, _, task) = engine.start_charge(order).unwrap().into_parts();
+    loop {
+        match events.recv().await.expect("the sale runs") {
+            CheckoutEvent::SessionCreated { id, .. } => {
+                task.abort();
+                let _ = task.await;
+                return id;
+            }
+            CheckoutEvent::Finished { outcome } => panic!("finished early: {outcome:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn start_ui(
+    engine: CheckoutEngine,
+    runtime: &tokio::runtime::Handle,
+    signals: &RecordingSignals,
+) -> (AppWindow, std::rc::Rc<Kiosk>) {
+    let app = AppWindow::new().unwrap();
+    let kiosk = Kiosk::attach(
+        &app,
+        UiContext {
+            engine,
+            catalog: catalog(),
+            display: DisplaySettings {
+                result_screen: Duration::from_secs(30),
+                ..DisplaySettings::default()
+            },
+            demo: false,
+            runtime: runtime.clone(),
+            signals: std::sync::Arc::new(signals.clone()),
+            backlight: None,
+        },
+    );
+    (app, kiosk)
+}
+
+async fn until(runtime: &tokio::runtime::Handle, what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..1500 {
+        if condition() {
+            return;
+        }
+        let _ = runtime
+            .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
+            .await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn outcomes(state: &Path) -> Vec<(Option<String>, String)> {
+    Journal::open(&state.join(JOURNAL_FILE))
+        .unwrap()
+        .sales_since(0)
+        .unwrap()
+        .into_iter()
+        .map(|sale| (sale.id, sale.outcome))
+        .collect()
+}
+
+#[test]
+fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuses_sales_offline() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = runtime.handle().clone();
+    let sim = runtime.block_on(common::simulator());
+    let state = tempfile::tempdir().unwrap();
+    let base = sim.api_base_url();
+
+    slint::spawn_local(async move {
+        let rt = &handle;
+        let signals = RecordingSignals::default();
+
+        // 1. Paid while the kiosk was down: announced as a late payment, recorded once.
+        let before = engine(&base, state.path(), rt);
+        let paid_id = sale_cut_off_while_awaiting_payment(&before, &[("latte", 2)]).await;
+        drop(before);
+        sim.pay(&paid_id).unwrap();
+        let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
+        until(rt, "the late payment", || {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        let result = app.global::<ResultAdapter>();
+        assert_eq!(result.get_kind(), ResultKind::Paid);
+        assert_eq!(result.get_title(), "Late payment received");
+        assert_eq!(result.get_amount(), "£6.80");
+        assert!(signals.take().contains(&Signal::Light(Light::Paid)));
+        assert_eq!(
+            outcomes(state.path()),
+            [(Some(paid_id.clone()), "paid".to_owned())]
+        );
+        drop(kiosk);
+        drop(app);
+
+        // 2. Still open at restart: back on the payment screen with its own QR and the time it has left.
+        let before = engine(&base, state.path(), rt);
+        let open_id = sale_cut_off_while_awaiting_payment(&before, &[("croissant", 1)]).await;
+        drop(before);
+        let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
+        until(rt, "the resumed payment screen", || {
+            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+        })
+        .await;
+        assert_eq!(app.global::<KioskAdapter>().get_screen(), Screen::Payment);
+        assert_eq!(app.global::<PaymentAdapter>().get_total(), "£2.75");
+        let countdown = app.global::<PaymentAdapter>().get_countdown().to_string();
+        assert!(
+            countdown.starts_with("0:5") || countdown.starts_with("1:00"),
+            "about a minute left: {countdown}"
+        );
+        sim.pay(&open_id).unwrap();
+        until(rt, "the Paid screen", || {
+            app.global::<KioskAdapter>().get_screen() == Screen::Result
+        })
+        .await;
+        assert_eq!(app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
+        assert_eq!(
+            outcomes(state.path()),
+            [
+                (Some(paid_id.clone()), "paid".to_owned()),
+                (Some(open_id.clone()), "paid".to_owned())
+            ],
+            "each sale recorded once"
+        );
+        assert_eq!(
+            sim.sessions().len(),
+            2,
+            "no session was created by the restarts"
+        );
+        drop(kiosk);
+        drop(app);
+
+        // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead_url = format!("http://{}/", dead.local_addr().unwrap());
+        drop(dead);
+        let offline_state = tempfile::tempdir().unwrap();
+        let (app, kiosk) = start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);
+        ElementHandle::find_by_accessible_label(&app, "Add Latte")
+            .next()
+            .expect("the Latte tile")
+            .invoke_accessible_default_action();
+        until(rt, "the offline notice", || {
+            app.global::<CatalogAdapter>()
+                .get_notice()
+                .contains("cannot be reached")
+        })
+        .await;
+        let notice = app.global::<CatalogAdapter>().get_notice();
+        assert!(notice.contains("new sales are paused"), "{notice}");
+        assert!(
+            !app.global::<CartAdapter>().get_can_charge(),
+            "Charge is refused while offline"
+        );
+        assert!(
+            !ElementHandle::find_by_accessible_label(&app, &notice)
+                .next()
+                .is_none(),
+            "the notice is on screen"
+        );
+        drop(kiosk);
+        drop(app);
+
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+}

@@ -82,6 +82,7 @@ fn states(app: &AppWindow) -> Vec<State> {
             cart_adapter.set_total(total.to_string().into());
             cart_adapter.set_charge_label(convert::charge_label(total));
             cart_adapter.set_can_charge(!cart.is_empty());
+            app.global::<CatalogAdapter>().set_notice("".into());
             app.global::<KioskAdapter>().set_screen(Screen::Catalog);
         }
     };
@@ -115,13 +116,40 @@ fn states(app: &AppWindow) -> Vec<State> {
             app.global::<KioskAdapter>().set_screen(Screen::Result);
         }
     };
-    let (c1, c2) = (show_catalog.clone(), show_catalog);
+    let (c1, c2, c3) = (show_catalog.clone(), show_catalog.clone(), show_catalog);
+    let offline_weak = weak.clone();
+    let late_weak = weak.clone();
+    let offline_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
     let idle_weak = weak;
     vec![
         ("catalog", Box::new(move || c1(&cart))),
         ("catalog-empty", Box::new(move || c2(&Cart::default()))),
+        (
+            "catalog-offline",
+            Box::new(move || {
+                c3(&offline_cart);
+                let app = offline_weak.unwrap();
+                app.global::<CatalogAdapter>()
+                    .set_notice(convert::gateway_notice(true, None, 1).into());
+                app.global::<CartAdapter>().set_can_charge(false);
+            }),
+        ),
+        (
+            "result-late-payment",
+            Box::new(move || {
+                let app = late_weak.unwrap();
+                let adapter = app.global::<ResultAdapter>();
+                adapter.set_kind(wooshpay_kiosk::ui::ResultKind::Paid);
+                adapter.set_title("Late payment received".into());
+                adapter.set_detail(
+                    "Sale front-42 was paid while the kiosk was restarting. It is recorded.".into(),
+                );
+                adapter.set_amount("£6.80".into());
+                app.global::<KioskAdapter>().set_screen(Screen::Result);
+            }),
+        ),
         (
             "payment-creating",
             Box::new(move || p1(PaymentPhase::Creating, false, "")),

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{Events, Shop, finish, kiosk_command, send_signal, simulator};
+use serde_json::json;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, SessionAction};
 
 const CREATE: &str = "/v1/checkout/sessions";
@@ -491,4 +492,122 @@ async fn the_ui_with_a_named_but_unreadable_config_is_an_error_never_demo_mode()
     let (code, stderr) = finish(command.spawn().unwrap()).await;
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("/nonexistent/env.toml"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_file_other_users_can_read_gets_a_warning_that_does_not_show_the_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    let key_file = shop.dir.path().join("secret.key");
+    std::fs::write(&key_file, format!("{}\n", common::KEY)).unwrap();
+    let config = std::fs::read_to_string(shop.config_path()).unwrap();
+    std::fs::write(
+        shop.config_path(),
+        config.replace(
+            "[wooshpay]\n",
+            "[wooshpay]\nsecret_key_file = \"secret.key\"\n",
+        ),
+    )
+    .unwrap();
+    let check = |mode: u32| {
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut command = shop.command(&["check"]);
+        command.env_remove("WOOSHPAY_SECRET_KEY");
+        command.output()
+    };
+
+    let output = check(0o644).await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("readable by every user"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    assert!(
+        !stderr.contains(common::KEY),
+        "the warning names the file, not the key"
+    );
+
+    let output = check(0o600).await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("readable by every user"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_lists_every_sale_once_as_json_csv_and_since_a_date() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    common::after_retrieves(&sim, 1, SessionAction::Pay);
+    let paid = shop.command(&["charge", "latte=2"]).output().await.unwrap();
+    assert_eq!(paid.status.code(), Some(0));
+    common::after_retrieves(&sim, 1, SessionAction::Decline);
+    let declined = shop
+        .command(&["charge", "croissant"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(declined.status.code(), Some(5));
+
+    let json = shop.command(&["sales", "--json"]).output().await.unwrap();
+    assert_eq!(json.status.code(), Some(0));
+    let sales: Vec<serde_json::Value> = String::from_utf8(json.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let sessions = sim.sessions();
+    assert_eq!(sales.len(), 2);
+    assert_eq!(sales[0]["id"], sessions[0]["id"]);
+    assert_eq!(
+        (
+            &sales[0]["outcome"],
+            &sales[0]["amount_total"],
+            &sales[0]["currency"]
+        ),
+        (&json!("paid"), &json!(680), &json!("GBP"))
+    );
+    assert_eq!(sales[0]["lines"][0]["quantity"], 2);
+    assert!(sales[0]["created"].as_str().unwrap().ends_with('Z'));
+    assert!(sales[0]["finished"].is_string());
+    assert_eq!(sales[1]["id"], sessions[1]["id"]);
+    assert_eq!(
+        (&sales[1]["outcome"], &sales[1]["amount_total"]),
+        (&json!("failed"), &json!(275))
+    );
+
+    let csv = shop.command(&["sales", "--csv"]).output().await.unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with(
+        "id,client_reference_id,created,finished,lines,amount_total,currency,amount,outcome"
+    ));
+    assert!(rows[1].ends_with(",680,GBP,6.80,paid"), "{csv}");
+
+    let human = shop.command(&["sales"]).output().await.unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        human.contains("£6.80") && human.contains("2 × Latte"),
+        "{human}"
+    );
+
+    let future = shop
+        .command(&["sales", "--json", "--since", "2999-01-01"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!((future.status.code(), future.stdout.len()), (Some(0), 0));
+    let today = shop
+        .command(&["sales", "--json", "--since", "today"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8(today.stdout).unwrap().lines().count(), 2);
+    let bad = shop
+        .command(&["sales", "--since", "last tuesday"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected a date like 2026-11-24"));
 }

@@ -296,3 +296,83 @@ async fn killed_while_expiring_and_unpaid_is_expired_at_the_gateway_by_recovery(
         (1, &serde_json::json!("expired"))
     );
 }
+
+/// How many times the simulator has been asked for session `id`.
+fn reads_of(sim: &Simulator, id: &str) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with(id))
+        .count()
+}
+
+async fn charge_killed_while_awaiting_payment(shop: &Shop) -> String {
+    let mut child = shop
+        .command(&["charge", "latte=2", "--json"])
+        .spawn()
+        .unwrap();
+    let created = Events::of(&mut child).until("session_created").await;
+    kill(child).await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_ui_records_a_payment_made_while_the_kiosk_was_down() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "timeout_s = 60");
+    let id = charge_killed_while_awaiting_payment(&shop).await;
+    sim.pay(&id).unwrap();
+
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    let mut journal = sales(&shop).await;
+    for _ in 0..600 {
+        if journal[0]["outcome"] == "paid" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        journal = sales(&shop).await;
+    }
+    kill(ui).await;
+    assert_eq!(journal.len(), 1, "{journal:?}");
+    assert_eq!(
+        (&journal[0]["id"], &journal[0]["outcome"]),
+        (&serde_json::json!(id), &serde_json::json!("paid"))
+    );
+    assert_eq!(sim.sessions().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_ui_killed_while_it_shows_a_resumed_payment_loses_nothing() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "timeout_s = 60");
+    let id = charge_killed_while_awaiting_payment(&shop).await;
+
+    // The UI resumes the open session on its payment screen and polls it; then the power goes again.
+    let before = reads_of(&sim, &id);
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    for _ in 0..600 {
+        if reads_of(&sim, &id) >= before + 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        reads_of(&sim, &id) >= before + 4,
+        "the UI kept polling the resumed session"
+    );
+    kill(ui).await;
+    assert_eq!(sales(&shop).await[0]["outcome"], "pending");
+
+    sim.pay(&id).unwrap();
+    let (code, lines) = recover(&shop).await;
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(
+        (&lines[0]["id"], &lines[0]["outcome"]),
+        (&serde_json::json!(id), &serde_json::json!("paid"))
+    );
+    let journal = sales(&shop).await;
+    assert_eq!(
+        (journal.len(), &journal[0]["outcome"]),
+        (1, &serde_json::json!("paid"))
+    );
+    assert_eq!(sim.sessions().len(), 1);
+}

@@ -39,6 +39,10 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Run the touchscreen UI without a display (software-rendered off screen): for tests and soak runs
+    #[arg(long)]
+    pub headless: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -195,7 +199,7 @@ fn run_ui(
         runtime: runtime.handle().clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
-    crate::ui::run(context, started, gpio)
+    crate::ui::run(context, started, gpio, cli.headless)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     Ok(exit::OK)
 }

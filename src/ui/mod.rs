@@ -4,6 +4,7 @@
 //! engine's events. The engine runs on the tokio runtime; nothing here waits on the network.
 
 pub mod convert;
+pub mod headless;
 mod kiosk;
 
 #[allow(clippy::all, missing_docs)]
@@ -36,8 +37,14 @@ pub fn run(
     context: UiContext,
     started: std::time::Instant,
     buttons: Option<std::sync::Arc<crate::hw::gpio::GpioSignals>>,
+    headless: bool,
 ) -> Result<(), slint::PlatformError> {
-    select_backend(&context.display)?;
+    if headless {
+        slint::platform::set_platform(Box::new(headless::HeadlessPlatform::new(800, 480)))
+            .map_err(|e| slint::PlatformError::Other(e.to_string()))?;
+    } else {
+        select_backend(&context.display)?;
+    }
     let window = AppWindow::new()?;
     let kiosk = Kiosk::attach(&window, context);
     if let Some(gpio) = buttons {

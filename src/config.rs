@@ -33,6 +33,41 @@ struct ConfigFile {
     #[serde(default)]
     display: DisplaySection,
     gpio: Option<GpioSection>,
+    staff: Option<StaffSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffSection {
+    pin_hash: String,
+    #[serde(default = "default_admin_lock_after_s")]
+    admin_lock_after_s: u64,
+}
+
+fn default_admin_lock_after_s() -> u64 {
+    60
+}
+
+/// The `[staff]` section: who may open the admin screen, and when it locks itself again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffSettings {
+    pub pin_hash: crate::staff::PinHash,
+    pub admin_lock_after: Duration,
+}
+
+fn staff_settings(raw: StaffSection, file: &str) -> Result<StaffSettings, ConfigError> {
+    let pin_hash = crate::staff::PinHash::parse(&raw.pin_hash)
+        .map_err(|e| ConfigError(format!("{file}: [staff] pin_hash: {e}")))?;
+    if !(10..=3600).contains(&raw.admin_lock_after_s) {
+        return Err(ConfigError(format!(
+            "{file}: [staff] admin_lock_after_s must be between 10 and 3600 seconds, got {}",
+            raw.admin_lock_after_s
+        )));
+    }
+    Ok(StaffSettings {
+        pin_hash,
+        admin_lock_after: Duration::from_secs(raw.admin_lock_after_s),
+    })
 }
 
 #[derive(Deserialize)]
@@ -221,6 +256,8 @@ pub struct Config {
     pub display: DisplaySettings,
     /// `None`: no `[gpio]` section, so no lights, buzzer or buttons.
     pub gpio: Option<GpioSettings>,
+    /// `None`: no `[staff]` section, so no admin screen.
+    pub staff: Option<StaffSettings>,
 }
 
 #[derive(Clone, Debug)]
@@ -381,6 +418,10 @@ impl Config {
             .gpio
             .map(|section| gpio_settings(section, &file.to_string()))
             .transpose()?;
+        let staff = raw
+            .staff
+            .map(|section| staff_settings(section, &file.to_string()))
+            .transpose()?;
         let catalog_path = dir.join(&raw.catalog);
         let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
         Ok(Self {
@@ -401,6 +442,7 @@ impl Config {
             kiosk_id,
             display,
             gpio,
+            staff,
         })
     }
 
@@ -639,6 +681,27 @@ id = "front-counter-1"
                 "{error:?} should contain {expected:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_staff_pin_hash_is_validated_and_never_echoed() {
+        let hash = crate::staff::hash_pin("4821").unwrap();
+        let (_dir, path) = write_shop(&format!(
+            "{VALID}[staff]\npin_hash = \"{hash}\"\nadmin_lock_after_s = 120\n"
+        ));
+        let staff = Config::load(&path).unwrap().staff.unwrap();
+        assert!(staff.pin_hash.matches("4821"));
+        assert_eq!(staff.admin_lock_after, Duration::from_secs(120));
+
+        // A PIN typed where its hash belongs: refused, and the PIN is not repeated in the error.
+        let (_dir, path) = write_shop(&format!("{VALID}[staff]\npin_hash = \"48213\"\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("[staff] pin_hash") && error.contains("hash-pin"),
+            "{error}"
+        );
+        assert!(!error.contains("48213"), "{error}");
+        assert!(Config::load(&write_shop(VALID).1).unwrap().staff.is_none());
     }
 
     #[test]

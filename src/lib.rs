@@ -12,6 +12,7 @@ pub mod qr;
 pub mod secret;
 pub mod service;
 pub mod simulator;
+pub mod staff;
 pub mod state;
 mod toml_errors;
 pub mod ui;

@@ -2,6 +2,7 @@
 
 mod charge;
 mod check;
+mod hash_pin;
 mod recover;
 mod sales;
 mod setup;
@@ -64,6 +65,8 @@ pub enum Command {
     /// Print the sale journal, one sale per line: session id, created and finished times, lines, amount,
     /// currency, outcome (paid, expired, cancelled, failed or pending).
     Sales(sales::SalesArgs),
+    /// Read a staff PIN from the terminal (or one line of stdin) and print its `[staff] pin_hash` line.
+    HashPin,
     /// Run the WooshPay simulator as a server (for demos and tests on other machines).
     Simulate(simulate::SimulateArgs),
     /// Catalog operations.
@@ -137,6 +140,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Check) => check::run(&cli).await,
         Some(Command::Recover(args)) => recover::run(&cli, args).await,
         Some(Command::Sales(args)) => sales::run(args),
+        Some(Command::HashPin) => hash_pin::run(),
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
         Some(Command::GpioTest) => gpio_test(&cli),

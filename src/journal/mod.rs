@@ -44,6 +44,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sales ADD COLUMN create_params TEXT;
     ALTER TABLE sales ADD COLUMN last_status TEXT;
 "#,
+    // 3: shift reports. A shift is every sale begun since the previous report was closed.
+    r#"
+    CREATE TABLE shifts (
+        id INTEGER PRIMARY KEY,
+        opened_ms INTEGER NOT NULL,
+        closed_ms INTEGER NOT NULL,
+        report_json TEXT NOT NULL
+    );
+"#,
 ];
 
 /// The journal's file name in the state directory.
@@ -103,6 +112,46 @@ pub struct SaleRecord {
     pub detail: Option<String>,
     /// The create request's JSON body, for replaying it under the same key.
     pub create_params: Option<String>,
+}
+
+/// Totals for a shift: what staff count the till against. Amounts per currency, in minor units.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShiftTotals {
+    pub opened_ms: i64,
+    pub closed_ms: Option<i64>,
+    pub sales: u32,
+    pub paid: u32,
+    /// `(currency, minor units)` of paid sales, one entry per currency seen.
+    pub gross_paid: Vec<(String, i64)>,
+    pub expired: u32,
+    pub cancelled: u32,
+    pub failed: u32,
+    pub pending: u32,
+}
+
+impl ShiftTotals {
+    fn add(&mut self, sale: &SaleRecord) {
+        self.sales += 1;
+        match sale.outcome.as_str() {
+            "paid" => {
+                self.paid += 1;
+                match self
+                    .gross_paid
+                    .iter_mut()
+                    .find(|(c, _)| *c == sale.currency)
+                {
+                    Some((_, total)) => *total += sale.amount_total,
+                    None => self
+                        .gross_paid
+                        .push((sale.currency.clone(), sale.amount_total)),
+                }
+            }
+            "expired" => self.expired += 1,
+            "cancelled" => self.cancelled += 1,
+            "failed" => self.failed += 1,
+            _ => self.pending += 1,
+        }
+    }
 }
 
 pub struct Journal {
@@ -227,6 +276,63 @@ impl Journal {
             self.event(sale, &format!("status {status}"), now_ms)?;
         }
         Ok(())
+    }
+
+    /// When the current shift began: the end of the last closed one, else the first sale ever.
+    fn shift_opened_ms(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE((SELECT MAX(closed_ms) FROM shifts), (SELECT MIN(created_ms) FROM sales), 0)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Totals of the shift still open (sales begun since the last close).
+    pub fn current_shift(&self) -> Result<ShiftTotals, JournalError> {
+        let opened_ms = self.shift_opened_ms()?;
+        let mut totals = ShiftTotals {
+            opened_ms,
+            ..ShiftTotals::default()
+        };
+        for sale in self.sales_since(opened_ms)? {
+            totals.add(&sale);
+        }
+        Ok(totals)
+    }
+
+    /// Stores the open shift's report and starts a new shift; the stored report is returned.
+    pub fn close_shift(&self, now_ms: i64) -> Result<ShiftTotals, JournalError> {
+        let mut totals = self.current_shift()?;
+        totals.closed_ms = Some(now_ms.max(totals.opened_ms));
+        let report = serde_json::to_string(&totals).expect("shift totals serialise");
+        self.conn
+            .execute(
+                "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
+                params![totals.opened_ms, totals.closed_ms, report],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(totals)
+    }
+
+    /// Closed shift reports, newest first.
+    pub fn shift_reports(&self, limit: u32) -> Result<Vec<ShiftTotals>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT report_json FROM shifts ORDER BY id DESC LIMIT ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![limit], |row| row.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut reports = Vec::new();
+        for row in rows {
+            let json = row.map_err(|e| self.err(e))?;
+            if let Ok(report) = serde_json::from_str(&json) {
+                reports.push(report);
+            }
+        }
+        Ok(reports)
     }
 
     /// The most recent sales, newest first.

@@ -190,3 +190,56 @@ fn a_journal_from_the_first_schema_is_upgraded_with_its_sales_kept() {
             .unwrap()
     );
 }
+
+#[test]
+fn a_closed_shift_keeps_its_report_and_the_next_shift_starts_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let outcomes = [
+        Some(RecordedOutcome::Paid),
+        Some(RecordedOutcome::Paid),
+        Some(RecordedOutcome::Expired),
+        Some(RecordedOutcome::Cancelled),
+        None,
+    ];
+    for (n, outcome) in outcomes.iter().enumerate() {
+        let sale = journal
+            .begin_sale(
+                &format!("k-{n}"),
+                &format!("key-{n}"),
+                &order(),
+                "{}",
+                100 + n as i64,
+            )
+            .unwrap();
+        if let Some(outcome) = outcome {
+            journal.finish(sale, *outcome, "", 200).unwrap();
+        }
+    }
+    let totals = journal.current_shift().unwrap();
+    assert_eq!(
+        (
+            totals.sales,
+            totals.paid,
+            totals.expired,
+            totals.cancelled,
+            totals.pending
+        ),
+        (5, 2, 1, 1, 1)
+    );
+    assert_eq!(totals.gross_paid, [("GBP".to_owned(), 2 * 680)]);
+
+    let report = journal.close_shift(1_000).unwrap();
+    assert_eq!((report.opened_ms, report.closed_ms), (100, Some(1_000)));
+    assert_eq!(journal.current_shift().unwrap().sales, 0);
+    let sale = journal
+        .begin_sale("k-9", "key-9", &order(), "{}", 1_500)
+        .unwrap();
+    journal
+        .finish(sale, RecordedOutcome::Paid, "", 1_600)
+        .unwrap();
+    let next = journal.current_shift().unwrap();
+    assert_eq!((next.opened_ms, next.sales, next.paid), (1_000, 1, 1));
+    let reports = journal.shift_reports(10).unwrap();
+    assert_eq!(reports, [report]);
+}

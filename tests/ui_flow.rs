@@ -184,6 +184,9 @@ fn staff_and_customer_flows_through_the_real_ui() {
             demo: true,
             runtime: runtime.handle().clone(),
             signals: std::sync::Arc::new(signals.clone()),
+            staff: None,
+            catalog_source: None,
+            mode: "test mode".into(),
             backlight: Backlight::find(sysfs.path(), 10),
         },
     );

@@ -103,6 +103,9 @@ fn start_ui(
             demo: false,
             runtime: runtime.clone(),
             signals: std::sync::Arc::new(signals.clone()),
+            staff: None,
+            catalog_source: None,
+            mode: "test mode".into(),
             backlight: None,
         },
     );

@@ -401,6 +401,16 @@ impl Drop for BusyGuard {
     }
 }
 
+/// However the run ends (finished, or its task aborted or panicking), the sale is no longer claimed, so
+/// recovery and Re-check may look at it again.
+impl Drop for SaleRun<'_> {
+    fn drop(&mut self) {
+        if let Some(sale) = self.journal_sale {
+            self.inner.release(sale);
+        }
+    }
+}
+
 pub(super) enum Start {
     New {
         sale: SaleRef,
@@ -454,9 +464,6 @@ impl<'a> SaleRun<'a> {
     pub(super) async fn run(mut self) -> Outcome {
         let outcome = self.drive().await;
         self.record_outcome(&outcome);
-        if let Some(sale) = self.journal_sale {
-            self.inner.release(sale);
-        }
         outcome
     }
 

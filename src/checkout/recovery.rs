@@ -222,6 +222,69 @@ impl CheckoutEngine {
         }
     }
 
+    /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
+    /// for, and says what WooshPay holds next to what the journal holds.
+    pub async fn recheck(&self, session_id: &str) -> Result<String, String> {
+        let read = observe(&self.inner.client, session_id).await;
+        self.inner.observe_contact(&read);
+        let (session, observation) =
+            read.map_err(|error| format!("could not read {session_id}: {error}"))?;
+        let record = {
+            let store = self.inner.store();
+            let record = store
+                .journal
+                .by_session(session_id)
+                .map_err(|e| e.to_string())?;
+            match (
+                &record,
+                store
+                    .active
+                    .contains(&record.as_ref().map_or(-1, |r| r.sale)),
+            ) {
+                // A sale still being followed records its own outcome.
+                (Some(_), true) => record,
+                (Some(sale), false) if sale.outcome == "pending" => {
+                    let settled = if observation.is_paid() {
+                        Some(RecordedOutcome::Paid)
+                    } else if observation.status == Some(SessionStatus::Expired) {
+                        Some(RecordedOutcome::Expired)
+                    } else {
+                        None
+                    };
+                    if let Some(outcome) = settled {
+                        store
+                            .journal
+                            .finish(sale.sale, outcome, "recorded by a staff re-check", now_ms())
+                            .map_err(|e| e.to_string())?;
+                    }
+                    store
+                        .journal
+                        .by_session(session_id)
+                        .map_err(|e| e.to_string())?
+                }
+                _ => record,
+            }
+        };
+        let text = |v: Option<serde_json::Value>| {
+            v.and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "unknown".into())
+        };
+        let status = text(session.status.and_then(|s| serde_json::to_value(s).ok()));
+        let payment = if observation.is_paid() {
+            "paid".to_owned()
+        } else {
+            text(
+                session
+                    .payment_status
+                    .and_then(|s| serde_json::to_value(s).ok()),
+            )
+        };
+        Ok(format!(
+            "{session_id}: WooshPay says {status}, {payment}; recorded here as {}",
+            record.map_or("not in this kiosk's journal".to_owned(), |r| r.outcome)
+        ))
+    }
+
     /// A create that got no answer: replay it under its recorded key to learn the session. `Ok(None)`: WooshPay
     /// refused the replay and lists no session for the sale, so none was ever payable.
     async fn learn_session(&self, record: &SaleRecord) -> Result<Option<SessionInfo>, String> {

@@ -193,7 +193,14 @@ fn run_ui(
             percent,
         )
     });
+    let catalog_source = setup
+        .catalog_path
+        .clone()
+        .map(|path| (path, setup.catalog.currency));
     let context = crate::ui::UiContext {
+        staff: setup.staff.clone(),
+        catalog_source,
+        mode: setup.mode_label().to_owned(),
         signals,
         backlight,
         engine,

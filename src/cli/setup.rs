@@ -8,7 +8,7 @@ use url::Url;
 use super::{Cli, Failure};
 use crate::catalog::Catalog;
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
-use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings};
+use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings, StaffSettings};
 use crate::demo::Demo;
 use crate::journal::{JOURNAL_FILE, Journal};
 use crate::secret::{KeyMode, SecretKey};
@@ -24,6 +24,9 @@ pub struct Setup {
     pub state_dir: PathBuf,
     pub display: DisplaySettings,
     pub gpio: Option<GpioSettings>,
+    pub staff: Option<StaffSettings>,
+    /// The catalog file, for Reload catalog; `None` in the demo.
+    pub catalog_path: Option<PathBuf>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
     pub demo: Option<(Demo, tempfile::TempDir)>,
 }
@@ -72,6 +75,8 @@ impl Setup {
             state_dir: crate::state::state_dir(),
             display: config.display.clone(),
             gpio: config.gpio.clone(),
+            staff: config.staff.clone(),
+            catalog_path: Some(config.catalog_path.clone()),
             demo: None,
         })
     }
@@ -107,6 +112,8 @@ impl Setup {
                 ..DisplaySettings::default()
             },
             gpio: None,
+            staff: None,
+            catalog_path: None,
             demo: Some((demo, state)),
         })
     }

@@ -2,7 +2,7 @@
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
-use super::{CartLine, CatalogTile, ResultKind};
+use super::{CartLine, CatalogTile, ResultKind, SaleRow, StatusRow};
 use crate::catalog::{Catalog, CatalogItem};
 use crate::checkout::{Cart, FailureReason, Outcome};
 use crate::money::Money;
@@ -151,4 +151,140 @@ pub fn result_text(outcome: &Outcome) -> ResultText {
         title: title.to_owned(),
         detail,
     }
+}
+
+fn local_time(ms: i64, pattern: &str) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::system())
+                .strftime(pattern)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn money_text(minor_units: i64, currency: &str) -> String {
+    match crate::money::Currency::from_code(currency) {
+        Ok(currency) => Money::new(minor_units, currency).to_string(),
+        Err(_) => format!("{minor_units} {currency}"),
+    }
+}
+
+/// One line of the admin screen's recent sales.
+pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
+    let items = sale
+        .lines
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|line| {
+                    format!(
+                        "{} × {}",
+                        line["quantity"].as_u64().unwrap_or(0),
+                        line["name"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let id = sale.id.clone().unwrap_or_default();
+    // The tail is what differs between sessions and what a dashboard search needs.
+    let short_id = match id.len() {
+        0 => String::new(),
+        n if n > 10 => format!("…{}", &id[n - 8..]),
+        _ => id.clone(),
+    };
+    SaleRow {
+        id: id.into(),
+        short_id: short_id.into(),
+        time: local_time(sale.created_ms, "%d %b %H:%M").into(),
+        items: items.into(),
+        amount: money_text(sale.amount_total, &sale.currency).into(),
+        outcome: sale.outcome.as_str().into(),
+    }
+}
+
+fn gross_text(totals: &crate::journal::ShiftTotals) -> String {
+    if totals.gross_paid.is_empty() {
+        return "nothing".to_owned();
+    }
+    totals
+        .gross_paid
+        .iter()
+        .map(|(currency, amount)| money_text(*amount, currency))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The open shift, one fact per line.
+pub fn shift_lines(totals: &crate::journal::ShiftTotals) -> Vec<String> {
+    let mut lines = vec![
+        format!("Since {}", local_time(totals.opened_ms, "%d %b %H:%M")),
+        format!("{} sales, {} paid", totals.sales, totals.paid),
+        format!("Gross paid: {}", gross_text(totals)),
+        format!(
+            "Expired {} · Cancelled {} · Failed {}",
+            totals.expired, totals.cancelled, totals.failed
+        ),
+    ];
+    if totals.pending > 0 {
+        lines.push(format!("{} not yet confirmed", totals.pending));
+    }
+    lines
+}
+
+/// A stored shift report in one line.
+pub fn shift_summary(report: &crate::journal::ShiftTotals) -> String {
+    format!(
+        "{} – {}: {} sales, {} paid, {} gross, {} expired, {} cancelled",
+        local_time(report.opened_ms, "%d %b %H:%M"),
+        report
+            .closed_ms
+            .map(|ms| local_time(ms, "%H:%M"))
+            .unwrap_or_else(|| "open".into()),
+        report.sales,
+        report.paid,
+        gross_text(report),
+        report.expired,
+        report.cancelled
+    )
+}
+
+pub struct StatusFacts {
+    pub mode: String,
+    pub gateway: crate::checkout::GatewayStatus,
+    pub ip_address: String,
+    pub version: String,
+    pub catalog: String,
+}
+
+pub fn status_rows(facts: &StatusFacts) -> Vec<StatusRow> {
+    let row = |label: &str, value: String| StatusRow {
+        label: label.into(),
+        value: value.into(),
+    };
+    vec![
+        row("Mode", facts.mode.clone()),
+        row(
+            "WooshPay",
+            match facts.gateway.reachable {
+                Some(true) => "reachable".into(),
+                Some(false) => "NOT reachable".into(),
+                None => "not contacted yet".into(),
+            },
+        ),
+        row(
+            "Last contact",
+            facts
+                .gateway
+                .last_contact_ms
+                .map(|ms| local_time(ms, "%H:%M:%S"))
+                .unwrap_or_else(|| "never".into()),
+        ),
+        row("IP address", facts.ip_address.clone()),
+        row("Version", facts.version.clone()),
+        row("Catalog", facts.catalog.clone()),
+    ]
 }

@@ -27,6 +27,12 @@ pub struct UiContext {
     pub demo: bool,
     /// Where blocking work (QR encoding) runs, off the UI thread.
     pub runtime: tokio::runtime::Handle,
+    /// `[staff]`: the PIN that opens the admin screen; `None` hides the Staff control.
+    pub staff: Option<crate::config::StaffSettings>,
+    /// Where Reload catalog reads from; `None` in demo mode (the sample catalog is built in).
+    pub catalog_source: Option<(std::path::PathBuf, crate::money::Currency)>,
+    /// "test mode", "LIVE mode" or "demo (simulator)", for the status panel.
+    pub mode: String,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
     pub signals: std::sync::Arc<dyn Signals>,
     /// Dimmed on the attract screen when `[display] idle_brightness_percent` is set and a panel has one.
@@ -34,21 +40,24 @@ pub struct UiContext {
 }
 
 pub struct Kiosk {
-    window: slint::Weak<AppWindow>,
-    context: UiContext,
-    state: RefCell<State>,
+    pub(super) window: slint::Weak<AppWindow>,
+    pub(super) context: UiContext,
+    pub(super) state: RefCell<State>,
     countdown_timer: Timer,
     result_timer: Timer,
     idle_timer: Timer,
 }
 
-struct State {
-    cart: Cart,
+pub(super) struct State {
+    pub(super) cart: Cart,
+    /// Replaced by Reload catalog on the admin screen.
+    pub(super) catalog: Catalog,
+    pub(super) staff: super::staff::StaffState,
     selected_category: usize,
-    categories: Vec<String>,
-    sale: Option<Canceller>,
+    pub(super) categories: Vec<String>,
+    pub(super) sale: Option<Canceller>,
     deadline: Option<Instant>,
-    last_activity: Instant,
+    pub(super) last_activity: Instant,
     dimmed: bool,
     /// WooshPay did not answer the last request: new sales are refused until it does.
     offline: bool,
@@ -68,6 +77,8 @@ impl Kiosk {
             window: window.as_weak(),
             state: RefCell::new(State {
                 cart: Cart::default(),
+                catalog: context.catalog.clone(),
+                staff: super::staff::StaffState::default(),
                 selected_category: 0,
                 categories,
                 sale: None,
@@ -91,6 +102,7 @@ impl Kiosk {
         adapter.set_demo(kiosk.context.demo);
         adapter.set_screen(Screen::Catalog);
         kiosk.wire(window);
+        kiosk.wire_staff(window);
         kiosk.context.signals.light(Light::Ready);
         if let Some(backlight) = &kiosk.context.backlight {
             backlight.restore();
@@ -104,6 +116,7 @@ impl Kiosk {
                 if let Some(kiosk) = weak.upgrade() {
                     kiosk.check_idle();
                     kiosk.refresh_gateway();
+                    kiosk.check_staff_timeout();
                 }
             });
         kiosk.watch_gateway();
@@ -265,11 +278,11 @@ impl Kiosk {
             .on_done(move || with(&weak, |k| k.back_to_catalog()));
     }
 
-    fn ui(&self) -> Option<AppWindow> {
+    pub(super) fn ui(&self) -> Option<AppWindow> {
         self.window.upgrade()
     }
 
-    fn show_screen(&self, screen: Screen) {
+    pub(super) fn show_screen(&self, screen: Screen) {
         if let Some(window) = self.ui() {
             window.global::<KioskAdapter>().set_screen(screen);
         }
@@ -317,7 +330,7 @@ impl Kiosk {
         self.show_catalog_tiles();
     }
 
-    fn show_catalog_tiles(&self) {
+    pub(super) fn show_catalog_tiles(&self) {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CatalogAdapter>();
@@ -329,7 +342,7 @@ impl Kiosk {
             .categories
             .get(state.selected_category)
             .map(String::as_str);
-        adapter.set_tiles(convert::tiles(&self.context.catalog, category));
+        adapter.set_tiles(convert::tiles(&state.catalog, category));
     }
 
     fn edit_cart(&self, edit: impl FnOnce(&mut Cart)) {
@@ -342,15 +355,15 @@ impl Kiosk {
         self.refresh_cart();
     }
 
-    fn refresh_cart(&self) {
+    pub(super) fn refresh_cart(&self) {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CartAdapter>();
-        adapter.set_lines(convert::cart_lines(&state.cart, &self.context.catalog));
-        let order = state.cart.order(&self.context.catalog);
+        adapter.set_lines(convert::cart_lines(&state.cart, &state.catalog));
+        let order = state.cart.order(&state.catalog);
         let total = match &order {
             Ok(order) => order.total(),
-            Err(_) => crate::money::Money::new(0, self.context.catalog.currency),
+            Err(_) => crate::money::Money::new(0, state.catalog.currency),
         };
         adapter.set_total(total.to_string().into());
         adapter.set_charge_label(convert::charge_label(total));
@@ -363,7 +376,11 @@ impl Kiosk {
             // The button is disabled too; this covers a tap that raced the notice.
             return;
         }
-        let order = match self.state.borrow().cart.order(&self.context.catalog) {
+        let order = {
+            let state = self.state.borrow();
+            state.cart.order(&state.catalog)
+        };
+        let order = match order {
             Ok(order) => order,
             Err(_) => return,
         };

@@ -6,6 +6,7 @@
 pub mod convert;
 pub mod headless;
 mod kiosk;
+mod staff;
 
 #[allow(clippy::all, missing_docs)]
 mod generated {

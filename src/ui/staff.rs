@@ -1,0 +1,337 @@
+//! The staff side of the kiosk: PIN keypad with lockout, and the admin screen (recent sales with Re-check,
+//! shift totals and Close shift, status, Reload catalog). Locks itself after `[staff] admin_lock_after_s`.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use super::kiosk::Kiosk;
+use super::{AppWindow, KioskAdapter, SaleRow, Screen, StaffAdapter, StatusRow, convert};
+use crate::staff::{Attempt, MAX_PIN_DIGITS, PinGuard};
+
+/// How many sales the admin screen lists.
+const RECENT_SALES: u32 = 30;
+
+pub(super) struct StaffState {
+    /// The digits typed so far; cleared after every submit and when the keypad closes.
+    entry: String,
+    guard: PinGuard,
+    /// The lockout's clock (monotonic, from when the kiosk started).
+    clock: Instant,
+}
+
+impl Default for StaffState {
+    fn default() -> Self {
+        Self {
+            entry: String::new(),
+            guard: PinGuard::default(),
+            clock: Instant::now(),
+        }
+    }
+}
+
+impl Kiosk {
+    pub(super) fn wire_staff(self: &Rc<Self>, window: &AppWindow) {
+        let adapter = window.global::<StaffAdapter>();
+        adapter.set_enabled(self.context.staff.is_some());
+        let on = |kiosk: &Rc<Kiosk>| Rc::downgrade(kiosk);
+        let weak = on(self);
+        adapter.on_open(move || with(&weak, |k| k.open_pin()));
+        let weak = on(self);
+        adapter.on_digit(move |digit| with(&weak, |k| k.pin_digit(&digit)));
+        let weak = on(self);
+        adapter.on_erase(move || {
+            with(&weak, |k| {
+                k.state.borrow_mut().staff.entry.pop();
+                k.show_pin_entry();
+            })
+        });
+        let weak = on(self);
+        adapter.on_submit(move || with(&weak, Kiosk::submit_pin));
+        let weak = on(self);
+        adapter.on_leave(move || with(&weak, |k| k.lock_staff()));
+        let weak = on(self);
+        adapter.on_recheck(move |id| with(&weak, |k| k.recheck(id.to_string())));
+        let weak = on(self);
+        adapter.on_close_shift(move || with(&weak, |k| k.close_shift()));
+        let weak = on(self);
+        adapter.on_reload_catalog(move || with(&weak, |k| k.reload_catalog()));
+    }
+
+    fn staff_adapter(&self) -> Option<AppWindow> {
+        self.ui()
+    }
+
+    fn open_pin(&self) {
+        if self.context.staff.is_none() || self.state.borrow().sale.is_some() {
+            return;
+        }
+        self.state.borrow_mut().staff.entry.clear();
+        self.show_pin_entry();
+        self.show_screen(Screen::Pin);
+    }
+
+    fn pin_digit(&self, digit: &str) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.staff.entry.len() < MAX_PIN_DIGITS {
+                state.staff.entry.push_str(digit);
+            }
+            state.last_activity = Instant::now();
+        }
+        self.show_pin_entry();
+    }
+
+    /// Dots for the digits typed, and the lockout if one is running.
+    fn show_pin_entry(&self) {
+        let Some(window) = self.staff_adapter() else {
+            return;
+        };
+        let adapter = window.global::<StaffAdapter>();
+        let state = self.state.borrow();
+        adapter.set_pin_digits(state.staff.entry.len() as i32);
+        let now = state.staff.clock.elapsed();
+        match state.staff.guard.remaining_lockout(now) {
+            Some(remaining) => {
+                adapter.set_locked_out(true);
+                adapter.set_pin_message(
+                    format!(
+                        "Too many wrong PINs. Try again in {}.",
+                        convert::countdown(remaining)
+                    )
+                    .into(),
+                );
+            }
+            None => {
+                if adapter.get_locked_out() {
+                    adapter.set_locked_out(false);
+                    adapter.set_pin_message("Enter the staff PIN.".into());
+                } else if adapter.get_pin_message().is_empty() {
+                    adapter.set_pin_message("Enter the staff PIN.".into());
+                }
+            }
+        }
+    }
+
+    fn submit_pin(self: &Rc<Self>) {
+        let Some(staff) = self.context.staff.clone() else {
+            return;
+        };
+        let (pin, mut guard, now) = {
+            let mut state = self.state.borrow_mut();
+            let pin = std::mem::take(&mut state.staff.entry);
+            (pin, state.staff.guard.clone(), state.staff.clock.elapsed())
+        };
+        self.show_pin_entry();
+        // Argon2 takes a noticeable moment on a Pi: never on the UI thread.
+        let weak = Rc::downgrade(self);
+        let runtime = self.context.runtime.clone();
+        let spawned = slint::spawn_local(async move {
+            let checked = runtime
+                .spawn_blocking(move || {
+                    let attempt = guard.attempt(&staff.pin_hash, &pin, now);
+                    (attempt, guard)
+                })
+                .await;
+            let Some(kiosk) = weak.upgrade() else { return };
+            let Ok((attempt, guard)) = checked else {
+                return;
+            };
+            kiosk.state.borrow_mut().staff.guard = guard;
+            let Some(window) = kiosk.ui() else { return };
+            let adapter = window.global::<StaffAdapter>();
+            match attempt {
+                Attempt::Accepted => {
+                    adapter.set_pin_message("".into());
+                    adapter.set_message("".into());
+                    kiosk.refresh_admin();
+                    kiosk.show_screen(Screen::Admin);
+                }
+                Attempt::Rejected {
+                    attempts_left,
+                    locked_for,
+                } if locked_for.is_zero() => {
+                    adapter.set_pin_message(
+                        format!("Wrong PIN. {attempts_left} more tries before a pause.").into(),
+                    );
+                }
+                Attempt::Rejected { .. } | Attempt::LockedOut { .. } => {
+                    kiosk.context.signals.beep(crate::hw::Beep::Failure);
+                    kiosk.show_pin_entry();
+                }
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot check the PIN on the UI thread");
+        }
+    }
+
+    fn lock_staff(&self) {
+        self.state.borrow_mut().staff.entry.clear();
+        if let Some(window) = self.ui() {
+            let adapter = window.global::<StaffAdapter>();
+            adapter.set_pin_digits(0);
+            adapter.set_message("".into());
+        }
+        self.show_screen(Screen::Catalog);
+    }
+
+    /// The keypad and the admin screen close themselves when nobody touches them.
+    pub(super) fn check_staff_timeout(&self) {
+        let Some(window) = self.ui() else { return };
+        let screen = window.global::<KioskAdapter>().get_screen();
+        if screen == Screen::Pin {
+            self.show_pin_entry();
+        }
+        let Some(staff) = &self.context.staff else {
+            return;
+        };
+        let idle = self.state.borrow().last_activity.elapsed();
+        if matches!(screen, Screen::Pin | Screen::Admin) && idle >= staff.admin_lock_after {
+            tracing::info!(
+                ?screen,
+                "staff screen locked after {} s without a touch",
+                idle.as_secs()
+            );
+            self.lock_staff();
+        }
+    }
+
+    /// Fills the admin screen from the journal and the engine.
+    pub(super) fn refresh_admin(&self) {
+        let Some(window) = self.ui() else { return };
+        let adapter = window.global::<StaffAdapter>();
+        let (recent, shift, past) = self.context.engine.with_journal(|journal| {
+            (
+                journal.recent(RECENT_SALES).unwrap_or_default(),
+                journal.current_shift().ok(),
+                journal.shift_reports(5).unwrap_or_default(),
+            )
+        });
+        let rows: Vec<SaleRow> = recent.iter().map(convert::sale_row).collect();
+        adapter.set_sales(ModelRc::new(VecModel::from(rows)));
+        let lines: Vec<SharedString> = shift
+            .map(|totals| convert::shift_lines(&totals))
+            .unwrap_or_default()
+            .into_iter()
+            .map(SharedString::from)
+            .collect();
+        adapter.set_shift_lines(ModelRc::new(VecModel::from(lines)));
+        let past: Vec<SharedString> = past
+            .iter()
+            .map(|report| SharedString::from(convert::shift_summary(report)))
+            .collect();
+        adapter.set_past_shifts(ModelRc::new(VecModel::from(past)));
+        let gateway = self.context.engine.gateway_status();
+        let catalog_items = self.state.borrow().catalog.items.len();
+        let status: Vec<StatusRow> = convert::status_rows(&convert::StatusFacts {
+            mode: self.context.mode.clone(),
+            gateway,
+            ip_address: first_ip_address(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            catalog: match &self.context.catalog_source {
+                Some((path, _)) => format!("{catalog_items} items from {}", path.display()),
+                None => format!("{catalog_items} items (built in)"),
+            },
+        });
+        adapter.set_status(ModelRc::new(VecModel::from(status)));
+    }
+
+    fn admin_message(&self, message: &str) {
+        if let Some(window) = self.ui() {
+            window.global::<StaffAdapter>().set_message(message.into());
+        }
+    }
+
+    fn recheck(self: &Rc<Self>, session_id: String) {
+        self.admin_message(&format!("Checking {session_id} with WooshPay…"));
+        let engine = self.context.engine.clone();
+        let runtime = self.context.runtime.clone();
+        let weak = Rc::downgrade(self);
+        let spawned = slint::spawn_local(async move {
+            let result = runtime
+                .spawn(async move { engine.recheck(&session_id).await })
+                .await
+                .unwrap_or_else(|e| Err(format!("the re-check stopped: {e}")));
+            let Some(kiosk) = weak.upgrade() else { return };
+            kiosk.refresh_admin();
+            kiosk.admin_message(&match result {
+                Ok(text) => text,
+                Err(error) => format!("Re-check failed: {error}"),
+            });
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot run the re-check");
+        }
+    }
+
+    fn close_shift(&self) {
+        let closed = self
+            .context
+            .engine
+            .with_journal(|journal| journal.close_shift(crate::journal::now_ms()));
+        match closed {
+            Ok(report) => {
+                tracing::info!(?report, "shift closed");
+                self.refresh_admin();
+                self.admin_message(&format!(
+                    "Shift closed and stored. {}",
+                    convert::shift_summary(&report)
+                ));
+            }
+            Err(error) => self.admin_message(&format!("The shift could not be closed: {error}")),
+        }
+    }
+
+    /// Reads the catalog file again; a file that does not load leaves the old catalog in use.
+    fn reload_catalog(&self) {
+        let Some((path, currency)) = self.context.catalog_source.clone() else {
+            self.admin_message("The demo catalog is built in; there is no file to reload.");
+            return;
+        };
+        match crate::catalog::Catalog::load(&path, currency) {
+            Ok(catalog) => {
+                let count = catalog.items.len();
+                {
+                    let mut state = self.state.borrow_mut();
+                    state.categories = convert::categories(&catalog);
+                    state.cart.retain_known(&catalog);
+                    state.catalog = catalog;
+                }
+                self.show_catalog_tiles();
+                self.refresh_cart();
+                self.refresh_admin();
+                self.admin_message(&format!("Catalog reloaded: {count} items."));
+            }
+            Err(error) => self.admin_message(&format!(
+                "Catalog not reloaded, the previous one stays in use: {}",
+                error.0
+            )),
+        }
+    }
+}
+
+/// The address staff would type to reach this kiosk: the first non-loopback IPv4, else IPv6.
+fn first_ip_address() -> String {
+    let Ok(interfaces) = if_addrs::get_if_addrs() else {
+        return "unknown".into();
+    };
+    let mut addresses: Vec<std::net::IpAddr> = interfaces
+        .iter()
+        .filter(|i| !i.is_loopback())
+        .map(|i| i.ip())
+        .collect();
+    addresses.sort_by_key(|ip| !ip.is_ipv4());
+    addresses
+        .first()
+        .map_or_else(|| "none".into(), |ip| ip.to_string())
+}
+
+/// Every staff action counts as activity (accessibility tools raise no pointer events), then runs.
+fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
+    if let Some(kiosk) = weak.upgrade() {
+        kiosk.state.borrow_mut().last_activity = Instant::now();
+        action(&kiosk);
+    }
+}

@@ -1,0 +1,295 @@
+//! The staff side of the real UI, headless, against the in-process simulator: PIN keypad and lockout, recent
+//! sales with Re-check, Close shift, Reload catalog (a broken file keeps the old catalog), auto-lock.
+//! One test function: the testing backend is per process.
+
+mod common;
+
+use std::time::Duration;
+
+use i_slint_backend_testing::ElementHandle;
+use slint::{ComponentHandle, Model};
+use wooshpay_kiosk::catalog::Catalog;
+use wooshpay_kiosk::checkout::{
+    CheckoutEngine, CheckoutEvent, EngineSettings, Order, PriceBook, Timing,
+};
+use wooshpay_kiosk::config::{DisplaySettings, StaffSettings};
+use wooshpay_kiosk::hw::RecordingSignals;
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::secret::SecretKey;
+use wooshpay_kiosk::simulator::SessionAction;
+use wooshpay_kiosk::staff::{PinHash, hash_pin};
+use wooshpay_kiosk::state::SaleCounter;
+use wooshpay_kiosk::ui::{
+    AppWindow, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
+};
+use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+
+fn tap(app: &AppWindow, label: &str) {
+    let element = ElementHandle::find_by_accessible_label(app, label)
+        .next()
+        .unwrap_or_else(|| panic!("no control labelled {label:?} on screen"));
+    assert_ne!(
+        element.accessible_enabled(),
+        Some(false),
+        "{label:?} is disabled"
+    );
+    element.invoke_accessible_default_action();
+}
+
+fn enabled(app: &AppWindow, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(app, label)
+        .next()
+        .and_then(|e| e.accessible_enabled())
+        .unwrap_or(true)
+}
+
+fn type_pin(app: &AppWindow, pin: &str) {
+    for digit in pin.chars() {
+        tap(app, &digit.to_string());
+    }
+    tap(app, "OK");
+}
+
+async fn until(runtime: &tokio::runtime::Handle, what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..1500 {
+        if condition() {
+            return;
+        }
+        let _ = runtime
+            .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
+            .await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn strings(model: slint::ModelRc<slint::SharedString>) -> Vec<String> {
+    model.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rt = runtime.handle().clone();
+    let sim = runtime.block_on(common::simulator());
+    let state = tempfile::tempdir().unwrap();
+    let catalog_path = state.path().join("catalog.toml");
+    std::fs::write(&catalog_path, common::CATALOG).unwrap();
+    let currency = Currency::from_code("GBP").unwrap();
+    let catalog = Catalog::load(&catalog_path, currency).unwrap();
+
+    let mut config = ClientConfig::new(
+        sim.api_base_url().parse().unwrap(),
+        SecretKey::parse(common::KEY).unwrap(),
+    );
+    config.retry = RetryPolicy {
+        max_retries: 1,
+        min_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(1),
+    };
+    let _guard = runtime.enter();
+    let engine = CheckoutEngine::new(
+        Client::new(config).unwrap(),
+        EngineSettings {
+            timing: Timing::new(Duration::from_millis(100), Duration::from_secs(60)),
+            success_url: "https://shop.example/ok".into(),
+            cancel_url: "https://shop.example/no".into(),
+            kiosk_id: "ui-staff".into(),
+        },
+        PriceBook::default(),
+        SaleCounter::new(state.path()),
+        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
+        rt.clone(),
+    );
+
+    // Before staff arrive: one sale paid, one whose screen went away while it was still awaiting payment.
+    let order = |item: &str| Order::from_quantities(&catalog, &[(item.to_owned(), 1)]).unwrap();
+    common::after_retrieves(&sim, 1, SessionAction::Pay);
+    let paid = runtime.block_on(engine.start_charge(order("latte")).unwrap().outcome());
+    assert!(paid.is_paid());
+    sim.set_auto_action(None);
+    let pending_id = runtime.block_on(async {
+        let (mut events, _, task) = engine
+            .start_charge(order("croissant"))
+            .unwrap()
+            .into_parts();
+        loop {
+            if let Some(CheckoutEvent::SessionCreated { id, .. }) = events.recv().await {
+                task.abort();
+                let _ = task.await;
+                return id;
+            }
+        }
+    });
+    sim.pay(&pending_id).unwrap();
+
+    let app = AppWindow::new().unwrap();
+    let kiosk = Kiosk::attach(
+        &app,
+        UiContext {
+            engine: engine.clone(),
+            catalog: catalog.clone(),
+            display: DisplaySettings::default(),
+            demo: false,
+            runtime: rt.clone(),
+            signals: std::sync::Arc::new(RecordingSignals::default()),
+            backlight: None,
+            staff: Some(StaffSettings {
+                pin_hash: PinHash::parse(&hash_pin("2468").unwrap()).unwrap(),
+                admin_lock_after: Duration::from_secs(3),
+            }),
+            catalog_source: Some((catalog_path.clone(), currency)),
+            mode: "test mode".into(),
+        },
+    );
+    let h_app = app.clone_strong();
+    slint::spawn_local(async move {
+        let app = h_app;
+        let staff = || app.global::<StaffAdapter>();
+        let screen = || app.global::<KioskAdapter>().get_screen();
+
+        // Recovery at start finds the sale left behind paid, and says so first.
+        until(&rt, "the late payment", || screen() == Screen::Result).await;
+        assert_eq!(
+            app.global::<wooshpay_kiosk::ui::ResultAdapter>()
+                .get_title(),
+            "Late payment received"
+        );
+        tap(&app, "Done");
+
+        // The discreet control opens the keypad; the right PIN opens the admin screen.
+        tap(&app, "Staff");
+        assert_eq!(screen(), Screen::Pin);
+        type_pin(&app, "2468");
+        until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+        let sales = staff().get_sales();
+        assert_eq!(sales.row_count(), 2, "both sales are listed");
+        let newest = sales.row_data(0).unwrap();
+        assert_eq!(newest.id, pending_id.as_str());
+        assert_eq!(newest.amount, "£2.75");
+        assert!(
+            newest.items.contains("1 × Butter croissant"),
+            "{}",
+            newest.items
+        );
+        let status = staff().get_status();
+        let mode = status.iter().find(|r| r.label == "Mode").unwrap();
+        assert_eq!(mode.value, "test mode");
+        assert!(
+            status
+                .iter()
+                .any(|r| r.label == "Version" && r.value == env!("CARGO_PKG_VERSION"))
+        );
+
+        // Re-check asks WooshPay again: paid there, paid here.
+        tap(&app, "Re-check");
+        until(&rt, "the re-check answer", || {
+            staff().get_message().contains("WooshPay says")
+        })
+        .await;
+        let message = staff().get_message().to_string();
+        assert!(
+            message.contains("paid") && message.contains("recorded here as paid"),
+            "{message}"
+        );
+        assert_eq!(staff().get_sales().row_data(0).unwrap().outcome, "paid");
+        assert!(strings(staff().get_shift_lines()).contains(&"2 sales, 2 paid".to_owned()));
+        assert!(strings(staff().get_shift_lines()).contains(&"Gross paid: £6.15".to_owned()));
+
+        // Close shift stores the report; the next shift starts empty.
+        tap(&app, "Close shift");
+        assert!(
+            staff().get_message().starts_with("Shift closed and stored"),
+            "{}",
+            staff().get_message()
+        );
+        assert!(strings(staff().get_shift_lines()).contains(&"0 sales, 0 paid".to_owned()));
+        let past = strings(staff().get_past_shifts());
+        assert_eq!(past.len(), 1);
+        assert!(past[0].contains("2 sales, 2 paid, £6.15 gross"), "{past:?}");
+
+        // A broken catalog file is refused with the reason, and the old catalog stays.
+        std::fs::write(
+            &catalog_path,
+            "[[item]]\nid = \"mocha\"\nname = \"Mocha\"\nunit_amount = -5\n",
+        )
+        .unwrap();
+        assert_eq!(screen(), Screen::Admin);
+        tap(&app, "Reload catalog");
+        let message = staff().get_message().to_string();
+        assert!(
+            message.starts_with("Catalog not reloaded, the previous one stays in use"),
+            "{message}"
+        );
+        assert!(
+            message.contains("catalog.toml"),
+            "names the file: {message}"
+        );
+        assert_eq!(
+            app.global::<CatalogAdapter>().get_tiles().row_count(),
+            1,
+            "still only the Latte under Coffee"
+        );
+        std::fs::write(
+            &catalog_path,
+            format!(
+                "{}\n[[item]]\nid = \"mocha\"\nname = \"Mocha\"\nunit_amount = 390\ncategory = \"Coffee\"\n",
+                common::CATALOG
+            ),
+        )
+        .unwrap();
+        tap(&app, "Reload catalog");
+        assert_eq!(staff().get_message(), "Catalog reloaded: 3 items.");
+
+        // Left alone, the admin screen locks itself; the new catalog is on sale.
+        until(&rt, "the auto-lock", || screen() == Screen::Catalog).await;
+        assert!(
+            ElementHandle::find_by_accessible_label(&app, "Add Mocha")
+                .next()
+                .is_some()
+        );
+
+        // Wrong PINs: two warnings, then a lockout during which even the keypad is disabled.
+        tap(&app, "Staff");
+        type_pin(&app, "1111");
+        until(&rt, "the first warning", || {
+            staff().get_pin_message().contains("Wrong PIN")
+        })
+        .await;
+        assert!(
+            staff().get_pin_message().contains("2 more tries"),
+            "{}",
+            staff().get_pin_message()
+        );
+        type_pin(&app, "1112");
+        until(&rt, "the second warning", || {
+            staff().get_pin_message().contains("1 more tries")
+        })
+        .await;
+        type_pin(&app, "1113");
+        until(&rt, "the lockout", || staff().get_locked_out()).await;
+        assert!(
+            staff().get_pin_message().contains("Try again in 0:"),
+            "{}",
+            staff().get_pin_message()
+        );
+        assert!(
+            !enabled(&app, "5"),
+            "the keypad is disabled while locked out"
+        );
+        assert_eq!(screen(), Screen::Pin);
+        tap(&app, "Back to sales");
+        assert_eq!(screen(), Screen::Catalog);
+
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    drop(kiosk);
+}

@@ -13,7 +13,7 @@ use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, Screen,
+    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow,
 };
 
 struct Headless {
@@ -119,6 +119,9 @@ fn states(app: &AppWindow) -> Vec<State> {
     let (c1, c2, c3) = (show_catalog.clone(), show_catalog.clone(), show_catalog);
     let offline_weak = weak.clone();
     let late_weak = weak.clone();
+    let pin_weak = weak.clone();
+    let locked_weak = weak.clone();
+    let admin_weak = weak.clone();
     let offline_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
@@ -134,6 +137,100 @@ fn states(app: &AppWindow) -> Vec<State> {
                 app.global::<CatalogAdapter>()
                     .set_notice(convert::gateway_notice(true, None, 1).into());
                 app.global::<CartAdapter>().set_can_charge(false);
+            }),
+        ),
+        (
+            "pin",
+            Box::new(move || {
+                let app = pin_weak.unwrap();
+                let staff = app.global::<StaffAdapter>();
+                staff.set_pin_digits(3);
+                staff.set_locked_out(false);
+                staff.set_pin_message("Wrong PIN. 2 more tries before a pause.".into());
+                app.global::<KioskAdapter>().set_screen(Screen::Pin);
+            }),
+        ),
+        (
+            "pin-locked",
+            Box::new(move || {
+                let app = locked_weak.unwrap();
+                let staff = app.global::<StaffAdapter>();
+                staff.set_pin_digits(0);
+                staff.set_locked_out(true);
+                staff.set_pin_message("Too many wrong PINs. Try again in 0:28.".into());
+                app.global::<KioskAdapter>().set_screen(Screen::Pin);
+            }),
+        ),
+        (
+            "admin",
+            Box::new(move || {
+                let app = admin_weak.unwrap();
+                let staff = app.global::<StaffAdapter>();
+                let sale =
+                    |id: &str, time: &str, items: &str, amount: &str, outcome: &str| SaleRow {
+                        id: id.into(),
+                        short_id: if id.is_empty() {
+                            "".into()
+                        } else {
+                            format!("…{}", &id[id.len() - 8..]).into()
+                        },
+                        time: time.into(),
+                        items: items.into(),
+                        amount: amount.into(),
+                        outcome: outcome.into(),
+                    };
+                staff.set_sales(ModelRc::new(VecModel::from(vec![
+                    sale(
+                        "cs_2125215140038049795",
+                        "24 Nov 12:41",
+                        "2 × Flat white, 1 × Latte",
+                        "£10.00",
+                        "paid",
+                    ),
+                    sale(
+                        "cs_2125215140038041113",
+                        "24 Nov 12:37",
+                        "1 × Croissant",
+                        "£2.75",
+                        "expired",
+                    ),
+                    sale(
+                        "cs_2125215140038040007",
+                        "24 Nov 12:30",
+                        "1 × Cappuccino",
+                        "£3.40",
+                        "paid",
+                    ),
+                    sale("", "24 Nov 12:22", "1 × Espresso", "£2.20", "failed"),
+                ])));
+                let lines = |l: &[&str]| {
+                    ModelRc::new(VecModel::from(
+                        l.iter()
+                            .map(|s| slint::SharedString::from(*s))
+                            .collect::<Vec<_>>(),
+                    ))
+                };
+                staff.set_shift_lines(lines(&[
+                    "Since 24 Nov 08:00",
+                    "4 sales, 2 paid",
+                    "Gross paid: £13.40",
+                    "Expired 1 · Cancelled 0 · Failed 1",
+                ]));
+                staff.set_past_shifts(lines(&["23 Nov 08:00 – 17:05: 61 sales, 57 paid, £212.60 gross, 3 expired, 1 cancelled"]));
+                let row = |label: &str, value: &str| StatusRow {
+                    label: label.into(),
+                    value: value.into(),
+                };
+                staff.set_status(ModelRc::new(VecModel::from(vec![
+                    row("Mode", "test mode"),
+                    row("WooshPay", "reachable"),
+                    row("Last contact", "12:41:07"),
+                    row("IP address", "192.168.1.42"),
+                    row("Version", "0.1.0"),
+                    row("Catalog", "9 items from /etc/wooshpay-kiosk/catalog.toml"),
+                ])));
+                staff.set_message("Shift closed and stored.".into());
+                app.global::<KioskAdapter>().set_screen(Screen::Admin);
             }),
         ),
         (

@@ -163,6 +163,7 @@ struct DisplaySection {
     idle_after_s: Option<u64>,
     shop_name: Option<String>,
     high_contrast: Option<bool>,
+    large_text: Option<bool>,
     idle_brightness_percent: Option<u8>,
 }
 
@@ -194,6 +195,8 @@ pub struct DisplaySettings {
     pub idle_after: Duration,
     pub shop_name: String,
     pub high_contrast: bool,
+    /// Every text a step larger, for customers and staff who need it.
+    pub large_text: bool,
     /// Backlight level on the attract screen, in percent of the maximum; `None`: never dim.
     pub idle_brightness_percent: Option<u8>,
 }
@@ -206,6 +209,7 @@ impl Default for DisplaySettings {
             idle_after: Duration::from_secs(90),
             shop_name: "Welcome".to_owned(),
             high_contrast: false,
+            large_text: false,
             idle_brightness_percent: None,
         }
     }
@@ -405,6 +409,7 @@ impl Config {
                 None => defaults.shop_name,
             },
             high_contrast: raw.display.high_contrast.unwrap_or(false),
+            large_text: raw.display.large_text.unwrap_or(false),
             idle_brightness_percent: match raw.display.idle_brightness_percent {
                 Some(p) if p > 100 => {
                     return Err(ConfigError(format!(
@@ -681,6 +686,20 @@ id = "front-counter-1"
                 "{error:?} should contain {expected:?}"
             );
         }
+    }
+
+    #[test]
+    fn accessibility_settings_default_off_and_can_be_turned_on() {
+        let display = Config::load(&write_shop(VALID).1).unwrap().display;
+        assert!(!display.large_text && !display.high_contrast);
+        let (_dir, path) = write_shop(&format!(
+            "{VALID}[display]\nlarge_text = true\nhigh_contrast = true\n"
+        ));
+        let display = Config::load(&path).unwrap().display;
+        assert!(display.large_text && display.high_contrast);
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nlarge_text = \"yes\"\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(error.contains("large_text"), "{error}");
     }
 
     #[test]

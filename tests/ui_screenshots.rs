@@ -13,7 +13,7 @@ use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow,
+    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Theme,
 };
 
 struct Headless {
@@ -118,6 +118,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     };
     let (c1, c2, c3) = (show_catalog.clone(), show_catalog.clone(), show_catalog);
     let offline_weak = weak.clone();
+    let (large_weak, large_cart, c4) = (weak.clone(), cart.clone(), c3.clone());
     let late_weak = weak.clone();
     let pin_weak = weak.clone();
     let locked_weak = weak.clone();
@@ -130,8 +131,19 @@ fn states(app: &AppWindow) -> Vec<State> {
         ("catalog", Box::new(move || c1(&cart))),
         ("catalog-empty", Box::new(move || c2(&Cart::default()))),
         (
+            "catalog-large-text",
+            Box::new(move || {
+                c4(&large_cart);
+                large_weak.unwrap().global::<Theme>().set_large_text(true);
+            }),
+        ),
+        (
             "catalog-offline",
             Box::new(move || {
+                offline_weak
+                    .unwrap()
+                    .global::<Theme>()
+                    .set_large_text(false);
                 c3(&offline_cart);
                 let app = offline_weak.unwrap();
                 app.global::<CatalogAdapter>()

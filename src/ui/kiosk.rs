@@ -97,6 +97,9 @@ impl Kiosk {
         window
             .global::<Theme>()
             .set_high_contrast(kiosk.context.display.high_contrast);
+        window
+            .global::<Theme>()
+            .set_large_text(kiosk.context.display.large_text);
         let adapter = window.global::<KioskAdapter>();
         adapter.set_shop_name(kiosk.context.display.shop_name.as_str().into());
         adapter.set_demo(kiosk.context.demo);

@@ -123,6 +123,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     let pin_weak = weak.clone();
     let locked_weak = weak.clone();
     let admin_weak = weak.clone();
+    let amount_weak = weak.clone();
     let offline_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
@@ -149,6 +150,16 @@ fn states(app: &AppWindow) -> Vec<State> {
                 app.global::<CatalogAdapter>()
                     .set_notice(convert::gateway_notice(true, None, 1).into());
                 app.global::<CartAdapter>().set_can_charge(false);
+            }),
+        ),
+        (
+            "custom-amount",
+            Box::new(move || {
+                let app = amount_weak.unwrap();
+                let cart = app.global::<CartAdapter>();
+                cart.set_keyed_amount("£12.50".into());
+                cart.set_can_add_amount(true);
+                app.global::<KioskAdapter>().set_screen(Screen::Amount);
             }),
         ),
         (

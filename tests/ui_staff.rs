@@ -21,7 +21,7 @@ use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::staff::{PinHash, hash_pin};
 use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::ui::{
-    AppWindow, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
+    AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
 };
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
@@ -254,6 +254,45 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
                 .next()
                 .is_some()
         );
+
+        // A custom amount, keyed like a till, joins the cart as its own line and is charged as inline price_data.
+        tap(&app, "Add Latte");
+        tap(&app, "+ Custom amount");
+        assert_eq!(screen(), Screen::Amount);
+        let cart = || app.global::<CartAdapter>();
+        assert!(!cart().get_can_add_amount(), "nothing keyed, nothing to add");
+        for key in ["0", "1", "2", "5", "0"] {
+            tap(&app, key);
+        }
+        assert_eq!(cart().get_keyed_amount(), "£12.50");
+        tap(&app, "Erase");
+        tap(&app, "0");
+        tap(&app, "Add");
+        assert_eq!(screen(), Screen::Catalog);
+        let lines: Vec<(String, String)> = cart()
+            .get_lines()
+            .iter()
+            .map(|l| (l.name.to_string(), l.amount.to_string()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("Latte".to_owned(), "£3.40".to_owned()),
+                ("Custom amount".to_owned(), "£12.50".to_owned())
+            ]
+        );
+        assert_eq!(cart().get_total(), "£15.90");
+        tap(&app, "Charge £15.90");
+        until(&rt, "the session", || sim.sessions().len() == 3).await;
+        let session = sim.sessions().last().cloned().unwrap();
+        assert_eq!(session["amount_total"], 1590);
+        let items = &session["line_items"]["data"];
+        assert_eq!(items[1]["price"]["unit_amount"], 1250);
+        assert_eq!(items[1]["description"], "Custom amount");
+        tap(&app, "Cancel");
+        until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
+        tap(&app, "Done");
+        tap(&app, "Clear cart");
 
         // Wrong PINs: two warnings, then a lockout during which even the keypad is disabled.
         tap(&app, "Staff");

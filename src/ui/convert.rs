@@ -53,14 +53,20 @@ pub fn cart_lines(cart: &Cart, catalog: &Catalog) -> ModelRc<CartLine> {
         .lines()
         .iter()
         .filter_map(|(id, quantity)| {
-            let item = catalog.item(id)?;
+            let (name, unit_amount) = match cart.custom(id) {
+                Some(custom) => (custom.description.as_str(), custom.unit_amount),
+                None => {
+                    let item = catalog.item(id)?;
+                    (item.name.as_str(), item.unit_amount)
+                }
+            };
             let amount = Money::new(
-                item.unit_amount.saturating_mul(i64::from(*quantity)),
+                unit_amount.saturating_mul(i64::from(*quantity)),
                 catalog.currency,
             );
             Some(CartLine {
                 id: id.as_str().into(),
-                name: item.name.as_str().into(),
+                name: name.into(),
                 quantity: i32::try_from(*quantity).unwrap_or(i32::MAX),
                 amount: amount.to_string().into(),
             })
@@ -287,4 +293,14 @@ pub fn status_rows(facts: &StatusFacts) -> Vec<StatusRow> {
         row("Version", facts.version.clone()),
         row("Catalog", facts.catalog.clone()),
     ]
+}
+
+/// The custom-amount keypad's digits as money: "1250" in GBP reads £12.50; no digits read £0.00.
+pub fn keyed_amount(digits: &str, currency: crate::money::Currency) -> Option<Money> {
+    let minor_units = if digits.is_empty() {
+        0
+    } else {
+        digits.parse::<i64>().ok()?
+    };
+    Some(Money::new(minor_units, currency))
 }

@@ -53,6 +53,8 @@ pub(super) struct State {
     /// Replaced by Reload catalog on the admin screen.
     pub(super) catalog: Catalog,
     pub(super) staff: super::staff::StaffState,
+    /// Digits keyed on the custom-amount pad, in minor units.
+    pub(super) keyed_amount: String,
     selected_category: usize,
     pub(super) categories: Vec<String>,
     pub(super) sale: Option<Canceller>,
@@ -79,6 +81,7 @@ impl Kiosk {
                 cart: Cart::default(),
                 catalog: context.catalog.clone(),
                 staff: super::staff::StaffState::default(),
+                keyed_amount: String::new(),
                 selected_category: 0,
                 categories,
                 sale: None,
@@ -106,6 +109,7 @@ impl Kiosk {
         adapter.set_screen(Screen::Catalog);
         kiosk.wire(window);
         kiosk.wire_staff(window);
+        kiosk.wire_amount(window);
         kiosk.context.signals.light(Light::Ready);
         if let Some(backlight) = &kiosk.context.backlight {
             backlight.restore();

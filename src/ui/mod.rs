@@ -3,6 +3,7 @@
 //! `convert.rs` is the only place engine types become Slint types; `kiosk.rs` reacts to taps and to the
 //! engine's events. The engine runs on the tokio runtime; nothing here waits on the network.
 
+mod amount;
 pub mod convert;
 pub mod headless;
 mod kiosk;

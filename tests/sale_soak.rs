@@ -1,0 +1,206 @@
+//! Soak: sales back to back through one engine with about one request in ten faulted. Counts lost sales
+//! (paid at WooshPay, not in the journal), duplicate sessions and false paid (all must be 0), and the process's
+//! resident memory at sale 100 and at the end.
+//!
+//! CI runs a short soak; the full run (figures in docs/reliability.md) is
+//! `SOAK_SALES=1000 cargo test --release --test sale_soak -- --nocapture`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use wooshpay_kiosk::catalog::Catalog;
+use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, Order, PriceBook, Timing};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::secret::SecretKey;
+use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction};
+use wooshpay_kiosk::state::SaleCounter;
+use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn random_fault(rng: &mut StdRng) -> (Fault, bool) {
+    match rng.random_range(0..8) {
+        0 => (
+            Fault::Status {
+                status: 503,
+                retry_after_s: None,
+            },
+            false,
+        ),
+        1 => (
+            Fault::Status {
+                status: 500,
+                retry_after_s: None,
+            },
+            false,
+        ),
+        2 => (
+            Fault::Status {
+                status: 429,
+                retry_after_s: Some(1),
+            },
+            false,
+        ),
+        3 => (Fault::Drop, false),
+        4 => (Fault::Drop, true),
+        5 => (Fault::MalformedJson, false),
+        6 => (Fault::HtmlError { status: 502 }, false),
+        _ => (Fault::Delay { ms: 1_500 }, false),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_to_back_sales_with_faults_lose_nothing() {
+    let total: usize = std::env::var("SOAK_SALES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let sim = common::simulator().await;
+    let mut config = ClientConfig::new(
+        sim.api_base_url().parse().unwrap(),
+        SecretKey::parse(common::KEY).unwrap(),
+    );
+    config.retry = RetryPolicy {
+        max_retries: 2,
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(1),
+    };
+    config.request_timeout = Duration::from_millis(800);
+    let mut timing = Timing::new(Duration::from_millis(25), Duration::from_millis(400));
+    timing.close_grace = Duration::from_secs(10);
+    let state = tempfile::tempdir().unwrap();
+    let engine = CheckoutEngine::new(
+        Client::new(config).unwrap(),
+        EngineSettings {
+            timing,
+            success_url: "https://shop.example/ok".into(),
+            cancel_url: "https://shop.example/no".into(),
+            kiosk_id: "soak".into(),
+        },
+        PriceBook::default(),
+        SaleCounter::new(state.path()),
+        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
+        tokio::runtime::Handle::current(),
+    );
+    let catalog = Catalog::parse(
+        common::CATALOG,
+        "c".as_ref(),
+        ".".as_ref(),
+        Currency::from_code("GBP").unwrap(),
+    )
+    .unwrap();
+    let operations = [
+        ("POST", "/v1/checkout/sessions"),
+        ("GET", "/v1/checkout/sessions/*"),
+        ("POST", "/v1/checkout/sessions/*/expire"),
+    ];
+    let mut rng = StdRng::seed_from_u64(20261124);
+    let mut faults_injected = 0;
+    let mut rss_at_100 = None;
+    let started = Instant::now();
+    for n in 1..=total {
+        // About one request in ten: a sale makes some four to ten requests, so fault ~half the sales once.
+        if rng.random_bool(0.5) {
+            let (fault, after_processing) = random_fault(&mut rng);
+            let (method, path) = operations[rng.random_range(0..operations.len())];
+            sim.inject(FaultRule {
+                method: Some(method.into()),
+                path: path.into(),
+                count: 1,
+                after_processing,
+                fault,
+            });
+            faults_injected += 1;
+        }
+        let pays = rng.random_bool(0.5);
+        sim.set_auto_action(pays.then_some(AutoAction {
+            after_retrieves: 1,
+            action: SessionAction::Pay,
+        }));
+        let item = if n % 2 == 0 { "latte" } else { "croissant" };
+        let order =
+            Order::from_quantities(&catalog, &[(item.to_owned(), 1 + (n % 3) as u32)]).unwrap();
+        let handle = match engine.start_charge(order) {
+            Ok(handle) => handle,
+            Err(e) => panic!("sale {n} could not start: {e}"),
+        };
+        tokio::time::timeout(Duration::from_secs(60), handle.outcome())
+            .await
+            .unwrap_or_else(|_| panic!("sale {n} never ended"));
+        sim.clear_faults();
+        if n == 100 {
+            rss_at_100 = rss_kib();
+        }
+    }
+    sim.set_auto_action(None);
+    let elapsed = started.elapsed();
+    // As the next start would: settle whatever a fault left pending.
+    engine.recover().await;
+
+    let sessions = sim.sessions();
+    let journal = engine.with_journal(|j| j.sales_since(0).unwrap());
+    let by_session: HashMap<String, String> = journal
+        .iter()
+        .filter_map(|s| s.id.clone().map(|id| (id, s.outcome.clone())))
+        .collect();
+    let mut per_reference: HashMap<String, usize> = HashMap::new();
+    let (mut lost, mut false_paid, mut paid) = (0, 0, 0);
+    for session in &sessions {
+        let id = session["id"].as_str().unwrap();
+        let reference = session["client_reference_id"].as_str().unwrap_or_default();
+        *per_reference.entry(reference.to_owned()).or_default() += 1;
+        let paid_at_sim = session["payment_status"] == "paid";
+        paid += usize::from(paid_at_sim);
+        let recorded = by_session.get(id).map(String::as_str);
+        if paid_at_sim && recorded != Some("paid") {
+            lost += 1;
+            eprintln!("LOST: {id} recorded as {recorded:?}");
+        }
+        if !paid_at_sim && recorded == Some("paid") {
+            false_paid += 1;
+            eprintln!("FALSE PAID: {id}");
+        }
+    }
+    let duplicates = per_reference.values().filter(|&&count| count > 1).count();
+    let pending = journal.iter().filter(|s| s.outcome == "pending").count();
+    let still_open = sessions.iter().filter(|s| s["status"] == "open").count();
+    let rss_end = rss_kib();
+    println!(
+        "soak: {total} sales in {:.1} s ({:.1} sales/s), {faults_injected} faults injected, {paid} paid, \
+         {} sessions; lost {lost}, duplicate sessions {duplicates}, false paid {false_paid}, pending {pending}, \
+         open {still_open}; RSS at sale 100: {rss_at_100:?} KiB, at the end: {rss_end:?} KiB",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        sessions.len()
+    );
+    assert_eq!(journal.len(), total, "one journal row per sale");
+    assert_eq!((lost, duplicates, false_paid), (0, 0, 0));
+    assert_eq!(
+        (pending, still_open),
+        (0, 0),
+        "nothing left unsettled or payable"
+    );
+    assert!(
+        paid > total / 4,
+        "the paid path really ran: {paid} of {total}"
+    );
+    if total >= 1000
+        && let (Some(at_100), Some(end)) = (rss_at_100, rss_end)
+    {
+        assert!(
+            end.saturating_sub(at_100) < 2048,
+            "RSS grew {} KiB between sale 100 and sale {total}",
+            end - at_100
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Soak: sales back to back through one engine with about one request in ten faulted. Counts lost sales
-//! (paid at WooshPay, not in the journal), duplicate sessions and false paid (all must be 0), and the process's
-//! resident memory at sale 100 and at the end.
+//! (paid at WooshPay, not in the journal), duplicate sessions and false paid (all must be 0), and the resident
+//! memory of the kiosk side at sale 100 and at the end. The simulator runs as its own process (the real binary's
+//! `simulate`), so the sessions and requests it keeps do not count against the kiosk.
 //!
 //! CI runs a short soak; the full run (figures in docs/reliability.md) is
 //! `SOAK_SALES=1000 cargo test --release --test sale_soak -- --nocapture`.
@@ -58,15 +59,96 @@ fn random_fault(rng: &mut StdRng) -> (Fault, bool) {
     }
 }
 
+/// The simulator as a separate process, driven through its `/_sim/` control API.
+struct RemoteSimulator {
+    base: String,
+    http: reqwest::Client,
+    _child: tokio::process::Child,
+}
+
+impl RemoteSimulator {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = common::kiosk_command()
+            .args(["simulate", "--listen", &format!("127.0.0.1:{port}")])
+            .env("WOOSHPAY_SECRET_KEY", common::KEY)
+            .spawn()
+            .unwrap();
+        let sim = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _child: child,
+        };
+        for _ in 0..600 {
+            if sim
+                .http
+                .get(format!("{}/_sim/sessions", sim.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return sim;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the simulator process did not start");
+    }
+
+    async fn inject(&self, rule: &FaultRule) {
+        let response = self
+            .http
+            .post(format!("{}/_sim/faults", self.base))
+            .json(rule)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    async fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_sim/faults", self.base))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn set_auto_action(&self, auto: Option<AutoAction>) {
+        let response = self
+            .http
+            .put(format!("{}/_sim/auto", self.base))
+            .json(&auto)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    async fn sessions(&self) -> Vec<serde_json::Value> {
+        self.http
+            .get(format!("{}/_sim/sessions", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn back_to_back_sales_with_faults_lose_nothing() {
     let total: usize = std::env::var("SOAK_SALES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
-    let sim = common::simulator().await;
+    let sim = RemoteSimulator::start().await;
     let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
+        format!("{}/", sim.base).parse().unwrap(),
         SecretKey::parse(common::KEY).unwrap(),
     );
     config.retry = RetryPolicy {
@@ -113,20 +195,22 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
         if rng.random_bool(0.5) {
             let (fault, after_processing) = random_fault(&mut rng);
             let (method, path) = operations[rng.random_range(0..operations.len())];
-            sim.inject(FaultRule {
+            sim.inject(&FaultRule {
                 method: Some(method.into()),
                 path: path.into(),
                 count: 1,
                 after_processing,
                 fault,
-            });
+            })
+            .await;
             faults_injected += 1;
         }
         let pays = rng.random_bool(0.5);
         sim.set_auto_action(pays.then_some(AutoAction {
             after_retrieves: 1,
             action: SessionAction::Pay,
-        }));
+        }))
+        .await;
         let item = if n % 2 == 0 { "latte" } else { "croissant" };
         let order =
             Order::from_quantities(&catalog, &[(item.to_owned(), 1 + (n % 3) as u32)]).unwrap();
@@ -137,17 +221,17 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
         tokio::time::timeout(Duration::from_secs(60), handle.outcome())
             .await
             .unwrap_or_else(|_| panic!("sale {n} never ended"));
-        sim.clear_faults();
+        sim.clear_faults().await;
         if n == 100 {
             rss_at_100 = rss_kib();
         }
     }
-    sim.set_auto_action(None);
+    sim.set_auto_action(None).await;
     let elapsed = started.elapsed();
     // As the next start would: settle whatever a fault left pending.
     engine.recover().await;
 
-    let sessions = sim.sessions();
+    let sessions = sim.sessions().await;
     let journal = engine.with_journal(|j| j.sales_since(0).unwrap());
     let by_session: HashMap<String, String> = journal
         .iter()

@@ -10,8 +10,7 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Image, PhysicalSize, PlatformError};
 use wooshpay_kiosk::ui::{
-    AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase, Screen,
-    convert,
+    AppWindow, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase, Screen, convert,
 };
 
 struct Headless {
@@ -73,8 +72,6 @@ fn main() {
         ));
         app.global::<CatalogAdapter>()
             .set_categories(slint::ModelRc::new(slint::VecModel::from(categories)));
-        app.global::<CartAdapter>()
-            .set_charge_label("Charge £0.00".into());
         app.show().unwrap();
         frame(&window, &mut buffer);
         first_frame.push(start.elapsed());

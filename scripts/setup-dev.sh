@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages a build of wooshpay-kiosk needs on Debian/Ubuntu (run as root or via sudo).
 set -euo pipefail
-packages=(build-essential pkg-config ca-certificates libfontconfig1-dev fonts-dejavu-core)
+packages=(build-essential pkg-config ca-certificates libfontconfig1-dev fonts-dejavu-core fonts-wqy-microhei)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

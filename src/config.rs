@@ -165,6 +165,7 @@ struct DisplaySection {
     high_contrast: Option<bool>,
     large_text: Option<bool>,
     idle_brightness_percent: Option<u8>,
+    language: Option<String>,
 }
 
 /// How the touchscreen UI draws: `femtovg` on a GPU (Pi 4/5), `software` where there is none (Zero 2 W).
@@ -199,6 +200,8 @@ pub struct DisplaySettings {
     pub large_text: bool,
     /// Backlight level on the attract screen, in percent of the maximum; `None`: never dim.
     pub idle_brightness_percent: Option<u8>,
+    /// The language the kiosk starts in; staff can switch it on the admin screen.
+    pub language: crate::i18n::Language,
 }
 
 impl Default for DisplaySettings {
@@ -211,6 +214,7 @@ impl Default for DisplaySettings {
             high_contrast: false,
             large_text: false,
             idle_brightness_percent: None,
+            language: crate::i18n::Language::English,
         }
     }
 }
@@ -417,6 +421,15 @@ impl Config {
                     )));
                 }
                 other => other,
+            },
+            language: match raw.display.language {
+                None => defaults.language,
+                Some(code) => crate::i18n::Language::from_code(&code).ok_or_else(|| {
+                    ConfigError(format!(
+                        "{file}: [display] language: {code:?} has no translation; expected one of {}",
+                        crate::i18n::Language::supported_codes()
+                    ))
+                })?,
             },
         };
         let gpio = raw
@@ -700,6 +713,24 @@ id = "front-counter-1"
         let (_dir, path) = write_shop(&format!("{VALID}[display]\nlarge_text = \"yes\"\n"));
         let error = Config::load(&path).unwrap_err().0;
         assert!(error.contains("large_text"), "{error}");
+    }
+
+    #[test]
+    fn display_language_is_one_with_a_translation() {
+        let display = Config::load(&write_shop(VALID).1).unwrap().display;
+        assert_eq!(display.language, crate::i18n::Language::English);
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nlanguage = \"zh-CN\"\n"));
+        let display = Config::load(&path).unwrap().display;
+        assert_eq!(display.language, crate::i18n::Language::SimplifiedChinese);
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nlanguage = \"fr\"\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("config.toml")
+                && error.contains("[display] language")
+                && error.contains("\"fr\"")
+                && error.contains("\"de\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod hw;
+pub mod i18n;
 pub mod journal;
 pub mod logging;
 pub mod money;

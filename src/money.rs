@@ -81,28 +81,72 @@ impl Money {
 
     /// The amount without any symbol: `12.50`, `500`, `3.125`.
     pub fn format_plain(&self) -> String {
+        self.digits(NumberStyle::ENGLISH)
+    }
+
+    /// The amount as a reader of `style`'s language expects it, with the currency's sign or code.
+    pub fn format_with(&self, style: NumberStyle) -> String {
+        let digits = self.digits(style);
+        let (sign, positive) = match digits.strip_prefix('-') {
+            Some(positive) => ("-", positive),
+            None => ("", digits.as_str()),
+        };
+        let symbol = self.currency.prefix_symbol();
+        match (style.symbol_after, symbol) {
+            (false, Some(symbol)) => format!("{sign}{symbol}{positive}"),
+            (false, None) => format!("{} {digits}", self.currency.code()),
+            // A no-break space: the amount and its currency never end up on two lines.
+            (true, Some(symbol)) => format!("{digits}\u{a0}{symbol}"),
+            (true, None) => format!("{digits}\u{a0}{}", self.currency.code()),
+        }
+    }
+
+    fn digits(&self, style: NumberStyle) -> String {
         let exponent = self.currency.exponent();
         let sign = if self.minor_units < 0 { "-" } else { "" };
         let abs = self.minor_units.unsigned_abs();
         if exponent == 0 {
-            return format!("{sign}{}", group_thousands(abs));
+            return format!("{sign}{}", group_thousands(abs, style.group));
         }
         let divisor = 10u64.pow(exponent);
         format!(
-            "{sign}{}.{:0width$}",
-            group_thousands(abs / divisor),
+            "{sign}{}{}{:0width$}",
+            group_thousands(abs / divisor, style.group),
+            style.decimal,
             abs % divisor,
             width = exponent as usize
         )
     }
 }
 
-fn group_thousands(value: u64) -> String {
+/// How a language writes numbers and where it puts the currency sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberStyle {
+    pub decimal: char,
+    pub group: char,
+    /// `12,50 €` rather than `€12.50`.
+    pub symbol_after: bool,
+}
+
+impl NumberStyle {
+    pub const ENGLISH: NumberStyle = NumberStyle {
+        decimal: '.',
+        group: ',',
+        symbol_after: false,
+    };
+    pub const GERMAN: NumberStyle = NumberStyle {
+        decimal: ',',
+        group: '.',
+        symbol_after: true,
+    };
+}
+
+fn group_thousands(value: u64, separator: char) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(c);
     }
@@ -112,14 +156,7 @@ fn group_thousands(value: u64) -> String {
 /// `£12.50`, `¥500`, `KWD 3.125`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plain = self.format_plain();
-        match self.currency.prefix_symbol() {
-            Some(symbol) => match plain.strip_prefix('-') {
-                Some(positive) => write!(f, "-{symbol}{positive}"),
-                None => write!(f, "{symbol}{plain}"),
-            },
-            None => write!(f, "{} {plain}", self.currency.code()),
-        }
+        f.write_str(&self.format_with(NumberStyle::ENGLISH))
     }
 }
 

@@ -74,7 +74,11 @@ fn auto(action: SessionAction) -> impl FnOnce(&Simulator) {
     }
 }
 
-const WAITING: Signal = Signal::Light(Light::WaitingForPayment);
+/// The QR code is up: the waiting light, and a chirp for the customer.
+const WAITING: [Signal; 2] = [
+    Signal::Light(Light::WaitingForPayment),
+    Signal::Beep(Beep::ScanNow),
+];
 const ERROR: [Signal; 2] = [Signal::Light(Light::Error), Signal::Beep(Beep::Failure)];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +87,8 @@ async fn paid_lights_paid_and_beeps_twice() {
     assert_eq!(
         signals,
         [
-            WAITING,
+            WAITING[0],
+            WAITING[1],
             Signal::Light(Light::Paid),
             Signal::Beep(Beep::Paid)
         ]
@@ -93,19 +98,19 @@ async fn paid_lights_paid_and_beeps_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declined_lights_error_with_one_long_beep() {
     let signals = sale(auto(SessionAction::Decline), Duration::from_secs(30), false).await;
-    assert_eq!(signals, [WAITING, ERROR[0], ERROR[1]]);
+    assert_eq!(signals, [WAITING[0], WAITING[1], ERROR[0], ERROR[1]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_at_the_gateway_lights_error_with_one_long_beep() {
     let signals = sale(auto(SessionAction::Expire), Duration::from_secs(30), false).await;
-    assert_eq!(signals, [WAITING, ERROR[0], ERROR[1]]);
+    assert_eq!(signals, [WAITING[0], WAITING[1], ERROR[0], ERROR[1]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_timeout_lights_error_with_one_long_beep() {
     let signals = sale(|_| {}, Duration::from_millis(500), false).await;
-    assert_eq!(signals, [WAITING, ERROR[0], ERROR[1]]);
+    assert_eq!(signals, [WAITING[0], WAITING[1], ERROR[0], ERROR[1]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,5 +134,8 @@ async fn a_failed_create_lights_error_without_ever_waiting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_cancel_returns_to_ready_without_an_alarm() {
     let signals = sale(|_| {}, Duration::from_secs(30), true).await;
-    assert_eq!(signals, [WAITING, Signal::Light(Light::Ready)]);
+    assert_eq!(
+        signals,
+        [WAITING[0], WAITING[1], Signal::Light(Light::Ready)]
+    );
 }

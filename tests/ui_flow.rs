@@ -186,7 +186,7 @@ fn staff_and_customer_flows_through_the_real_ui() {
             signals: std::sync::Arc::new(signals.clone()),
             staff: None,
             catalog_source: None,
-            mode: "test mode".into(),
+            mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: Backlight::find(sysfs.path(), 10),
         },
     );
@@ -250,6 +250,7 @@ fn staff_and_customer_flows_through_the_real_ui() {
             [
                 Signal::Light(Light::Ready),
                 Signal::Light(Light::WaitingForPayment),
+                Signal::Beep(Beep::ScanNow),
                 Signal::Light(Light::Paid),
                 Signal::Beep(Beep::Paid),
                 Signal::Light(Light::Ready),

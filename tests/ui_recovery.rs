@@ -105,7 +105,7 @@ fn start_ui(
             signals: std::sync::Arc::new(signals.clone()),
             staff: None,
             catalog_source: None,
-            mode: "test mode".into(),
+            mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
         },
     );

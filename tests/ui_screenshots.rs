@@ -1,19 +1,23 @@
 //! Renders every screen at 800×480, 1024×600 and 720×1280 with the software renderer and the bundled font,
 //! and compares each with `docs/screenshots/` (the README shows those files). After a deliberate UI change,
 //! regenerate them with `UPDATE_SCREENSHOTS=1 cargo test --test ui_screenshots` and look at every one.
+//! Every shot is also audited for accessibility: each control a finger can tap is announced as a button or tab
+//! with a label, and is finger-sized.
 
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Image, ModelRc, PhysicalSize, PlatformError, VecModel};
 use wooshpay_kiosk::checkout::{Cart, FailureReason, Outcome, SessionInfo};
+use wooshpay_kiosk::i18n::Language;
 use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Theme,
+    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Strings, Theme,
 };
 
 struct Headless {
@@ -62,25 +66,22 @@ fn states(app: &AppWindow) -> Vec<State> {
         let (catalog, weak) = (catalog.clone(), weak.clone());
         move |cart: &Cart| {
             let app = weak.unwrap();
-            let categories: Vec<slint::SharedString> = convert::categories(&catalog)
+            let keys = convert::categories(&catalog);
+            let categories: Vec<slint::SharedString> = keys
                 .iter()
-                .map(|c| c.as_str().into())
+                .map(|c| convert::category_label(c, &app.global::<Strings>()))
                 .collect();
             let adapter = app.global::<CatalogAdapter>();
             adapter.set_categories(ModelRc::new(VecModel::from(categories.clone())));
             adapter.set_selected_category(0);
-            adapter.set_tiles(convert::tiles(
-                &catalog,
-                categories.first().map(|c| c.as_str()),
-            ));
+            adapter.set_tiles(convert::tiles(&catalog, keys.first().map(|c| c.as_str())));
             let cart_adapter = app.global::<CartAdapter>();
             cart_adapter.set_lines(convert::cart_lines(cart, &catalog));
             let total = cart
                 .order(&catalog)
                 .map(|o| o.total())
                 .unwrap_or(Money::new(0, catalog.currency));
-            cart_adapter.set_total(total.to_string().into());
-            cart_adapter.set_charge_label(convert::charge_label(total));
+            cart_adapter.set_total(convert::money(total).into());
             cart_adapter.set_can_charge(!cart.is_empty());
             app.global::<CatalogAdapter>().set_notice("".into());
             app.global::<KioskAdapter>().set_screen(Screen::Catalog);
@@ -107,11 +108,11 @@ fn states(app: &AppWindow) -> Vec<State> {
         let weak = weak.clone();
         move |outcome: Outcome| {
             let app = weak.unwrap();
-            let text = convert::result_text(&outcome);
+            let text = convert::result_text(&outcome, &app.global::<Strings>());
             let adapter = app.global::<ResultAdapter>();
             adapter.set_kind(text.kind);
-            adapter.set_title(text.title.into());
-            adapter.set_detail(text.detail.into());
+            adapter.set_title(text.title);
+            adapter.set_detail(text.detail);
             adapter.set_amount(total.to_string().into());
             app.global::<KioskAdapter>().set_screen(Screen::Result);
         }
@@ -124,10 +125,14 @@ fn states(app: &AppWindow) -> Vec<State> {
     let locked_weak = weak.clone();
     let admin_weak = weak.clone();
     let amount_weak = weak.clone();
+    let describe_weak = weak.clone();
     let offline_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
-    let idle_weak = weak;
+    let idle_weak = weak.clone();
+    let (german_weak, german_cart, c5) = (weak.clone(), cart.clone(), c4.clone());
+    let (chinese_cart, c6) = (cart.clone(), c4.clone());
+    let german_payment_weak = weak;
     vec![
         ("catalog", Box::new(move || c1(&cart))),
         ("catalog-empty", Box::new(move || c2(&Cart::default()))),
@@ -147,8 +152,9 @@ fn states(app: &AppWindow) -> Vec<State> {
                     .set_large_text(false);
                 c3(&offline_cart);
                 let app = offline_weak.unwrap();
-                app.global::<CatalogAdapter>()
-                    .set_notice(convert::gateway_notice(true, None, 1).into());
+                app.global::<CatalogAdapter>().set_notice(
+                    convert::gateway_notice(true, None, 1, &app.global::<Strings>()).into(),
+                );
                 app.global::<CartAdapter>().set_can_charge(false);
             }),
         ),
@@ -160,6 +166,16 @@ fn states(app: &AppWindow) -> Vec<State> {
                 cart.set_keyed_amount("£12.50".into());
                 cart.set_can_add_amount(true);
                 app.global::<KioskAdapter>().set_screen(Screen::Amount);
+            }),
+        ),
+        (
+            "custom-amount-description",
+            Box::new(move || {
+                let app = describe_weak.unwrap();
+                let cart = app.global::<CartAdapter>();
+                cart.set_keyed_description("Gift card".into());
+                cart.set_description_upper(false);
+                app.global::<KioskAdapter>().set_screen(Screen::Describe);
             }),
         ),
         (
@@ -314,7 +330,90 @@ fn states(app: &AppWindow) -> Vec<State> {
                     .set_screen(Screen::Idle)
             }),
         ),
+        // The languages: the catalog with its amounts in each language's style, and the payment screen.
+        (
+            "catalog-de",
+            Box::new(move || {
+                speak(Language::German);
+                c5(&german_cart);
+                let app = german_weak.unwrap();
+                app.global::<CatalogAdapter>().set_notice(
+                    convert::gateway_notice(false, None, 2, &app.global::<Strings>()).into(),
+                );
+            }),
+        ),
+        (
+            "payment-qr-de",
+            Box::new(move || {
+                speak(Language::German);
+                let app = german_payment_weak.unwrap();
+                let adapter = app.global::<PaymentAdapter>();
+                adapter.set_total(convert::money(Money::new(1090, demo_catalog().currency)).into());
+                adapter.set_phase(PaymentPhase::Awaiting);
+                adapter.set_connection_lost(false);
+                app.global::<KioskAdapter>().set_screen(Screen::Payment);
+            }),
+        ),
+        (
+            "catalog-zh-CN",
+            Box::new(move || {
+                speak(Language::SimplifiedChinese);
+                c6(&chinese_cart);
+            }),
+        ),
     ]
+}
+
+/// The smallest control a finger hits reliably (`Theme.touch-target-small`).
+const SMALLEST_CONTROL: f32 = 48.0;
+
+/// What a screen-reader user or a finger would trip over on the screen as it is now.
+fn audit(app: &AppWindow, shot: &str, width: u32, height: u32) -> Vec<String> {
+    let controls: Vec<ElementHandle> = [AccessibleRole::Button, AccessibleRole::Tab]
+        .into_iter()
+        .flat_map(|role| {
+            ElementQuery::from_root(app)
+                .match_descendants()
+                .match_accessible_role(role)
+                .find_all()
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if controls.is_empty() {
+        problems.push(format!("{shot}: no control is announced at all"));
+    }
+    for control in controls {
+        let size = control.size();
+        let position = control.absolute_position();
+        // Scrolled out of its list: not on screen, nothing to tap.
+        let on_screen = position.x < width as f32
+            && position.y < height as f32
+            && position.x + size.width > 0.0
+            && position.y + size.height > 0.0;
+        if !on_screen || control.computed_opacity() == 0.0 {
+            continue;
+        }
+        let label = control.accessible_label().unwrap_or_default();
+        if label.trim().is_empty() {
+            problems.push(format!(
+                "{shot}: a control at {:.0},{:.0} has no accessible label",
+                position.x, position.y
+            ));
+        }
+        if size.width < SMALLEST_CONTROL - 0.5 || size.height < SMALLEST_CONTROL - 0.5 {
+            problems.push(format!(
+                "{shot}: {label:?} is {:.0}×{:.0} px, smaller than a finger",
+                size.width, size.height
+            ));
+        }
+    }
+    problems
+}
+
+/// Switches the UI's language the way the kiosk does (Slint's bundled translation, then the Rust side).
+fn speak(language: Language) {
+    slint::select_bundled_translation(language.translation()).unwrap();
+    wooshpay_kiosk::i18n::set_current(language);
 }
 
 fn render(window: &MinimalSoftwareWindow, width: u32, height: u32) -> image::RgbImage {
@@ -347,8 +446,15 @@ fn every_screen_matches_its_reference_at_every_geometry() {
     for (width, height) in SIZES {
         window.set_size(PhysicalSize::new(width, height));
         for (name, apply) in states(&app) {
+            speak(Language::English);
             apply();
             let shot = render(&window, width, height);
+            failures.extend(audit(
+                &app,
+                &format!("{name}-{width}x{height}"),
+                width,
+                height,
+            ));
             let path = dir.join(format!("{name}-{width}x{height}.png"));
             if update {
                 shot.save(&path).unwrap();

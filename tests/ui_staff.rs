@@ -9,58 +9,23 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{
-    CheckoutEngine, CheckoutEvent, EngineSettings, Order, PriceBook, Timing,
-};
+use wooshpay_kiosk::checkout::{CheckoutEvent, Order};
 use wooshpay_kiosk::config::{DisplaySettings, StaffSettings};
 use wooshpay_kiosk::hw::RecordingSignals;
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::staff::{PinHash, hash_pin};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
 };
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
-fn tap(app: &AppWindow, label: &str) {
-    let element = ElementHandle::find_by_accessible_label(app, label)
-        .next()
-        .unwrap_or_else(|| panic!("no control labelled {label:?} on screen"));
-    assert_ne!(
-        element.accessible_enabled(),
-        Some(false),
-        "{label:?} is disabled"
-    );
-    element.invoke_accessible_default_action();
-}
-
-fn enabled(app: &AppWindow, label: &str) -> bool {
-    ElementHandle::find_by_accessible_label(app, label)
-        .next()
-        .and_then(|e| e.accessible_enabled())
-        .unwrap_or(true)
-}
+use common::ui::{enabled, tap, until};
 
 fn type_pin(app: &AppWindow, pin: &str) {
     for digit in pin.chars() {
         tap(app, &digit.to_string());
     }
     tap(app, "OK");
-}
-
-async fn until(runtime: &tokio::runtime::Handle, what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..1500 {
-        if condition() {
-            return;
-        }
-        let _ = runtime
-            .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
-            .await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 fn strings(model: slint::ModelRc<slint::SharedString>) -> Vec<String> {
@@ -83,30 +48,8 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
     let currency = Currency::from_code("GBP").unwrap();
     let catalog = Catalog::load(&catalog_path, currency).unwrap();
 
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 1,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(1),
-    };
     let _guard = runtime.enter();
-    let engine = CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing: Timing::new(Duration::from_millis(100), Duration::from_secs(60)),
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: "ui-staff".into(),
-        },
-        PriceBook::default(),
-        SaleCounter::new(state.path()),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        rt.clone(),
-    );
+    let engine = common::ui::engine(&sim, state.path(), "ui-staff", rt.clone());
 
     // Before staff arrive: one sale paid, one whose screen went away while it was still awaiting payment.
     let order = |item: &str| Order::from_quantities(&catalog, &[(item.to_owned(), 1)]).unwrap();
@@ -145,7 +88,7 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
                 admin_lock_after: Duration::from_secs(3),
             }),
             catalog_source: Some((catalog_path.clone(), currency)),
-            mode: "test mode".into(),
+            mode: wooshpay_kiosk::ui::convert::Mode::Test,
         },
     );
     let h_app = app.clone_strong();
@@ -267,6 +210,16 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         assert_eq!(cart().get_keyed_amount(), "£12.50");
         tap(&app, "Erase");
         tap(&app, "0");
+        // The optional description, typed on the on-screen keyboard: a capital first, then small letters.
+        tap(&app, "Add description");
+        assert_eq!(screen(), Screen::Describe);
+        for key in ["G", "i", "f", "t", "Space", "Space", "c", "a", "r", "d", "Erase", "d"] {
+            tap(&app, key);
+        }
+        assert_eq!(cart().get_keyed_description(), "Gift card", "no double space");
+        tap(&app, "Done");
+        assert_eq!(screen(), Screen::Amount);
+        assert_eq!(cart().get_keyed_amount(), "£12.50", "the amount was kept");
         tap(&app, "Add");
         assert_eq!(screen(), Screen::Catalog);
         let lines: Vec<(String, String)> = cart()
@@ -278,7 +231,7 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
             lines,
             [
                 ("Latte".to_owned(), "£3.40".to_owned()),
-                ("Custom amount".to_owned(), "£12.50".to_owned())
+                ("Gift card".to_owned(), "£12.50".to_owned())
             ]
         );
         assert_eq!(cart().get_total(), "£15.90");
@@ -288,7 +241,7 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         assert_eq!(session["amount_total"], 1590);
         let items = &session["line_items"]["data"];
         assert_eq!(items[1]["price"]["unit_amount"], 1250);
-        assert_eq!(items[1]["description"], "Custom amount");
+        assert_eq!(items[1]["description"], "Gift card");
         tap(&app, "Cancel");
         until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
         tap(&app, "Done");
@@ -308,7 +261,7 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         );
         type_pin(&app, "1112");
         until(&rt, "the second warning", || {
-            staff().get_pin_message().contains("1 more tries")
+            staff().get_pin_message().contains("1 more try before")
         })
         .await;
         type_pin(&app, "1113");

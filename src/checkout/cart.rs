@@ -6,6 +6,8 @@ use super::order::{Order, OrderError, OrderLine};
 
 /// Lines whose id starts with this are custom amounts, not catalog items.
 pub const CUSTOM_PREFIX: &str = "custom-";
+/// A custom amount's description is a cart line and a receipt line: short enough to read at a glance.
+pub const MAX_DESCRIPTION_CHARS: usize = 40;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cart {
@@ -28,6 +30,8 @@ pub enum CustomAmountError {
     Zero,
     #[error("a custom amount can be at most {MAX_UNIT_AMOUNT} minor units")]
     TooLarge,
+    #[error("a custom amount's description can be at most {MAX_DESCRIPTION_CHARS} characters")]
+    DescriptionTooLong,
 }
 
 impl Cart {
@@ -70,6 +74,9 @@ impl Cart {
         }
         if unit_amount > MAX_UNIT_AMOUNT {
             return Err(CustomAmountError::TooLarge);
+        }
+        if description.trim().chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(CustomAmountError::DescriptionTooLong);
         }
         self.next_custom += 1;
         let id = format!("{CUSTOM_PREFIX}{}", self.next_custom);
@@ -211,6 +218,16 @@ mod custom_tests {
             cart.add_custom(MAX_UNIT_AMOUNT + 1, ""),
             Err(CustomAmountError::TooLarge)
         );
+        let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert_eq!(
+            cart.add_custom(100, &long),
+            Err(CustomAmountError::DescriptionTooLong)
+        );
         assert!(cart.is_empty());
+        let exactly = "ü".repeat(MAX_DESCRIPTION_CHARS);
+        assert!(
+            cart.add_custom(100, &exactly).is_ok(),
+            "characters count, not bytes"
+        );
     }
 }

@@ -200,7 +200,7 @@ fn run_ui(
     let context = crate::ui::UiContext {
         staff: setup.staff.clone(),
         catalog_source,
-        mode: setup.mode_label().to_owned(),
+        mode: setup.ui_mode(),
         signals,
         backlight,
         engine,

@@ -118,6 +118,16 @@ impl Setup {
         })
     }
 
+    /// The mode as the UI's status panel names it (in the kiosk's language).
+    pub fn ui_mode(&self) -> crate::ui::convert::Mode {
+        use crate::ui::convert::Mode;
+        match (&self.demo, self.key.mode()) {
+            (Some(_), _) => Mode::Demo,
+            (None, KeyMode::Test) => Mode::Test,
+            (None, KeyMode::Live) => Mode::Live,
+        }
+    }
+
     pub fn mode_label(&self) -> &'static str {
         match (&self.demo, self.key.mode()) {
             (Some(_), _) => "demo (simulator)",

@@ -93,7 +93,7 @@ impl GpioSignals {
         Ok(())
     }
 
-    /// For installers: each LED on for half a second in turn, then both buzzer patterns.
+    /// For installers: each LED on for half a second in turn, then every buzzer pattern.
     pub fn self_test(&self, report: &mut dyn FnMut(&str)) {
         for light in [
             Light::Ready,
@@ -107,6 +107,9 @@ impl GpioSignals {
         }
         self.all_off();
         if self.buzzer.is_some() {
+            report("buzzer: scan now (one short chirp)");
+            play(self.buzzer.as_ref(), self.active_low, Beep::ScanNow);
+            std::thread::sleep(Duration::from_millis(400));
             report("buzzer: paid (two short beeps)");
             play(self.buzzer.as_ref(), self.active_low, Beep::Paid);
             std::thread::sleep(Duration::from_millis(400));
@@ -163,6 +166,7 @@ impl Signals for GpioSignals {
 fn play(buzzer: Option<&Arc<Mutex<OutputPin>>>, active_low: bool, beep: Beep) {
     let Some(buzzer) = buzzer else { return };
     let pattern: &[u64] = match beep {
+        Beep::ScanNow => &[60],
         Beep::Paid => &[90, 90, 90],
         Beep::Failure => &[600],
     };

@@ -20,9 +20,11 @@ pub enum Light {
     Error,
 }
 
-/// Buzzer patterns: paid is two short beeps, anything that went wrong one long one.
+/// Buzzer patterns: paid is two short beeps, anything that went wrong one long one, and one short chirp when
+/// the QR code appears, so a customer who cannot see the screen well knows it is their turn to scan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Beep {
+    ScanNow,
     Paid,
     Failure,
 }
@@ -85,7 +87,10 @@ impl Signals for RecordingSignals {
 /// What each step of a sale shows. A cancel is staff's own doing: back to ready, no alarm.
 pub fn signal_event(signals: &dyn Signals, event: &CheckoutEvent) {
     match event {
-        CheckoutEvent::SessionCreated { .. } => signals.light(Light::WaitingForPayment),
+        CheckoutEvent::SessionCreated { .. } => {
+            signals.light(Light::WaitingForPayment);
+            signals.beep(Beep::ScanNow);
+        }
         CheckoutEvent::Finished { outcome } => match outcome {
             Outcome::Paid { .. } => {
                 signals.light(Light::Paid);

@@ -2,12 +2,13 @@
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
-use super::{CartLine, CatalogTile, ResultKind, SaleRow, StatusRow};
+use super::{CartLine, CatalogTile, ResultKind, SaleRow, StatusRow, Strings};
 use crate::catalog::{Catalog, CatalogItem};
 use crate::checkout::{Cart, FailureReason, Outcome};
 use crate::money::Money;
 
-/// Category tabs in the order categories first appear; items without one are listed under "Other".
+/// Category tabs in the order categories first appear; items without one are listed under "" (shown as
+/// "Other" in the kiosk's language, see [`category_label`]).
 pub fn categories(catalog: &Catalog) -> Vec<String> {
     if catalog.items.iter().all(|item| item.category.is_none()) {
         return Vec::new();
@@ -23,7 +24,21 @@ pub fn categories(catalog: &Catalog) -> Vec<String> {
 }
 
 fn category_of(item: &CatalogItem) -> &str {
-    item.category.as_deref().unwrap_or("Other")
+    item.category.as_deref().unwrap_or("")
+}
+
+/// A category tab's text: the catalog's own name, or "Other" for items without one.
+pub fn category_label(category: &str, strings: &Strings<'_>) -> SharedString {
+    if category.is_empty() {
+        strings.invoke_other_category()
+    } else {
+        category.into()
+    }
+}
+
+/// An amount as the kiosk's current language writes it.
+pub fn money(amount: Money) -> String {
+    crate::i18n::current().format_money(amount)
 }
 
 pub fn tiles(catalog: &Catalog, category: Option<&str>) -> ModelRc<CatalogTile> {
@@ -39,7 +54,7 @@ pub fn tiles(catalog: &Catalog, category: Option<&str>) -> ModelRc<CatalogTile> 
             CatalogTile {
                 id: item.id.as_str().into(),
                 name: item.name.as_str().into(),
-                price: catalog.price_of(item).to_string().into(),
+                price: money(catalog.price_of(item)).into(),
                 has_image: image.is_some(),
                 image: image.unwrap_or_default(),
             }
@@ -68,16 +83,11 @@ pub fn cart_lines(cart: &Cart, catalog: &Catalog) -> ModelRc<CartLine> {
                 id: id.as_str().into(),
                 name: name.into(),
                 quantity: i32::try_from(*quantity).unwrap_or(i32::MAX),
-                amount: amount.to_string().into(),
+                amount: money(amount).into(),
             })
         })
         .collect();
     ModelRc::new(VecModel::from(lines))
-}
-
-/// "Charge £12.50": the button always names the amount it will charge.
-pub fn charge_label(total: Money) -> SharedString {
-    format!("Charge {total}").into()
 }
 
 /// `m:ss` for the payment countdown.
@@ -98,63 +108,72 @@ pub fn qr_pixels(gray: &image::GrayImage) -> SharedPixelBuffer<Rgb8Pixel> {
 
 pub struct ResultText {
     pub kind: ResultKind,
-    pub title: String,
-    pub detail: String,
+    pub title: SharedString,
+    pub detail: SharedString,
 }
 
 /// The catalog screen's notice: why new sales are paused, and since when WooshPay has not answered.
-pub fn gateway_notice(offline: bool, last_contact_ms: Option<i64>, unconfirmed: usize) -> String {
-    let mut notice = String::new();
+pub fn gateway_notice(
+    offline: bool,
+    last_contact_ms: Option<i64>,
+    unconfirmed: usize,
+    strings: &Strings<'_>,
+) -> String {
+    let mut parts = Vec::new();
     if offline {
-        notice.push_str("WooshPay cannot be reached, so new sales are paused. ");
-        notice.push_str(&match last_contact_ms
-            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        {
-            Some(at) => format!(
-                "Last contact {}.",
-                at.to_zoned(jiff::tz::TimeZone::system())
-                    .strftime("%H:%M:%S")
-            ),
-            None => "No contact since the kiosk started.".to_owned(),
-        });
+        let last_contact = last_contact_ms
+            .map(|ms| local_time(ms, "%H:%M:%S"))
+            .unwrap_or_default();
+        parts.push(strings.invoke_offline_notice(last_contact.into()));
     }
     if unconfirmed > 0 {
-        if !notice.is_empty() {
-            notice.push(' ');
-        }
-        notice.push_str(&format!(
-            "{unconfirmed} earlier sale(s) not yet confirmed with WooshPay; still checking."
-        ));
+        parts.push(strings.invoke_unconfirmed_notice(count(unconfirmed)));
     }
-    notice
+    parts.join(" ")
 }
 
-pub fn result_text(outcome: &Outcome) -> ResultText {
-    let (kind, title, detail) = match outcome {
-        Outcome::Paid { .. } => (ResultKind::Paid, "Paid", "Thank you".to_owned()),
-        Outcome::Expired { by_kiosk: true, .. } => {
-            (ResultKind::Expired, "Payment timed out", "Nothing was charged.".to_owned())
-        }
-        Outcome::Expired { by_kiosk: false, .. } => {
-            (ResultKind::Expired, "Payment expired", "Nothing was charged.".to_owned())
-        }
-        Outcome::Cancelled { .. } => (ResultKind::Cancelled, "Cancelled", "Nothing was charged.".to_owned()),
-        Outcome::Failed { reason: FailureReason::Declined(message), .. } => {
-            (ResultKind::Declined, "Payment declined", format!("{message} Nothing was charged."))
-        }
-        Outcome::Failed { reason: FailureReason::Unconfirmed(_), .. } => (
-            ResultKind::Unconfirmed,
-            "Payment not confirmed",
-            "WooshPay could not be reached to confirm this payment. Check the WooshPay dashboard before charging again."
-                .to_owned(),
+/// A count as Slint's `int`; counts beyond two billion do not happen at a till, but never wrap.
+fn count(n: impl TryInto<i32>) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
+pub fn result_text(outcome: &Outcome, strings: &Strings<'_>) -> ResultText {
+    let (kind, by_kiosk, detail) = match outcome {
+        Outcome::Paid { .. } => (ResultKind::Paid, false, strings.invoke_thank_you()),
+        Outcome::Expired { by_kiosk, .. } => (
+            ResultKind::Expired,
+            *by_kiosk,
+            strings.invoke_nothing_charged(),
         ),
-        Outcome::Failed { reason: FailureReason::CreateFailed(message) | FailureReason::Unusable(message), .. } => {
-            (ResultKind::Failed, "Payment failed", message.clone())
-        }
+        Outcome::Cancelled { .. } => (
+            ResultKind::Cancelled,
+            false,
+            strings.invoke_nothing_charged(),
+        ),
+        Outcome::Failed {
+            reason: FailureReason::Declined(message),
+            ..
+        } => (
+            ResultKind::Declined,
+            false,
+            strings.invoke_declined_detail(message.as_str().into()),
+        ),
+        Outcome::Failed {
+            reason: FailureReason::Unconfirmed(_),
+            ..
+        } => (
+            ResultKind::Unconfirmed,
+            false,
+            strings.invoke_unconfirmed_detail(),
+        ),
+        Outcome::Failed {
+            reason: FailureReason::CreateFailed(message) | FailureReason::Unusable(message),
+            ..
+        } => (ResultKind::Failed, false, message.as_str().into()),
     };
     ResultText {
         kind,
-        title: title.to_owned(),
+        title: strings.invoke_result_title(kind, by_kiosk),
         detail,
     }
 }
@@ -171,13 +190,14 @@ fn local_time(ms: i64, pattern: &str) -> String {
 
 fn money_text(minor_units: i64, currency: &str) -> String {
     match crate::money::Currency::from_code(currency) {
-        Ok(currency) => Money::new(minor_units, currency).to_string(),
+        Ok(currency) => money(Money::new(minor_units, currency)),
         Err(_) => format!("{minor_units} {currency}"),
     }
 }
 
 /// One line of the admin screen's recent sales.
 pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
+    // The outcome stays the journal's word (`paid`); the screen translates it.
     let items = sale
         .lines
         .as_array()
@@ -212,9 +232,9 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
     }
 }
 
-fn gross_text(totals: &crate::journal::ShiftTotals) -> String {
+fn gross_text(totals: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> String {
     if totals.gross_paid.is_empty() {
-        return "nothing".to_owned();
+        return strings.invoke_nothing().into();
     }
     totals
         .gross_paid
@@ -225,73 +245,119 @@ fn gross_text(totals: &crate::journal::ShiftTotals) -> String {
 }
 
 /// The open shift, one fact per line.
-pub fn shift_lines(totals: &crate::journal::ShiftTotals) -> Vec<String> {
+pub fn shift_lines(
+    totals: &crate::journal::ShiftTotals,
+    strings: &Strings<'_>,
+) -> Vec<SharedString> {
     let mut lines = vec![
-        format!("Since {}", local_time(totals.opened_ms, "%d %b %H:%M")),
-        format!("{} sales, {} paid", totals.sales, totals.paid),
-        format!("Gross paid: {}", gross_text(totals)),
-        format!(
-            "Expired {} · Cancelled {} · Failed {}",
-            totals.expired, totals.cancelled, totals.failed
+        strings.invoke_shift_since(local_time(totals.opened_ms, "%d %b %H:%M").into()),
+        strings.invoke_shift_sales(count(totals.sales), count(totals.paid)),
+        strings.invoke_shift_gross(gross_text(totals, strings).into()),
+        strings.invoke_shift_counts(
+            count(totals.expired),
+            count(totals.cancelled),
+            count(totals.failed),
         ),
     ];
     if totals.pending > 0 {
-        lines.push(format!("{} not yet confirmed", totals.pending));
+        lines.push(strings.invoke_shift_pending(count(totals.pending)));
     }
     lines
 }
 
 /// A stored shift report in one line.
-pub fn shift_summary(report: &crate::journal::ShiftTotals) -> String {
-    format!(
-        "{} – {}: {} sales, {} paid, {} gross, {} expired, {} cancelled",
-        local_time(report.opened_ms, "%d %b %H:%M"),
-        report
-            .closed_ms
-            .map(|ms| local_time(ms, "%H:%M"))
-            .unwrap_or_else(|| "open".into()),
-        report.sales,
-        report.paid,
-        gross_text(report),
-        report.expired,
-        report.cancelled
+pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> SharedString {
+    strings.invoke_shift_summary(
+        local_time(report.opened_ms, "%d %b %H:%M").into(),
+        report.closed_ms.map_or_else(
+            || strings.invoke_still_open(),
+            |ms| local_time(ms, "%H:%M").into(),
+        ),
+        count(report.sales),
+        count(report.paid),
+        gross_text(report, strings).into(),
+        count(report.expired),
+        count(report.cancelled),
     )
 }
 
-pub struct StatusFacts {
-    pub mode: String,
-    pub gateway: crate::checkout::GatewayStatus,
-    pub ip_address: String,
-    pub version: String,
-    pub catalog: String,
+/// Where the kiosk is connected to, as the status panel names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Test,
+    Live,
+    Demo,
 }
 
-pub fn status_rows(facts: &StatusFacts) -> Vec<StatusRow> {
-    let row = |label: &str, value: String| StatusRow {
-        label: label.into(),
-        value: value.into(),
-    };
+/// Where the catalog came from, for the status panel.
+pub enum CatalogSource<'a> {
+    File(&'a std::path::Path),
+    BuiltIn,
+}
+
+pub struct StatusFacts<'a> {
+    pub mode: Mode,
+    pub gateway: crate::checkout::GatewayStatus,
+    /// `None`: the interfaces could not be read; `Some("")`: no address besides loopback.
+    pub ip_address: Option<String>,
+    pub version: String,
+    pub catalog_items: usize,
+    pub catalog: CatalogSource<'a>,
+    pub language: crate::i18n::Language,
+}
+
+pub fn status_rows(facts: &StatusFacts<'_>, strings: &Strings<'_>) -> Vec<StatusRow> {
+    let row = |label: SharedString, value: SharedString| StatusRow { label, value };
     vec![
-        row("Mode", facts.mode.clone()),
         row(
-            "WooshPay",
-            match facts.gateway.reachable {
-                Some(true) => "reachable".into(),
-                Some(false) => "NOT reachable".into(),
-                None => "not contacted yet".into(),
+            strings.invoke_status_mode(),
+            match facts.mode {
+                Mode::Test => strings.invoke_mode_test(),
+                Mode::Live => strings.invoke_mode_live(),
+                Mode::Demo => strings.invoke_mode_demo(),
             },
         ),
         row(
-            "Last contact",
-            facts
-                .gateway
-                .last_contact_ms
-                .map(|ms| local_time(ms, "%H:%M:%S"))
-                .unwrap_or_else(|| "never".into()),
+            strings.invoke_status_gateway(),
+            match facts.gateway.reachable {
+                Some(true) => strings.invoke_gateway_reachable(),
+                Some(false) => strings.invoke_gateway_unreachable(),
+                None => strings.invoke_gateway_not_contacted(),
+            },
         ),
-        row("IP address", facts.ip_address.clone()),
-        row("Version", facts.version.clone()),
-        row("Catalog", facts.catalog.clone()),
+        row(
+            strings.invoke_status_last_contact(),
+            facts.gateway.last_contact_ms.map_or_else(
+                || strings.invoke_never(),
+                |ms| local_time(ms, "%H:%M:%S").into(),
+            ),
+        ),
+        row(
+            strings.invoke_status_ip_address(),
+            match facts.ip_address.as_deref() {
+                None => strings.invoke_unknown(),
+                Some("") => strings.invoke_none(),
+                Some(address) => address.into(),
+            },
+        ),
+        row(
+            strings.invoke_status_version(),
+            facts.version.as_str().into(),
+        ),
+        row(
+            strings.invoke_status_catalog(),
+            match facts.catalog {
+                CatalogSource::File(path) => strings.invoke_catalog_from_file(
+                    count(facts.catalog_items),
+                    path.display().to_string().into(),
+                ),
+                CatalogSource::BuiltIn => strings.invoke_catalog_demo(count(facts.catalog_items)),
+            },
+        ),
+        row(
+            strings.invoke_status_language(),
+            facts.language.native_name().into(),
+        ),
     ]
 }
 

@@ -9,7 +9,7 @@ use slint::{ComponentHandle, Image, Timer, TimerMode};
 use super::convert;
 use super::{
     AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, ResultKind, Screen, Theme,
+    ResultAdapter, ResultKind, Screen, Strings, Theme,
 };
 use crate::catalog::Catalog;
 use crate::checkout::{
@@ -18,6 +18,7 @@ use crate::checkout::{
 };
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals, signal_event};
+use crate::i18n::Language;
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -31,8 +32,8 @@ pub struct UiContext {
     pub staff: Option<crate::config::StaffSettings>,
     /// Where Reload catalog reads from; `None` in demo mode (the sample catalog is built in).
     pub catalog_source: Option<(std::path::PathBuf, crate::money::Currency)>,
-    /// "test mode", "LIVE mode" or "demo (simulator)", for the status panel.
-    pub mode: String,
+    /// Test, live or demo, for the status panel.
+    pub mode: super::convert::Mode,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
     pub signals: std::sync::Arc<dyn Signals>,
     /// Dimmed on the attract screen when `[display] idle_brightness_percent` is set and a panel has one.
@@ -55,6 +56,9 @@ pub(super) struct State {
     pub(super) staff: super::staff::StaffState,
     /// Digits keyed on the custom-amount pad, in minor units.
     pub(super) keyed_amount: String,
+    /// The custom amount's optional description, and whether the next letter is a capital.
+    pub(super) keyed_description: String,
+    pub(super) description_upper: bool,
     selected_category: usize,
     pub(super) categories: Vec<String>,
     pub(super) sale: Option<Canceller>,
@@ -82,6 +86,8 @@ impl Kiosk {
                 catalog: context.catalog.clone(),
                 staff: super::staff::StaffState::default(),
                 keyed_amount: String::new(),
+                keyed_description: String::new(),
+                description_upper: true,
                 selected_category: 0,
                 categories,
                 sale: None,
@@ -107,6 +113,7 @@ impl Kiosk {
         adapter.set_shop_name(kiosk.context.display.shop_name.as_str().into());
         adapter.set_demo(kiosk.context.demo);
         adapter.set_screen(Screen::Catalog);
+        kiosk.apply_language(window, kiosk.context.display.language);
         kiosk.wire(window);
         kiosk.wire_staff(window);
         kiosk.wire_amount(window);
@@ -191,17 +198,19 @@ impl Kiosk {
                             outcome: Outcome::Paid { session },
                         },
                     );
+                    let Some(window) = self.ui() else { continue };
+                    let strings = window.global::<Strings>();
                     self.show_result(
                         ResultKind::Paid,
-                        "Late payment received",
-                        &format!("Sale {reference} was paid while the kiosk was restarting. It is recorded."),
-                        &amount.to_string(),
+                        &strings.invoke_late_payment_title(),
+                        &strings.invoke_late_payment_detail(reference.as_str().into()),
+                        &convert::money(amount),
                     );
                 }
                 Recovered::Settled { .. } => {}
                 Recovered::Resumable(sale) => {
                     let on_screen = self.state.borrow().sale.is_some();
-                    let total = sale.order.total().to_string();
+                    let total = convert::money(sale.order.total());
                     let handle = self.context.engine.resume(sale);
                     if on_screen {
                         // A sale is already on screen: follow this one in the background to its recorded end.
@@ -220,9 +229,15 @@ impl Kiosk {
     fn refresh_gateway(&self) {
         let status = self.context.engine.gateway_status();
         let offline = status.reachable == Some(false);
+        let Some(window) = self.ui() else { return };
         let notice = {
             let state = self.state.borrow();
-            convert::gateway_notice(offline, status.last_contact_ms, state.unconfirmed)
+            convert::gateway_notice(
+                offline,
+                status.last_contact_ms,
+                state.unconfirmed,
+                &window.global::<Strings>(),
+            )
         };
         let changed = {
             let mut state = self.state.borrow_mut();
@@ -232,11 +247,9 @@ impl Kiosk {
             changed
         };
         if changed {
-            if let Some(window) = self.ui() {
-                window
-                    .global::<CatalogAdapter>()
-                    .set_notice(notice.as_str().into());
-            }
+            window
+                .global::<CatalogAdapter>()
+                .set_notice(notice.as_str().into());
             self.refresh_cart();
         }
     }
@@ -341,8 +354,12 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CatalogAdapter>();
-        let names: Vec<slint::SharedString> =
-            state.categories.iter().map(|c| c.as_str().into()).collect();
+        let strings = window.global::<Strings>();
+        let names: Vec<slint::SharedString> = state
+            .categories
+            .iter()
+            .map(|c| convert::category_label(c, &strings))
+            .collect();
         adapter.set_categories(slint::ModelRc::new(slint::VecModel::from(names)));
         adapter.set_selected_category(i32::try_from(state.selected_category).unwrap_or(0));
         let category = state
@@ -372,8 +389,7 @@ impl Kiosk {
             Ok(order) => order.total(),
             Err(_) => crate::money::Money::new(0, state.catalog.currency),
         };
-        adapter.set_total(total.to_string().into());
-        adapter.set_charge_label(convert::charge_label(total));
+        adapter.set_total(convert::money(total).into());
         adapter.set_can_charge(order.is_ok() && !state.offline && !self.context.engine.is_busy());
     }
 
@@ -392,7 +408,7 @@ impl Kiosk {
             Err(_) => return,
         };
         let payment = window.global::<PaymentAdapter>();
-        Self::reset_payment(&payment, &order.total().to_string());
+        Self::reset_payment(&payment, &convert::money(order.total()));
         let handle = match self.context.engine.start_charge(order) {
             Ok(handle) => handle,
             Err(StartError::InProgress) => return,
@@ -545,7 +561,7 @@ impl Kiosk {
             self.state.borrow_mut().cart.clear();
         }
         self.refresh_cart();
-        let text = convert::result_text(outcome);
+        let text = convert::result_text(outcome, &window.global::<Strings>());
         let amount = window.global::<PaymentAdapter>().get_total();
         self.show_result(text.kind, &text.title, &text.detail, &amount);
     }
@@ -566,6 +582,35 @@ impl Kiosk {
                 with(&weak, |k| k.back_to_catalog());
             },
         );
+    }
+
+    /// Speaks `language` from now on: Slint's own texts re-translate themselves; the texts and amounts the
+    /// Rust side put on screen are put there again.
+    pub(super) fn apply_language(&self, window: &AppWindow, language: Language) {
+        if let Err(error) = slint::select_bundled_translation(language.translation()) {
+            tracing::error!(
+                ?error,
+                language = language.code(),
+                "the translation is not bundled"
+            );
+            return;
+        }
+        crate::i18n::set_current(language);
+        let adapter = window.global::<KioskAdapter>();
+        adapter.set_language(language.code().into());
+        adapter.set_language_name(language.native_name().into());
+        adapter.set_language_short(language.short_label().into());
+        tracing::info!(language = language.code(), "language selected");
+    }
+
+    /// After a language switch: everything the Rust side formatted is formatted again.
+    pub(super) fn refresh_texts(&self) {
+        self.show_catalog_tiles();
+        self.refresh_cart();
+        // Forces the notice to be rebuilt in the new language.
+        self.state.borrow_mut().notice.clear();
+        self.refresh_gateway();
+        self.refresh_admin();
     }
 
     fn back_to_catalog(&self) {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::kiosk::Kiosk;
-use super::{AppWindow, KioskAdapter, SaleRow, Screen, StaffAdapter, StatusRow, convert};
+use super::{AppWindow, KioskAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Strings, convert};
 use crate::staff::{Attempt, MAX_PIN_DIGITS, PinGuard};
 
 /// How many sales the admin screen lists.
@@ -57,6 +57,17 @@ impl Kiosk {
         adapter.on_close_shift(move || with(&weak, |k| k.close_shift()));
         let weak = on(self);
         adapter.on_reload_catalog(move || with(&weak, |k| k.reload_catalog()));
+        let weak = on(self);
+        adapter.on_cycle_language(move || with(&weak, |k| k.cycle_language()));
+    }
+
+    /// The staff screen's language button: the next bundled language, until the kiosk restarts with
+    /// `[display] language`.
+    fn cycle_language(&self) {
+        let Some(window) = self.ui() else { return };
+        let next = crate::i18n::current().next();
+        self.apply_language(&window, next);
+        self.refresh_texts();
     }
 
     fn staff_adapter(&self) -> Option<AppWindow> {
@@ -96,19 +107,15 @@ impl Kiosk {
             Some(remaining) => {
                 adapter.set_locked_out(true);
                 adapter.set_pin_message(
-                    format!(
-                        "Too many wrong PINs. Try again in {}.",
-                        convert::countdown(remaining)
-                    )
-                    .into(),
+                    window
+                        .global::<Strings>()
+                        .invoke_pin_locked_out(convert::countdown(remaining)),
                 );
             }
             None => {
-                if adapter.get_locked_out() {
+                if adapter.get_locked_out() || adapter.get_pin_message().is_empty() {
                     adapter.set_locked_out(false);
-                    adapter.set_pin_message("Enter the staff PIN.".into());
-                } else if adapter.get_pin_message().is_empty() {
-                    adapter.set_pin_message("Enter the staff PIN.".into());
+                    adapter.set_pin_message(window.global::<Strings>().invoke_pin_prompt());
                 }
             }
         }
@@ -153,7 +160,9 @@ impl Kiosk {
                     locked_for,
                 } if locked_for.is_zero() => {
                     adapter.set_pin_message(
-                        format!("Wrong PIN. {attempts_left} more tries before a pause.").into(),
+                        window
+                            .global::<Strings>()
+                            .invoke_pin_wrong(i32::try_from(attempts_left).unwrap_or(i32::MAX)),
                     );
                 }
                 Attempt::Rejected { .. } | Attempt::LockedOut { .. } => {
@@ -173,6 +182,10 @@ impl Kiosk {
             let adapter = window.global::<StaffAdapter>();
             adapter.set_pin_digits(0);
             adapter.set_message("".into());
+            // The prompt is written again, in the language of the moment, when the keypad next opens.
+            if !adapter.get_locked_out() {
+                adapter.set_pin_message("".into());
+            }
         }
         self.show_screen(Screen::Catalog);
     }
@@ -209,32 +222,35 @@ impl Kiosk {
                 journal.shift_reports(5).unwrap_or_default(),
             )
         });
+        let strings = window.global::<Strings>();
         let rows: Vec<SaleRow> = recent.iter().map(convert::sale_row).collect();
         adapter.set_sales(ModelRc::new(VecModel::from(rows)));
         let lines: Vec<SharedString> = shift
-            .map(|totals| convert::shift_lines(&totals))
-            .unwrap_or_default()
-            .into_iter()
-            .map(SharedString::from)
-            .collect();
+            .map(|totals| convert::shift_lines(&totals, &strings))
+            .unwrap_or_default();
         adapter.set_shift_lines(ModelRc::new(VecModel::from(lines)));
         let past: Vec<SharedString> = past
             .iter()
-            .map(|report| SharedString::from(convert::shift_summary(report)))
+            .map(|report| convert::shift_summary(report, &strings))
             .collect();
         adapter.set_past_shifts(ModelRc::new(VecModel::from(past)));
         let gateway = self.context.engine.gateway_status();
         let catalog_items = self.state.borrow().catalog.items.len();
-        let status: Vec<StatusRow> = convert::status_rows(&convert::StatusFacts {
-            mode: self.context.mode.clone(),
-            gateway,
-            ip_address: first_ip_address(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            catalog: match &self.context.catalog_source {
-                Some((path, _)) => format!("{catalog_items} items from {}", path.display()),
-                None => format!("{catalog_items} items (built in)"),
+        let status: Vec<StatusRow> = convert::status_rows(
+            &convert::StatusFacts {
+                mode: self.context.mode,
+                gateway,
+                ip_address: first_ip_address(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                catalog_items,
+                catalog: match &self.context.catalog_source {
+                    Some((path, _)) => convert::CatalogSource::File(path),
+                    None => convert::CatalogSource::BuiltIn,
+                },
+                language: crate::i18n::current(),
             },
-        });
+            &strings,
+        );
         adapter.set_status(ModelRc::new(VecModel::from(status)));
     }
 
@@ -244,8 +260,15 @@ impl Kiosk {
         }
     }
 
+    /// A sentence from the `Strings` global, in the kiosk's language.
+    fn text(&self, sentence: impl FnOnce(&Strings<'_>) -> SharedString) -> String {
+        self.ui()
+            .map(|window| sentence(&window.global::<Strings>()).into())
+            .unwrap_or_default()
+    }
+
     fn recheck(self: &Rc<Self>, session_id: String) {
-        self.admin_message(&format!("Checking {session_id} with WooshPay…"));
+        self.admin_message(&self.text(|t| t.invoke_rechecking(session_id.as_str().into())));
         let engine = self.context.engine.clone();
         let runtime = self.context.runtime.clone();
         let weak = Rc::downgrade(self);
@@ -258,7 +281,7 @@ impl Kiosk {
             kiosk.refresh_admin();
             kiosk.admin_message(&match result {
                 Ok(text) => text,
-                Err(error) => format!("Re-check failed: {error}"),
+                Err(error) => kiosk.text(|t| t.invoke_recheck_failed(error.into())),
             });
         });
         if let Err(error) = spawned {
@@ -275,19 +298,20 @@ impl Kiosk {
             Ok(report) => {
                 tracing::info!(?report, "shift closed");
                 self.refresh_admin();
-                self.admin_message(&format!(
-                    "Shift closed and stored. {}",
-                    convert::shift_summary(&report)
-                ));
+                self.admin_message(
+                    &self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t))),
+                );
             }
-            Err(error) => self.admin_message(&format!("The shift could not be closed: {error}")),
+            Err(error) => self.admin_message(
+                &self.text(|t| t.invoke_shift_close_failed(error.to_string().into())),
+            ),
         }
     }
 
     /// Reads the catalog file again; a file that does not load leaves the old catalog in use.
     fn reload_catalog(&self) {
         let Some((path, currency)) = self.context.catalog_source.clone() else {
-            self.admin_message("The demo catalog is built in; there is no file to reload.");
+            self.admin_message(&self.text(|t| t.invoke_catalog_built_in()));
             return;
         };
         match crate::catalog::Catalog::load(&path, currency) {
@@ -302,20 +326,24 @@ impl Kiosk {
                 self.show_catalog_tiles();
                 self.refresh_cart();
                 self.refresh_admin();
-                self.admin_message(&format!("Catalog reloaded: {count} items."));
+                self.admin_message(
+                    &self.text(|t| {
+                        t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
+                    }),
+                );
             }
-            Err(error) => self.admin_message(&format!(
-                "Catalog not reloaded, the previous one stays in use: {}",
-                error.0
-            )),
+            Err(error) => self.admin_message(
+                &self.text(|t| t.invoke_catalog_not_reloaded(error.0.as_str().into())),
+            ),
         }
     }
 }
 
-/// The address staff would type to reach this kiosk: the first non-loopback IPv4, else IPv6.
-fn first_ip_address() -> String {
+/// The address staff would type to reach this kiosk: the first non-loopback IPv4, else IPv6; `Some("")` when
+/// there is none, `None` when the interfaces cannot be read.
+fn first_ip_address() -> Option<String> {
     let Ok(interfaces) = if_addrs::get_if_addrs() else {
-        return "unknown".into();
+        return None;
     };
     let mut addresses: Vec<std::net::IpAddr> = interfaces
         .iter()
@@ -323,9 +351,11 @@ fn first_ip_address() -> String {
         .map(|i| i.ip())
         .collect();
     addresses.sort_by_key(|ip| !ip.is_ipv4());
-    addresses
-        .first()
-        .map_or_else(|| "none".into(), |ip| ip.to_string())
+    Some(
+        addresses
+            .first()
+            .map_or_else(String::new, |ip| ip.to_string()),
+    )
 }
 
 /// Every staff action counts as activity (accessibility tools raise no pointer events), then runs.

@@ -9,6 +9,8 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use wooshpay_kiosk::simulator::{Simulator, SimulatorConfig};
 
+pub mod ui;
+
 pub const KEY: &str = "sk_test_blackbox0123456789";
 pub const CATALOG: &str = r#"
 [[item]]

@@ -1,0 +1,156 @@
+//! Languages in the real UI, headless, against the in-process simulator: the kiosk starts in the language of
+//! `[display] language` (German here), charges in it, and staff switch it to English and Chinese from the admin
+//! screen; texts and amounts follow at once. One test function: the testing backend is per process.
+
+mod common;
+
+use std::time::Duration;
+
+use slint::{ComponentHandle, Model};
+use wooshpay_kiosk::catalog::Catalog;
+use wooshpay_kiosk::config::{DisplaySettings, StaffSettings};
+use wooshpay_kiosk::hw::RecordingSignals;
+use wooshpay_kiosk::i18n::Language;
+use wooshpay_kiosk::money::{Currency, Money};
+use wooshpay_kiosk::staff::{PinHash, hash_pin};
+use wooshpay_kiosk::ui::{
+    AppWindow, CartAdapter, Kiosk, KioskAdapter, ResultAdapter, Screen, StaffAdapter, UiContext,
+};
+
+use common::ui::{shows, tap, until};
+
+fn unlock(app: &AppWindow, staff_label: &str) {
+    tap(app, staff_label);
+    for digit in "2468".chars() {
+        tap(app, &digit.to_string());
+    }
+    tap(app, "OK");
+}
+
+#[test]
+fn starts_in_the_configured_language_and_staff_switch_it() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rt = runtime.handle().clone();
+    let sim = runtime.block_on(common::simulator());
+    let state = tempfile::tempdir().unwrap();
+    let currency = Currency::from_code("GBP").unwrap();
+    let catalog_path = state.path().join("catalog.toml");
+    std::fs::write(&catalog_path, common::CATALOG).unwrap();
+    let catalog = Catalog::load(&catalog_path, currency).unwrap();
+    let latte = Money::new(catalog.item("latte").unwrap().unit_amount, currency);
+    let _guard = runtime.enter();
+    let engine = common::ui::engine(&sim, state.path(), "ui-language", rt.clone());
+
+    let app = AppWindow::new().unwrap();
+    let kiosk = Kiosk::attach(
+        &app,
+        UiContext {
+            engine,
+            catalog,
+            display: DisplaySettings {
+                language: Language::German,
+                result_screen: Duration::from_secs(30),
+                ..DisplaySettings::default()
+            },
+            demo: false,
+            runtime: rt.clone(),
+            signals: std::sync::Arc::new(RecordingSignals::default()),
+            backlight: None,
+            staff: Some(StaffSettings {
+                pin_hash: PinHash::parse(&hash_pin("2468").unwrap()).unwrap(),
+                admin_lock_after: Duration::from_secs(60),
+            }),
+            catalog_source: Some((catalog_path, currency)),
+            mode: wooshpay_kiosk::ui::convert::Mode::Test,
+        },
+    );
+    let h_app = app.clone_strong();
+    slint::spawn_local(async move {
+        let app = h_app;
+        let screen = || app.global::<KioskAdapter>().get_screen();
+        let cart = || app.global::<CartAdapter>();
+        let status = |label: &str| {
+            app.global::<StaffAdapter>()
+                .get_status()
+                .iter()
+                .find(|row| row.label == label)
+                .map(|row| row.value.to_string())
+        };
+
+        // German from the start: texts, accessible labels, and amounts written the German way.
+        assert_eq!(app.global::<KioskAdapter>().get_language(), "de");
+        assert!(shows(&app, "Warenkorb"), "the cart heading is German");
+        assert!(!shows(&app, "Cart"), "no English heading left");
+        tap(&app, "Latte hinzufügen");
+        let german_latte = Language::German.format_money(latte);
+        assert_eq!(german_latte, "3,40\u{a0}£");
+        assert_eq!(cart().get_total(), german_latte.as_str());
+        assert!(shows(&app, &format!("Summe {german_latte}")));
+
+        // A whole sale in German: the payment screen, a cancel, the result.
+        tap(&app, &format!("{german_latte} kassieren"));
+        until(&rt, "the QR code", || shows(&app, "QR-Code zum Bezahlen")).await;
+        assert!(shows(&app, "Zum Bezahlen scannen"));
+        assert!(shows(&app, &format!("Betrag {german_latte}")));
+        tap(&app, "Abbrechen");
+        until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
+        assert_eq!(app.global::<ResultAdapter>().get_title(), "Abgebrochen");
+        assert_eq!(
+            app.global::<ResultAdapter>().get_detail(),
+            "Es wurde nichts abgebucht."
+        );
+        tap(&app, "Fertig");
+
+        // Staff screen in German; its language button switches to the next language, English.
+        unlock(&app, "Personal");
+        until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+        assert!(shows(&app, "Schicht abschließen"));
+        assert_eq!(status("Sprache").as_deref(), Some("Deutsch"));
+        assert_eq!(status("Modus").as_deref(), Some("Testmodus"));
+        let sale = app
+            .global::<StaffAdapter>()
+            .get_sales()
+            .row_data(0)
+            .unwrap();
+        assert_eq!(sale.amount, german_latte.as_str());
+        assert!(shows(
+            &app,
+            &format!("{}, {german_latte}, abgebrochen, 1 × Latte", sale.time)
+        ));
+        tap(&app, "Sprache: Deutsch");
+        assert_eq!(app.global::<KioskAdapter>().get_language(), "en");
+        assert!(shows(&app, "Close shift"), "Slint's texts switched");
+        assert_eq!(status("Language").as_deref(), Some("English"));
+        assert_eq!(status("Mode").as_deref(), Some("test mode"));
+        assert_eq!(
+            app.global::<StaffAdapter>()
+                .get_sales()
+                .row_data(0)
+                .unwrap()
+                .amount,
+            "£3.40",
+            "the amounts the Rust side wrote are written again"
+        );
+
+        // And on to Chinese; the cart kept its line, now in the new language's style.
+        tap(&app, "Language: English");
+        assert_eq!(app.global::<KioskAdapter>().get_language(), "zh-CN");
+        assert_eq!(status("语言").as_deref(), Some("简体中文"));
+        tap(&app, "锁定");
+        assert_eq!(screen(), Screen::Catalog);
+        assert!(shows(&app, "购物车"));
+        assert_eq!(cart().get_total(), "£3.40");
+        assert!(shows(&app, "收款 £3.40"));
+        assert!(shows(&app, "员工"), "the Staff control is translated too");
+
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    drop(kiosk);
+}

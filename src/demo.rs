@@ -10,6 +10,18 @@ use crate::simulator::{Simulator, SimulatorConfig};
 
 pub const SAMPLE_CATALOG: &str = include_str!("../sample/catalog.toml");
 pub const DEMO_CURRENCY: &str = "GBP";
+/// The staff PIN of demo mode, so the admin screen can be tried; printed in the log and the README, never a
+/// real kiosk's PIN (a configured kiosk has no default).
+pub const DEMO_STAFF_PIN: &str = "1234";
+
+/// The `[staff]` settings demo mode runs with.
+pub fn demo_staff() -> Result<crate::config::StaffSettings, crate::staff::PinError> {
+    let hash = crate::staff::hash_pin(DEMO_STAFF_PIN)?;
+    Ok(crate::config::StaffSettings {
+        pin_hash: crate::staff::PinHash::parse(&hash)?,
+        admin_lock_after: std::time::Duration::from_secs(60),
+    })
+}
 /// Overrides the address phones are sent to (the QR's host), e.g. when the kiosk has several networks.
 pub const DEMO_HOST_ENV: &str = "WOOSHPAY_KIOSK_DEMO_HOST";
 
@@ -80,6 +92,24 @@ pub fn lan_address() -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_mode_opens_the_staff_screens_with_the_documented_pin() {
+        let staff = demo_staff().unwrap();
+        let mut guard = crate::staff::PinGuard::default();
+        let now = std::time::Duration::ZERO;
+        assert_eq!(
+            guard.attempt(&staff.pin_hash, "0000", now),
+            crate::staff::Attempt::Rejected {
+                attempts_left: 2,
+                locked_for: std::time::Duration::ZERO
+            }
+        );
+        assert_eq!(
+            guard.attempt(&staff.pin_hash, DEMO_STAFF_PIN, now),
+            crate::staff::Attempt::Accepted
+        );
+    }
 
     #[test]
     fn the_bundled_catalog_is_valid() {

@@ -197,8 +197,26 @@ fn run_ui(
         .catalog_path
         .clone()
         .map(|path| (path, setup.catalog.currency));
+    // Demo mode opens the staff screens with a PIN everybody knows; hashed here, only when the UI runs.
+    let staff = match (&setup.staff, &setup.demo) {
+        (Some(staff), _) => Some(staff.clone()),
+        (None, Some(_)) => match crate::demo::demo_staff() {
+            Ok(staff) => {
+                tracing::warn!(
+                    pin = crate::demo::DEMO_STAFF_PIN,
+                    "DEMO MODE: the staff PIN is the demo PIN"
+                );
+                Some(staff)
+            }
+            Err(error) => {
+                tracing::error!(%error, "the demo staff PIN cannot be set up; no staff screens");
+                None
+            }
+        },
+        (None, None) => None,
+    };
     let context = crate::ui::UiContext {
-        staff: setup.staff.clone(),
+        staff,
         catalog_source,
         mode: setup.ui_mode(),
         signals,

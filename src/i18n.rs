@@ -84,6 +84,16 @@ impl Language {
         }
     }
 
+    /// A day and a time for the staff screen (`strftime`): month names are English in `jiff`, so the other
+    /// languages write the month as a number, as they usually do.
+    pub fn day_and_time_pattern(self) -> &'static str {
+        match self {
+            Language::English => "%d %b %H:%M",
+            Language::SimplifiedChinese => "%-m月%-d日 %H:%M",
+            Language::German => "%d.%m. %H:%M",
+        }
+    }
+
     pub fn format_money(self, money: Money) -> String {
         money.format_with(self.number_style())
     }
@@ -171,6 +181,16 @@ mod tests {
             Language::English.format_money(money(1234567, "JPY")),
             "¥1,234,567"
         );
+    }
+
+    #[test]
+    fn days_are_written_as_each_language_writes_them() {
+        let at: jiff::civil::DateTime = "2026-11-05T09:07".parse().unwrap();
+        let written: Vec<String> = Language::ALL
+            .iter()
+            .map(|l| at.strftime(l.day_and_time_pattern()).to_string())
+            .collect();
+        assert_eq!(written, ["05 Nov 09:07", "11月5日 09:07", "05.11. 09:07"]);
     }
 
     #[test]

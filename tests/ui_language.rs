@@ -118,6 +118,12 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
             .row_data(0)
             .unwrap();
         assert_eq!(sale.amount, german_latte.as_str());
+        let today = jiff::Zoned::now().strftime("%d.%m.").to_string();
+        assert!(
+            sale.time.starts_with(&today),
+            "German dates are day.month.: {}",
+            sale.time
+        );
         assert!(shows(
             &app,
             &format!("{}, {german_latte}, abgebrochen, 1 × Latte", sale.time)

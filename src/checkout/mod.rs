@@ -19,5 +19,5 @@ pub use machine::{
 };
 pub use order::{Order, OrderError, OrderLine};
 pub use prices::{PriceBook, PriceBookStore, SyncedPrice};
-pub use recovery::{PendingSale, Recovered};
+pub use recovery::{PendingSale, RecheckAnswer, Recovered};
 pub use request::{ReturnUrls, SaleRef, session_params};

@@ -48,6 +48,19 @@ pub enum Recovered {
     },
 }
 
+/// What a staff re-check learned: WooshPay's words for the session (as its dashboard shows them) and the
+/// journal's outcome after the re-check recorded anything it settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecheckAnswer {
+    pub session_id: String,
+    /// `open`, `complete`, `expired`; `None` when WooshPay left it out.
+    pub status: Option<String>,
+    /// `paid`, `unpaid`, …
+    pub payment: Option<String>,
+    /// `paid`, `expired`, `pending`, …; `None` when the session is not in this kiosk's journal.
+    pub recorded: Option<String>,
+}
+
 impl CheckoutEngine {
     /// Settles every pending sale no task is running; see the module documentation.
     pub async fn recover(&self) -> Vec<Recovered> {
@@ -224,7 +237,7 @@ impl CheckoutEngine {
 
     /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
     /// for, and says what WooshPay holds next to what the journal holds.
-    pub async fn recheck(&self, session_id: &str) -> Result<String, String> {
+    pub async fn recheck(&self, session_id: &str) -> Result<RecheckAnswer, String> {
         let read = observe(&self.inner.client, session_id).await;
         self.inner.observe_contact(&read);
         let (session, observation) =
@@ -265,13 +278,10 @@ impl CheckoutEngine {
                 _ => record,
             }
         };
-        let text = |v: Option<serde_json::Value>| {
-            v.and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "unknown".into())
-        };
+        let text = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_owned));
         let status = text(session.status.and_then(|s| serde_json::to_value(s).ok()));
         let payment = if observation.is_paid() {
-            "paid".to_owned()
+            Some("paid".to_owned())
         } else {
             text(
                 session
@@ -279,10 +289,12 @@ impl CheckoutEngine {
                     .and_then(|s| serde_json::to_value(s).ok()),
             )
         };
-        Ok(format!(
-            "{session_id}: WooshPay says {status}, {payment}; recorded here as {}",
-            record.map_or("not in this kiosk's journal".to_owned(), |r| r.outcome)
-        ))
+        Ok(RecheckAnswer {
+            session_id: session_id.to_owned(),
+            status,
+            payment,
+            recorded: record.map(|r| r.outcome),
+        })
     }
 
     /// A create that got no answer: replay it under its recorded key to learn the session. `Ok(None)`: WooshPay

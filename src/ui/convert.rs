@@ -225,7 +225,11 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
     SaleRow {
         id: id.into(),
         short_id: short_id.into(),
-        time: local_time(sale.created_ms, "%d %b %H:%M").into(),
+        time: local_time(
+            sale.created_ms,
+            crate::i18n::current().day_and_time_pattern(),
+        )
+        .into(),
         items: items.into(),
         amount: money_text(sale.amount_total, &sale.currency).into(),
         outcome: sale.outcome.as_str().into(),
@@ -250,7 +254,13 @@ pub fn shift_lines(
     strings: &Strings<'_>,
 ) -> Vec<SharedString> {
     let mut lines = vec![
-        strings.invoke_shift_since(local_time(totals.opened_ms, "%d %b %H:%M").into()),
+        strings.invoke_shift_since(
+            local_time(
+                totals.opened_ms,
+                crate::i18n::current().day_and_time_pattern(),
+            )
+            .into(),
+        ),
         strings.invoke_shift_sales(count(totals.sales), count(totals.paid)),
         strings.invoke_shift_gross(gross_text(totals, strings).into()),
         strings.invoke_shift_counts(
@@ -268,7 +278,11 @@ pub fn shift_lines(
 /// A stored shift report in one line.
 pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> SharedString {
     strings.invoke_shift_summary(
-        local_time(report.opened_ms, "%d %b %H:%M").into(),
+        local_time(
+            report.opened_ms,
+            crate::i18n::current().day_and_time_pattern(),
+        )
+        .into(),
         report.closed_ms.map_or_else(
             || strings.invoke_still_open(),
             |ms| local_time(ms, "%H:%M").into(),

@@ -280,7 +280,15 @@ impl Kiosk {
             let Some(kiosk) = weak.upgrade() else { return };
             kiosk.refresh_admin();
             kiosk.admin_message(&match result {
-                Ok(text) => text,
+                Ok(answer) => kiosk.text(|t| {
+                    let word = |w: Option<String>| w.unwrap_or_else(|| t.invoke_unknown().into());
+                    t.invoke_recheck_answer(
+                        answer.session_id.as_str().into(),
+                        word(answer.status).into(),
+                        word(answer.payment).into(),
+                        answer.recorded.unwrap_or_default().into(),
+                    )
+                }),
                 Err(error) => kiosk.text(|t| t.invoke_recheck_failed(error.into())),
             });
         });

@@ -126,6 +126,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     let admin_weak = weak.clone();
     let amount_weak = weak.clone();
     let describe_weak = weak.clone();
+    let (contrast_weak, contrast_cart, c7) = (weak.clone(), cart.clone(), c4.clone());
     let offline_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
@@ -144,12 +145,25 @@ fn states(app: &AppWindow) -> Vec<State> {
             }),
         ),
         (
+            "catalog-high-contrast",
+            Box::new(move || {
+                let app = contrast_weak.unwrap();
+                app.global::<Theme>().set_large_text(false);
+                c7(&contrast_cart);
+                app.global::<Theme>().set_high_contrast(true);
+            }),
+        ),
+        (
             "catalog-offline",
             Box::new(move || {
                 offline_weak
                     .unwrap()
                     .global::<Theme>()
                     .set_large_text(false);
+                offline_weak
+                    .unwrap()
+                    .global::<Theme>()
+                    .set_high_contrast(false);
                 c3(&offline_cart);
                 let app = offline_weak.unwrap();
                 app.global::<CatalogAdapter>().set_notice(

@@ -109,7 +109,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         // Staff screen in German; its language button switches to the next language, English.
         unlock(&app, "Personal");
         until(&rt, "the admin screen", || screen() == Screen::Admin).await;
-        assert!(shows(&app, "Schicht abschließen"));
+        assert!(shows(&app, "Schicht beenden"));
         assert_eq!(status("Sprache").as_deref(), Some("Deutsch"));
         assert_eq!(status("Modus").as_deref(), Some("Testmodus"));
         let sale = app

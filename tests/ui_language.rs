@@ -17,14 +17,12 @@ use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, Kiosk, KioskAdapter, ResultAdapter, Screen, StaffAdapter, UiContext,
 };
 
-use common::ui::{shows, tap, until};
+use common::ui::{shows, tap, type_pin, until};
 
+/// Opens the keypad from the catalog's Staff control, whatever it is called in the language of the moment.
 fn unlock(app: &AppWindow, staff_label: &str) {
     tap(app, staff_label);
-    for digit in "2468".chars() {
-        tap(app, &digit.to_string());
-    }
-    tap(app, "OK");
+    type_pin(app, "2468");
 }
 
 #[test]
@@ -118,9 +116,13 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
             .row_data(0)
             .unwrap();
         assert_eq!(sale.amount, german_latte.as_str());
-        let today = jiff::Zoned::now().strftime("%d.%m.").to_string();
-        assert!(
-            sale.time.starts_with(&today),
+        let shape: String = sale
+            .time
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '9' } else { c })
+            .collect();
+        assert_eq!(
+            shape, "99.99. 99:99",
             "German dates are day.month.: {}",
             sale.time
         );

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::ui::until;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -110,18 +112,6 @@ fn start_ui(
         },
     );
     (app, kiosk)
-}
-
-async fn until(runtime: &tokio::runtime::Handle, what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..1500 {
-        if condition() {
-            return;
-        }
-        let _ = runtime
-            .spawn(async { tokio::time::sleep(Duration::from_millis(20)).await })
-            .await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 fn outcomes(state: &Path) -> Vec<(Option<String>, String)> {

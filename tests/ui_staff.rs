@@ -19,14 +19,7 @@ use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
 };
 
-use common::ui::{enabled, tap, until};
-
-fn type_pin(app: &AppWindow, pin: &str) {
-    for digit in pin.chars() {
-        tap(app, &digit.to_string());
-    }
-    tap(app, "OK");
-}
+use common::ui::{enabled, tap, type_pin, until};
 
 fn strings(model: slint::ModelRc<slint::SharedString>) -> Vec<String> {
     model.iter().map(|s| s.to_string()).collect()

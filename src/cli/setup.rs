@@ -128,11 +128,13 @@ impl Setup {
         }
     }
 
+    /// The mode in English, for logs and `check`.
     pub fn mode_label(&self) -> &'static str {
-        match (&self.demo, self.key.mode()) {
-            (Some(_), _) => "demo (simulator)",
-            (None, KeyMode::Test) => "test mode",
-            (None, KeyMode::Live) => "LIVE mode",
+        use crate::ui::convert::Mode;
+        match self.ui_mode() {
+            Mode::Demo => "demo (simulator)",
+            Mode::Test => "test mode",
+            Mode::Live => "LIVE mode",
         }
     }
 

@@ -188,6 +188,11 @@ fn local_time(ms: i64, pattern: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A day and time on the staff screen, written as the kiosk's language writes them.
+fn local_day_and_time(ms: i64) -> String {
+    local_time(ms, crate::i18n::current().day_and_time_pattern())
+}
+
 fn money_text(minor_units: i64, currency: &str) -> String {
     match crate::money::Currency::from_code(currency) {
         Ok(currency) => money(Money::new(minor_units, currency)),
@@ -225,11 +230,7 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
     SaleRow {
         id: id.into(),
         short_id: short_id.into(),
-        time: local_time(
-            sale.created_ms,
-            crate::i18n::current().day_and_time_pattern(),
-        )
-        .into(),
+        time: local_day_and_time(sale.created_ms).into(),
         items: items.into(),
         amount: money_text(sale.amount_total, &sale.currency).into(),
         outcome: sale.outcome.as_str().into(),
@@ -254,13 +255,7 @@ pub fn shift_lines(
     strings: &Strings<'_>,
 ) -> Vec<SharedString> {
     let mut lines = vec![
-        strings.invoke_shift_since(
-            local_time(
-                totals.opened_ms,
-                crate::i18n::current().day_and_time_pattern(),
-            )
-            .into(),
-        ),
+        strings.invoke_shift_since(local_day_and_time(totals.opened_ms).into()),
         strings.invoke_shift_sales(count(totals.sales), count(totals.paid)),
         strings.invoke_shift_gross(gross_text(totals, strings).into()),
         strings.invoke_shift_counts(
@@ -278,11 +273,7 @@ pub fn shift_lines(
 /// A stored shift report in one line.
 pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> SharedString {
     strings.invoke_shift_summary(
-        local_time(
-            report.opened_ms,
-            crate::i18n::current().day_and_time_pattern(),
-        )
-        .into(),
+        local_day_and_time(report.opened_ms).into(),
         report.closed_ms.map_or_else(
             || strings.invoke_still_open(),
             |ms| local_time(ms, "%H:%M").into(),

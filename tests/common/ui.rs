@@ -24,6 +24,14 @@ pub fn tap(app: &AppWindow, label: &str) {
     element.invoke_accessible_default_action();
 }
 
+/// Types a PIN on the keypad and submits it.
+pub fn type_pin(app: &AppWindow, pin: &str) {
+    for digit in pin.chars() {
+        tap(app, &digit.to_string());
+    }
+    tap(app, "OK");
+}
+
 pub fn enabled(app: &AppWindow, label: &str) -> bool {
     ElementHandle::find_by_accessible_label(app, label)
         .next()

@@ -7,6 +7,10 @@ use serde::Serialize;
 
 use crate::money::{Currency, Money};
 
+/// Ids the kiosk gives its own cart lines (custom amounts); a catalog item may not start with it, so a custom
+/// amount can never be mistaken for a catalog item or the other way round.
+pub const RESERVED_ID_PREFIX: &str = "custom-";
+
 /// Stripe's and WooshPay's ceiling for one amount: eight digits of minor units.
 pub const MAX_UNIT_AMOUNT: i64 = 99_999_999;
 
@@ -131,6 +135,11 @@ fn parse_item(
     {
         return Err(format!(
             "{label}: `id` must be non-empty and use only letters, digits, '-', '_' and '.'"
+        ));
+    }
+    if id.starts_with(RESERVED_ID_PREFIX) {
+        return Err(format!(
+            "{label}: ids starting with \"{RESERVED_ID_PREFIX}\" are reserved for the kiosk's custom amounts; rename the item"
         ));
     }
     for key in table.keys() {

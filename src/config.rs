@@ -585,9 +585,22 @@ fn validate_kiosk_id(id: &str) -> Result<String, String> {
     }
 }
 
-/// The host name, reduced to the characters a `client_reference_id` may carry.
+/// The host name plus a short stable suffix derived from `/etc/machine-id`, so two kiosks that kept the same
+/// host name (every Raspberry Pi starts as `raspberrypi`) never share a `client_reference_id`.
 pub fn default_kiosk_id() -> String {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let machine_id = std::fs::read_to_string("/etc/machine-id").ok();
+    kiosk_id_from(&host, machine_id.as_deref())
+}
+
+/// `raspberrypi` + machine id → `raspberrypi-k7q2`. The suffix is a hash of the machine id (never the id itself,
+/// which systemd asks applications not to expose); without a machine id the host name stands alone.
+pub fn kiosk_id_from(host: &str, machine_id: Option<&str>) -> String {
+    let suffix = machine_id
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(machine_suffix);
+    let room = 64 - suffix.as_ref().map_or(0, |s| s.len() + 1);
     let cleaned: String = host
         .chars()
         .map(|c| {
@@ -597,18 +610,59 @@ pub fn default_kiosk_id() -> String {
                 '-'
             }
         })
-        .take(64)
+        .take(room)
         .collect();
-    if cleaned.is_empty() {
-        "kiosk".to_owned()
+    let host = if cleaned.is_empty() {
+        "kiosk"
     } else {
-        cleaned
+        &cleaned
+    };
+    match suffix {
+        Some(suffix) => format!("{host}-{suffix}"),
+        None => host.to_owned(),
     }
+}
+
+/// Four characters of `[0-9a-z]` from SHA-256 over an application-specific prefix and the machine id.
+fn machine_suffix(machine_id: &str) -> String {
+    use sha2::Digest;
+    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let digest = sha2::Sha256::digest(format!("wooshpay-kiosk kiosk id\n{machine_id}"));
+    let mut n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    (0..4)
+        .map(|_| {
+            let c = ALPHABET[(n % 36) as usize] as char;
+            n /= 36;
+            c
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_kiosks_with_the_same_host_name_get_different_default_ids() {
+        let a = kiosk_id_from("raspberrypi", Some("0123456789abcdef0123456789abcdef\n"));
+        let b = kiosk_id_from("raspberrypi", Some("fedcba9876543210fedcba9876543210\n"));
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with("raspberrypi-") && a.len() == "raspberrypi-".len() + 4,
+            "{a}"
+        );
+        // Stable: the same machine always gets the same id.
+        assert_eq!(
+            a,
+            kiosk_id_from("raspberrypi", Some("0123456789abcdef0123456789abcdef"))
+        );
+        assert!(validate_kiosk_id(&a).is_ok());
+        assert_eq!(kiosk_id_from("till 1", None), "till-1");
+        let long = kiosk_id_from(&"h".repeat(100), Some("x"));
+        assert_eq!(long.len(), 64);
+        assert!(validate_kiosk_id(&long).is_ok());
+        assert!(!a.contains("0123"), "the machine id itself is not exposed");
+    }
 
     const VALID: &str = r#"
 catalog = "catalog.toml"

@@ -30,6 +30,40 @@ pub fn encode(url: &str) -> Result<QrCode, QrEncodeError> {
     })
 }
 
+/// The widest code (in modules, without the quiet zone) the kiosk offers: version 20. At 800×480 the code gets
+/// about 340 px, so three or more pixels a module, which phone cameras read from arm's length; anything larger is
+/// a URL no customer can scan, and its session is closed instead of shown.
+pub const MAX_SCANNABLE_WIDTH: usize = 97;
+
+/// Whether a session's URL can be offered as a QR code: an http(s) URL whose code fits [`MAX_SCANNABLE_WIDTH`].
+pub fn check_scannable(url: &str) -> Result<(), String> {
+    let scheme_ok = url
+        .get(..8)
+        .is_some_and(|start| start.eq_ignore_ascii_case("https://"))
+        || url
+            .get(..7)
+            .is_some_and(|start| start.eq_ignore_ascii_case("http://"));
+    if !scheme_ok {
+        let shown: String = url
+            .chars()
+            .take(40)
+            .flat_map(char::escape_default)
+            .collect();
+        return Err(format!(
+            "WooshPay's payment page URL is not http(s): {shown:?}"
+        ));
+    }
+    let code = encode(url).map_err(|e| e.to_string())?;
+    if code.width() > MAX_SCANNABLE_WIDTH {
+        return Err(format!(
+            "WooshPay's payment page URL ({} bytes) makes a QR code of {} modules, too dense to scan (at most {MAX_SCANNABLE_WIDTH})",
+            url.len(),
+            code.width()
+        ));
+    }
+    Ok(())
+}
+
 /// One pixel per module, black on white, with the quiet zone; the UI scales it up with nearest-neighbour.
 pub fn raster(code: &QrCode) -> GrayImage {
     code.render::<Luma<u8>>()
@@ -61,6 +95,25 @@ pub fn ansi_black_on_white(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_http_urls_that_make_a_scannable_code_are_offered() {
+        assert!(
+            check_scannable("https://pay.example/cs_test_1580071142008291328?key=pk_test_abc")
+                .is_ok()
+        );
+        assert!(check_scannable("http://127.0.0.1:8787/pay/cs_test_1").is_ok());
+        assert!(
+            check_scannable("ftp://pay.example/cs_1")
+                .unwrap_err()
+                .contains("not http(s)")
+        );
+        assert!(check_scannable("javascript:alert(1)").is_err());
+        let dense = format!("https://pay.example/{}", "x".repeat(1_000));
+        assert!(check_scannable(&dense).unwrap_err().contains("too dense"));
+        let long = format!("https://pay.example/{}", "x".repeat(3_000));
+        assert!(check_scannable(&long).is_err());
+    }
 
     fn decode(image: &GrayImage) -> String {
         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(

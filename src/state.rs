@@ -68,34 +68,62 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StateError> 
     Ok(())
 }
 
-/// Sale numbers for `client_reference_id`, unique per kiosk across restarts.
+/// The lock file in the state directory: whoever holds an exclusive `flock` on it owns the directory.
+pub const LOCK_FILE: &str = "lock";
+
+/// Exclusive ownership of the state directory (the UI, `charge`, `recover`): held until dropped, and released by
+/// the kernel if the process dies, so a crash never leaves a stale lock behind.
 #[derive(Debug)]
-pub struct SaleCounter {
-    path: PathBuf,
+pub struct StateLock {
+    _file: std::fs::File,
 }
 
-impl SaleCounter {
-    pub fn new(state_dir: &Path) -> Self {
-        Self {
-            path: state_dir.join("sale-counter"),
-        }
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds the lock; `pid` as that process wrote it, when readable.
+    #[error("another wooshpay-kiosk (pid {}) is using {}", pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string()), dir.display())]
+    Busy { dir: PathBuf, pid: Option<u32> },
+    #[error(transparent)]
+    State(#[from] StateError),
+}
 
-    /// Reserves the next number and records it before returning, so no number is ever handed out twice.
-    pub fn next(&self) -> Result<u64, StateError> {
-        let last = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text.trim().parse::<u64>().map_err(|_| {
-                StateError::new(
-                    &self.path,
-                    format!("expected a sale number, found {:?}", text.trim()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(StateError::new(&self.path, e)),
-        };
-        let next = last + 1;
-        write_atomically(&self.path, format!("{next}\n").as_bytes())?;
-        Ok(next)
+impl StateLock {
+    /// Takes the lock without waiting and records this process's pid in the lock file.
+    pub fn acquire(dir: &Path) -> Result<Self, LockError> {
+        ensure_dir(dir)?;
+        let path = dir.join(LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| StateError::new(&path, format!("cannot open the lock file: {e}")))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|text| text.trim().parse().ok());
+                return Err(LockError::Busy {
+                    dir: dir.to_owned(),
+                    pid,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StateError::new(&path, format!("cannot lock: {e}")).into());
+            }
+        }
+        use std::io::{Seek, SeekFrom};
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
+        if let Err(e) = written {
+            // The lock itself holds; only the pid shown to a second process is missing.
+            tracing::warn!(file = %path.display(), error = %e, "cannot record the pid in the lock file");
+        }
+        Ok(Self { _file: file })
     }
 }
 
@@ -104,15 +132,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sale_numbers_increase_across_instances() {
+    fn the_state_directory_has_one_owner_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(SaleCounter::new(dir.path()).next().unwrap(), 1);
-        assert_eq!(SaleCounter::new(dir.path()).next().unwrap(), 2);
-        std::fs::write(dir.path().join("sale-counter"), "garbage").unwrap();
-        let error = SaleCounter::new(dir.path()).next().unwrap_err();
-        assert!(
-            error.to_string().contains("expected a sale number"),
-            "{error}"
+        let first = StateLock::acquire(dir.path()).unwrap();
+        let error = StateLock::acquire(dir.path()).unwrap_err();
+        let expected = format!(
+            "another wooshpay-kiosk (pid {}) is using {}",
+            std::process::id(),
+            dir.path().display()
         );
+        assert_eq!(error.to_string(), expected);
+        drop(first);
+        StateLock::acquire(dir.path()).expect("free again once the owner is gone");
     }
 }

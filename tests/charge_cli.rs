@@ -57,7 +57,19 @@ async fn demo_sale_paid_after_a_few_polls() {
     assert_eq!(items[0]["description"], "Latte");
     assert_eq!(items[1]["price"]["unit_amount"], 275);
     assert_eq!(sessions[0]["metadata"]["kiosk_id"], "demo");
-    assert_eq!(sessions[0]["client_reference_id"], "demo-1");
+    // `<kiosk id>-<journal prefix>-<sale number>`: the prefix is chosen when the journal is created.
+    let reference = sessions[0]["client_reference_id"].as_str().unwrap();
+    let prefix = reference
+        .strip_prefix("demo-")
+        .and_then(|rest| rest.strip_suffix("-1"))
+        .unwrap_or_else(|| panic!("{reference}"));
+    assert!(
+        prefix.len() == 4
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{reference}"
+    );
 
     for _ in 0..2 {
         let status = events.until("status").await;

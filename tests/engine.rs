@@ -13,7 +13,6 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 struct Rig {
@@ -50,7 +49,6 @@ async fn rig(timeout: Duration) -> Rig {
         client,
         settings,
         PriceBook::default(),
-        SaleCounter::new(state.path()),
         Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );

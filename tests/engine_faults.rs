@@ -14,7 +14,6 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 const CREATE: (&str, &str) = ("POST", "/v1/checkout/sessions");
@@ -82,7 +81,6 @@ async fn case() -> Case {
             kiosk_id: "faults".into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state.path()),
         Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );

@@ -19,7 +19,6 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 fn rss_kib() -> Option<u64> {
@@ -170,7 +169,6 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
             kiosk_id: "soak".into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state.path()),
         Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );

@@ -12,7 +12,6 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 async fn sale(
@@ -42,7 +41,6 @@ async fn sale(
             kiosk_id: "signals".into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state.path()),
         Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         tokio::runtime::Handle::current(),
     );

@@ -16,7 +16,6 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase, ResultAdapter,
     ResultKind, Screen, UiContext,
@@ -143,7 +142,6 @@ fn staff_and_customer_flows_through_the_real_ui() {
             kiosk_id: "ui-test".into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state.path()),
         Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
         runtime.handle().clone(),
     );

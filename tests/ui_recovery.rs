@@ -20,7 +20,6 @@ use wooshpay_kiosk::hw::{Light, RecordingSignals, Signal};
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::secret::SecretKey;
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase,
     ResultAdapter, ResultKind, Screen, UiContext,
@@ -59,7 +58,6 @@ fn engine(base_url: &str, state: &Path, runtime: &tokio::runtime::Handle) -> Che
             kiosk_id: "ui-recovery".into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state),
         Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
         runtime.clone(),
     )

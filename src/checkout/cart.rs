@@ -5,7 +5,7 @@ use crate::catalog::{Catalog, MAX_UNIT_AMOUNT};
 use super::order::{Order, OrderError, OrderLine};
 
 /// Lines whose id starts with this are custom amounts, not catalog items.
-pub const CUSTOM_PREFIX: &str = "custom-";
+pub const CUSTOM_PREFIX: &str = crate::catalog::RESERVED_ID_PREFIX;
 /// A custom amount's description is a cart line and a receipt line: short enough to read at a glance.
 pub const MAX_DESCRIPTION_CHARS: usize = 40;
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::adoption::{self, Creation, Expected};
 use super::machine::{
     Observation, Outcome, PaymentMachine, RequestFailure, SessionInfo, Step, Timing,
 };
@@ -17,8 +18,7 @@ use super::order::{Order, OrderError};
 use super::prices::PriceBook;
 use super::request::{ReturnUrls, SaleRef, session_params};
 use crate::journal::{Journal, JournalError, RecordedOutcome, now_ms};
-use crate::money::{Currency, Money};
-use crate::state::{SaleCounter, StateError};
+use crate::money::Money;
 use crate::wooshpay::{
     self, CheckoutSession, Client, IdempotencyKey, PaymentIntentStatus, SessionPaymentStatus,
     SessionStatus,
@@ -74,8 +74,8 @@ pub enum StartError {
     InProgress,
     #[error(transparent)]
     Order(#[from] OrderError),
-    #[error(transparent)]
-    State(#[from] StateError),
+    #[error("no sale number could be allocated: {0}")]
+    Journal(#[from] JournalError),
 }
 
 /// Whether WooshPay answered lately: new sales are refused on screen while it does not.
@@ -99,7 +99,6 @@ pub(super) struct Inner {
     pub(super) poll_client: Client,
     pub(super) settings: EngineSettings,
     prices: PriceBook,
-    sales: SaleCounter,
     pub(super) runtime: tokio::runtime::Handle,
     busy: AtomicBool,
     /// The journal, and the sales some task is running right now, under one lock so a recovery never picks
@@ -113,7 +112,7 @@ pub(super) struct Inner {
 
 struct UnansweredCreate {
     order: Order,
-    sale_number: u64,
+    sale_number: String,
     key: IdempotencyKey,
 }
 
@@ -204,7 +203,6 @@ impl CheckoutEngine {
         client: Client,
         settings: EngineSettings,
         prices: PriceBook,
-        sales: SaleCounter,
         journal: Journal,
         runtime: tokio::runtime::Handle,
     ) -> Self {
@@ -214,7 +212,6 @@ impl CheckoutEngine {
                 client,
                 settings,
                 prices,
-                sales,
                 runtime,
                 busy: AtomicBool::new(false),
                 store: Mutex::new(Store {
@@ -297,7 +294,7 @@ impl CheckoutEngine {
                     (previous.sale_number, previous.key, false)
                 }
                 previous => (
-                    self.inner.sales.next()?,
+                    self.inner.store().journal.next_sale_number()?,
                     IdempotencyKey::generate(),
                     previous.is_some(),
                 ),
@@ -626,15 +623,33 @@ impl<'a> SaleRun<'a> {
         };
         match result {
             Ok(session) => {
+                let expected = Expected {
+                    client_reference_id: &self.reference,
+                    kiosk_id: &sale.kiosk_id,
+                    total,
+                };
+                if let Err(problem) = adoption::check(&session, &expected, Creation::First) {
+                    // Not this sale's: never journalled, never shown, never expired by us. Whether our own create
+                    // made a session is unknown, so the sale stays pending and recovery replays it.
+                    tracing::error!(session = %session.id, %problem, "refusing WooshPay's answer to the create");
+                    self.note_unanswered(&sale, &key);
+                    return machine.on_created(
+                        Err(RequestFailure {
+                            refused: true,
+                            message: problem,
+                        }),
+                        now(),
+                    );
+                }
                 let info = SessionInfo {
                     id: session.id.clone(),
                     url: session.url.clone().unwrap_or_default(),
                 };
                 self.create_unanswered = false;
-                let recorded = match check_usable(&session, total) {
-                    Ok(()) => self.record_session(&info),
-                    Err(problem) => Err(problem),
-                };
+                // Journalled before anything else, usable or not, so it can always be reconciled.
+                let recorded = self
+                    .record_session(&info)
+                    .and_then(|()| crate::qr::check_scannable(&info.url));
                 match recorded {
                     Ok(()) => {
                         tracing::info!(session = %info.id, amount = %total, "session created");
@@ -655,22 +670,28 @@ impl<'a> SaleRun<'a> {
             }
             Err(error) => {
                 tracing::warn!(%error, "could not create a checkout session");
-                if error.is_connectivity() {
-                    self.create_unanswered = true;
-                    let mut slot = self
-                        .inner
-                        .unanswered_create
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    *slot = Some(UnansweredCreate {
-                        order: self.order.clone(),
-                        sale_number: sale.sale_number,
-                        key: key.clone(),
-                    });
+                if error.may_have_been_processed() {
+                    self.note_unanswered(&sale, &key);
                 }
                 machine.on_created(Err(failure(error)), now())
             }
         }
+    }
+
+    /// The create may have made a session this kiosk has no usable answer for: the sale is never settled as
+    /// failed, and retrying the same cart replays the same request (same key and sale number).
+    fn note_unanswered(&mut self, sale: &SaleRef, key: &IdempotencyKey) {
+        self.create_unanswered = true;
+        let mut slot = self
+            .inner
+            .unanswered_create
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *slot = Some(UnansweredCreate {
+            order: self.order.clone(),
+            sale_number: sale.sale_number.clone(),
+            key: key.clone(),
+        });
     }
 
     /// Before the QR is shown: a session the journal does not hold is closed instead of offered.
@@ -797,15 +818,16 @@ pub(super) async fn observe(
         && observation.intent_status.is_none()
         && let Some(intent_id) = session.payment_intent_id()
     {
-        match client.retrieve_payment_intent(intent_id).await {
-            Ok(intent) => {
-                observation.intent_status = intent.status;
-                observation.intent_error = intent.last_payment_error.and_then(|e| e.message);
-            }
-            Err(error) => {
-                tracing::debug!(payment_intent = intent_id, %error, "could not read the payment intent")
-            }
-        }
+        // "Not paid" needs both reads: if the intent cannot be read, neither can the outcome, so the whole read
+        // fails and the sale is retried, never settled as expired on the session's word alone.
+        let intent = client
+            .retrieve_payment_intent(intent_id)
+            .await
+            .inspect_err(|error| {
+                tracing::info!(payment_intent = intent_id, %error, "could not read the payment intent")
+            })?;
+        observation.intent_status = intent.status;
+        observation.intent_error = intent.last_payment_error.and_then(|e| e.message);
     }
     Ok((session, observation))
 }
@@ -827,34 +849,6 @@ fn failure(error: wooshpay::Error) -> RequestFailure {
         refused: !error.is_retryable(),
         message: error.to_string(),
     }
-}
-
-/// Never show a customer a QR for a session that is not exactly this cart.
-fn check_usable(session: &CheckoutSession, total: Money) -> Result<(), String> {
-    if session
-        .url
-        .as_deref()
-        .is_none_or(|url| !url.starts_with("https://") && !url.starts_with("http://"))
-    {
-        return Err("WooshPay's session has no payment page URL".into());
-    }
-    if let Some(amount) = session.amount_total
-        && amount != total.minor_units
-    {
-        return Err(format!(
-            "WooshPay's session total {amount} differs from the cart total {}",
-            total.minor_units
-        ));
-    }
-    if let Some(code) = session.currency.as_deref()
-        && Currency::from_code_any_case(code).ok() != Some(total.currency)
-    {
-        return Err(format!(
-            "WooshPay's session currency {code} differs from the cart's {}",
-            total.currency
-        ));
-    }
-    Ok(())
 }
 
 fn log_outcome(outcome: &Outcome, total: Money) {

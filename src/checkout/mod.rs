@@ -1,5 +1,6 @@
 //! The payment flow: orders, the pure state machine, and the engine that runs it against WooshPay.
 
+pub mod adoption;
 pub mod cart;
 pub mod engine;
 pub mod machine;

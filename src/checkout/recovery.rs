@@ -10,12 +10,17 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use super::engine::{CheckoutEngine, SaleRun, Start, observe};
+use super::adoption::{self, Creation, Expected};
+use super::engine::{CheckoutEngine, Inner, SaleRun, Start, observe};
 use super::machine::{FailureReason, Outcome, SessionInfo};
 use super::order::{Order, OrderLine};
 use crate::journal::{RecordedOutcome, SaleRecord, now_ms};
 use crate::money::{Currency, Money};
-use crate::wooshpay::{CreateCheckoutSession, IdempotencyKey, SessionStatus};
+use crate::wooshpay::{CheckoutSession, CreateCheckoutSession, IdempotencyKey, SessionStatus};
+
+/// How far either side of the create attempts a session's `created` may lie and still be this sale's: the
+/// kiosk's and WooshPay's clocks may disagree by a few minutes (a Pi has no battery clock).
+const CREATED_SLACK_MS: i64 = 10 * 60 * 1000;
 
 /// A sale from before the restart whose session is still open and within the kiosk timeout.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,13 +90,20 @@ impl CheckoutEngine {
             store.active.extend(pending.iter().map(|sale| sale.sale));
             pending
         };
+        // Released however this ends, also when the caller stops waiting (a bounded settle drops this future).
+        let mut claims = Claims {
+            inner: &self.inner,
+            sales: pending.iter().map(|sale| sale.sale).collect(),
+        };
         let mut results = Vec::with_capacity(pending.len());
         for record in pending {
             let sale = record.sale;
             let result = self.recover_one(record).await;
             // A resumable sale stays claimed until whoever resumes it finishes.
-            if !matches!(result, Recovered::Resumable(_)) {
-                self.inner.release(sale);
+            if matches!(result, Recovered::Resumable(_)) {
+                claims.sales.retain(|claimed| *claimed != sale);
+            } else {
+                claims.release(sale);
             }
             tracing::info!(?result, "recovered a sale from the journal");
             results.push(result);
@@ -118,23 +130,9 @@ impl CheckoutEngine {
                 id: id.clone(),
                 url: url.clone().unwrap_or_default(),
             },
-            (None, _) => match self.learn_session(&record).await {
-                Ok(Some(session)) => session,
-                Ok(None) => {
-                    let detail = "WooshPay holds no session for this sale: nothing was payable";
-                    inner.note(record.sale, |journal, sale| {
-                        journal
-                            .finish(sale, RecordedOutcome::Failed, detail, now_ms())
-                            .map(|_| ())
-                    });
-                    return Recovered::Settled {
-                        reference: record.client_reference_id.clone(),
-                        session_id: None,
-                        amount,
-                        outcome: RecordedOutcome::Failed,
-                        late_payment: false,
-                    };
-                }
+            // Never settled from a guess: with no session found the sale stays pending, for staff to check.
+            (None, _) => match self.learn_session(&record, amount).await {
+                Ok(session) => session,
                 Err(message) => return unresolved(None, message),
             },
         };
@@ -162,7 +160,7 @@ impl CheckoutEngine {
                 reference: record.client_reference_id.clone(),
                 session_id: Some(session.id.clone()),
                 amount,
-                outcome,
+                outcome: journal_outcome(inner, record.sale).unwrap_or(outcome),
                 late_payment,
             }
         };
@@ -206,32 +204,24 @@ impl CheckoutEngine {
         )
         .run()
         .await;
+        let held = journal_outcome(inner, record.sale);
+        let settled = |outcome: RecordedOutcome, late_payment: bool| Recovered::Settled {
+            reference: record.client_reference_id.clone(),
+            session_id: Some(session.id.clone()),
+            amount,
+            outcome: held.unwrap_or(outcome),
+            late_payment,
+        };
         match outcome {
-            Outcome::Paid { .. } => Recovered::Settled {
-                reference: record.client_reference_id.clone(),
-                session_id: Some(session.id.clone()),
-                amount,
-                outcome: RecordedOutcome::Paid,
-                late_payment: true,
-            },
-            Outcome::Expired { .. } | Outcome::Cancelled { .. } => Recovered::Settled {
-                reference: record.client_reference_id.clone(),
-                session_id: Some(session.id.clone()),
-                amount,
-                outcome: RecordedOutcome::Expired,
-                late_payment: false,
-            },
+            Outcome::Paid { .. } => settled(RecordedOutcome::Paid, true),
+            Outcome::Expired { .. } | Outcome::Cancelled { .. } => {
+                settled(RecordedOutcome::Expired, false)
+            }
             Outcome::Failed {
                 reason: FailureReason::Unconfirmed(message),
                 ..
             } => unresolved(Some(session.id.clone()), message),
-            Outcome::Failed { .. } => Recovered::Settled {
-                reference: record.client_reference_id.clone(),
-                session_id: Some(session.id.clone()),
-                amount,
-                outcome: RecordedOutcome::Failed,
-                late_payment: false,
-            },
+            Outcome::Failed { .. } => settled(RecordedOutcome::Failed, false),
         }
     }
 
@@ -297,46 +287,32 @@ impl CheckoutEngine {
         })
     }
 
-    /// A create that got no answer: replay it under its recorded key to learn the session. `Ok(None)`: WooshPay
-    /// refused the replay and lists no session for the sale, so none was ever payable.
-    async fn learn_session(&self, record: &SaleRecord) -> Result<Option<SessionInfo>, String> {
+    /// A create that got no usable answer: replay it under its recorded key to learn the session; if WooshPay
+    /// refuses the replay, search its session list strictly. `Err`: no session could be proven this sale's.
+    async fn learn_session(
+        &self,
+        record: &SaleRecord,
+        amount: Money,
+    ) -> Result<SessionInfo, String> {
         let inner = &self.inner;
         let params: Option<CreateCheckoutSession> = record
             .create_params
             .as_deref()
             .and_then(|body| serde_json::from_str(body).ok());
-        let key = IdempotencyKey::from_recorded(&record.idempotency_key).ok();
-        if let (Some(params), Some(key)) = (params, key) {
-            let replayed = inner.client.create_checkout_session(&params, &key).await;
-            inner.observe_contact(&replayed);
-            match replayed {
-                Ok(session) => {
-                    let info = SessionInfo {
-                        id: session.id.clone(),
-                        url: session.url.clone().unwrap_or_default(),
-                    };
-                    inner.note(record.sale, |journal, sale| {
-                        journal.session_created(sale, &info.id, &info.url, now_ms())
-                    });
-                    return Ok(Some(info));
-                }
-                Err(error) if error.is_connectivity() => {
-                    return Err(format!("could not replay the create: {error}"));
-                }
-                Err(error) => {
-                    tracing::warn!(%error, sale = %record.client_reference_id,
-                        "WooshPay refused the replayed create; looking the sale up by reference");
-                }
-            }
-        }
-        // No usable recorded request (a journal from an older version), or the replay was refused.
-        let listed = inner.client.list_checkout_sessions(100).await;
-        inner.observe_contact(&listed);
-        let listed = listed.map_err(|error| format!("could not list sessions: {error}"))?;
-        let found = listed.data.into_iter().find(|session| {
-            session.client_reference_id.as_deref() == Some(record.client_reference_id.as_str())
-        });
-        Ok(found.map(|session| {
+        // The kiosk id the create carried (the configured one may have changed since).
+        let kiosk_id = params
+            .as_ref()
+            .and_then(|p| p.metadata.as_ref())
+            .and_then(|m| m.get("kiosk_id"))
+            .and_then(|v| v.as_str())
+            .unwrap_or(&inner.settings.kiosk_id)
+            .to_owned();
+        let expected = Expected {
+            client_reference_id: &record.client_reference_id,
+            kiosk_id: &kiosk_id,
+            total: amount,
+        };
+        let adopt = |session: &CheckoutSession| {
             let info = SessionInfo {
                 id: session.id.clone(),
                 url: session.url.clone().unwrap_or_default(),
@@ -345,8 +321,93 @@ impl CheckoutEngine {
                 journal.session_created(sale, &info.id, &info.url, now_ms())
             });
             info
-        }))
+        };
+        let key = IdempotencyKey::from_recorded(&record.idempotency_key).ok();
+        if let (Some(params), Some(key)) = (params.as_ref(), key) {
+            let replayed = inner.client.create_checkout_session(params, &key).await;
+            inner.observe_contact(&replayed);
+            match replayed {
+                Ok(session) => {
+                    return match adoption::check(&session, &expected, Creation::Replay) {
+                        Ok(()) => Ok(adopt(&session)),
+                        Err(problem) => Err(format!("the replayed create was refused: {problem}")),
+                    };
+                }
+                Err(error) if error.is_connectivity() => {
+                    return Err(format!("could not replay the create: {error}"));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, sale = %record.client_reference_id,
+                        "WooshPay refused the replayed create; searching its sessions for this sale");
+                }
+            }
+        }
+        // No usable recorded request (a journal from an older version), or the replay was refused: search, and
+        // take only a session that matches reference, kiosk, amount, currency and the time of the attempts.
+        let listed = inner.client.list_checkout_sessions(100).await;
+        inner.observe_contact(&listed);
+        let listed = listed.map_err(|error| format!("could not list sessions: {error}"))?;
+        let last_attempt = {
+            let store = inner.store();
+            store
+                .journal
+                .last_create_attempt_ms(record.sale)
+                .ok()
+                .flatten()
+        };
+        let window = (record.created_ms - CREATED_SLACK_MS)
+            ..=(last_attempt
+                .unwrap_or(record.created_ms)
+                .max(record.created_ms)
+                + CREATED_SLACK_MS);
+        let found = listed.data.iter().find(|session| {
+            adoption::check(session, &expected, Creation::Replay).is_ok()
+                && session
+                    .created
+                    .is_some_and(|created| window.contains(&created.millis()))
+        });
+        match found {
+            Some(session) => Ok(adopt(session)),
+            None => Err(format!(
+                "WooshPay lists no session for this sale with its reference, kiosk id {kiosk_id}, amount {amount} \
+                 and a creation time near the attempt; it stays pending: check WooshPay's dashboard"
+            )),
+        }
     }
+}
+
+/// Claimed sales not yet released: released when dropped, so an abandoned recovery never strands a claim.
+struct Claims<'a> {
+    inner: &'a Inner,
+    sales: Vec<i64>,
+}
+
+impl Claims<'_> {
+    fn release(&mut self, sale: i64) {
+        self.sales.retain(|claimed| *claimed != sale);
+        self.inner.release(sale);
+    }
+}
+
+impl Drop for Claims<'_> {
+    fn drop(&mut self) {
+        for sale in self.sales.drain(..) {
+            self.inner.release(sale);
+        }
+    }
+}
+
+/// The outcome the journal now holds for a sale (which an earlier writer may have recorded first).
+fn journal_outcome(inner: &Inner, sale: i64) -> Option<RecordedOutcome> {
+    let held = inner.store().journal.outcome_of(sale).ok().flatten()?;
+    [
+        RecordedOutcome::Paid,
+        RecordedOutcome::Expired,
+        RecordedOutcome::Cancelled,
+        RecordedOutcome::Failed,
+    ]
+    .into_iter()
+    .find(|outcome| outcome.as_str() == held)
 }
 
 fn order_of(record: &SaleRecord) -> Option<Order> {

@@ -11,7 +11,8 @@ use super::prices::PriceBook;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaleRef {
     pub kiosk_id: String,
-    pub sale_number: u64,
+    /// The journal's prefix and number, `k7q2-42` (see [`crate::journal::Journal::next_sale_number`]).
+    pub sale_number: String,
 }
 
 impl SaleRef {
@@ -82,7 +83,7 @@ pub fn session_params(
         client_reference_id: Some(sale.client_reference_id()),
         metadata: Some(string_map([
             ("kiosk_id", sale.kiosk_id.clone()),
-            ("sale_number", sale.sale_number.to_string()),
+            ("sale_number", sale.sale_number.clone()),
         ])),
         customer_email: None,
         payment_method_types: None,
@@ -126,11 +127,12 @@ mod tests {
     fn unsynced_items_go_inline_with_reconciliation_fields() {
         let sale = SaleRef {
             kiosk_id: "front-1".into(),
-            sale_number: 42,
+            sale_number: "k7q2-42".into(),
         };
         let params = session_params(&order(), &sale, &URLS, &PriceBook::default());
         let json = serde_json::to_value(&params).unwrap();
-        assert_eq!(json["client_reference_id"], "front-1-42");
+        assert_eq!(json["client_reference_id"], "front-1-k7q2-42");
+        assert_eq!(json["metadata"]["sale_number"], "k7q2-42");
         assert_eq!(json["metadata"]["kiosk_id"], "front-1");
         assert_eq!(json["line_items"][0]["price_data"]["unit_amount"], 250);
         assert_eq!(
@@ -145,7 +147,7 @@ mod tests {
     fn fully_synced_orders_reference_price_ids_and_partial_ones_do_not() {
         let sale = SaleRef {
             kiosk_id: "k".into(),
-            sale_number: 1,
+            sale_number: "a1b2-1".into(),
         };
         let mut book = PriceBook::default();
         book.insert(

@@ -21,17 +21,57 @@ pub struct ChargeArgs {
     pub json: bool,
 }
 
+/// How long a new `charge` spends settling sales an earlier run left pending before it starts its own.
+const SETTLE_EARLIER_FOR: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// At most this many catalog ids in an error message; a long catalog is summarised.
+const IDS_SHOWN: usize = 8;
+
+fn a_handful(ids: &[&str]) -> String {
+    if ids.len() <= IDS_SHOWN {
+        return ids.join(", ");
+    }
+    format!(
+        "{}, … and {} more",
+        ids[..IDS_SHOWN].join(", "),
+        ids.len() - IDS_SHOWN
+    )
+}
+
 pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
     let quantities = parse_items(&args.items)?;
-    let setup = Setup::from_cli(cli).await?;
+    let mut setup = Setup::from_cli(cli).await?;
     let order = Order::from_quantities(&setup.catalog, &quantities).map_err(|e| {
-        let known: Vec<&str> = setup.catalog.items.iter().map(|i| i.id.as_str()).collect();
-        Failure::usage(format!("{e} (catalog items: {})", known.join(", ")))
+        let ids: Vec<&str> = setup.catalog.items.iter().map(|i| i.id.as_str()).collect();
+        Failure::usage(format!(
+            "{} (catalog items: {})",
+            super::terminal_safe(&e.to_string()),
+            super::terminal_safe(&a_handful(&ids))
+        ))
     })?;
     let engine = setup.engine()?;
-    // Sales left pending by an earlier run are settled first; open ones are followed beside the new sale.
+    // Sales left pending by an earlier run are settled first, for a bounded time and saying so; what cannot be
+    // settled now stays for `recover` or the UI. Open ones are followed beside the new sale.
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let recovered = engine.recover().await;
+    let earlier = engine.unsettled_sales();
+    let recovered = if earlier == 0 {
+        Vec::new()
+    } else {
+        eprintln!(
+            "settling {earlier} earlier sale{}…",
+            if earlier == 1 { "" } else { "s" }
+        );
+        match tokio::time::timeout(SETTLE_EARLIER_FOR, engine.recover()).await {
+            Ok(recovered) => recovered,
+            Err(_) => {
+                eprintln!(
+                    "could not settle every earlier sale within {} s; starting the new sale (`wooshpay-kiosk recover` settles the rest)",
+                    SETTLE_EARLIER_FOR.as_secs()
+                );
+                Vec::new()
+            }
+        }
+    };
     let reporter = super::recover::Reporter { json: args.json };
     let recovery = {
         let engine = engine.clone();
@@ -82,8 +122,13 @@ fn parse_items(items: &[String]) -> Result<Vec<(String, u32)>, Failure> {
         .iter()
         .map(|item| match item.split_once('=') {
             None => Ok((item.clone(), 1)),
-            Some((id, quantity)) => match quantity.parse::<u32>() {
-                Ok(q) if q >= 1 => Ok((id.to_owned(), q)),
+            // Digits only: `parse` would also take `+3`.
+            Some((id, quantity)) => match quantity
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| quantity.parse::<u32>())
+            {
+                Some(Ok(q)) if q >= 1 => Ok((id.to_owned(), q)),
                 _ => Err(Failure::usage(format!(
                     "{item:?}: the quantity after '=' must be a whole number of at least 1"
                 ))),
@@ -146,7 +191,8 @@ impl Printer<'_> {
                 let _ = writeln!(out, "Sale {client_reference_id}");
                 for line in &self.order.lines {
                     let amount = Money::new(line.amount(), self.order.currency);
-                    let _ = writeln!(out, "  {} × {:<28} {amount:>10}", line.quantity, line.name);
+                    let name = super::terminal_safe(&line.name);
+                    let _ = writeln!(out, "  {} × {name:<28} {amount:>10}", line.quantity);
                 }
                 let _ = writeln!(
                     out,

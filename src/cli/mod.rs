@@ -9,6 +9,18 @@ mod setup;
 mod simulate;
 mod sync;
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(
+            super::terminal_safe("Odd\u{1b}[2J\u{7} tea"),
+            "Odd\\u{1b}[2J\\u{7} tea"
+        );
+        assert_eq!(super::terminal_safe("Café £3"), "Café £3");
+    }
+}
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -80,6 +92,21 @@ pub enum Command {
 pub enum CatalogCommand {
     /// Create a WooshPay product and price for every catalog item not yet synced, and remember their ids.
     Sync,
+}
+
+/// Text from a catalog or the journal, safe to print on a terminal: control characters (escape sequences, bells)
+/// are shown escaped, `\u{1b}`, instead of acting on the terminal.
+pub fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// A failure with the exit status it maps to; the message is for people and never holds the secret key.
@@ -170,8 +197,19 @@ fn run_ui(
     runtime: &tokio::runtime::Runtime,
     started: std::time::Instant,
 ) -> Result<u8, Failure> {
-    let setup = runtime.block_on(setup::Setup::for_ui(cli))?;
+    let mut setup = runtime.block_on(setup::Setup::for_ui(cli))?;
     let _entered = runtime.enter();
+    // Another kiosk process on this state directory (a second start by hand, a unit restarting too early): wait
+    // for it rather than exit, so systemd does not spin; the log says who holds it.
+    let mut warned = false;
+    while let Err(failure) = setup.lock_state() {
+        if !warned {
+            tracing::error!(error = %failure.message, "waiting for the state directory");
+            eprintln!("{}; waiting for it to finish…", failure.message);
+            warned = true;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
     let engine = setup.engine()?;
     let gpio = match &setup.gpio {
         None => None,

@@ -22,7 +22,7 @@ pub struct RecoverArgs {
 }
 
 pub async fn run(cli: &Cli, args: &RecoverArgs) -> Result<u8, Failure> {
-    let setup = Setup::from_cli(cli).await?;
+    let mut setup = Setup::from_cli(cli).await?;
     let engine = setup.engine()?;
     let report = Reporter { json: args.json };
     let recovered = engine.recover().await;

@@ -37,7 +37,10 @@ pub fn run(args: &SalesArgs) -> Result<u8, Failure> {
     let state_dir = crate::state::state_dir();
     let journal_path = state_dir.join(JOURNAL_FILE);
     let sales = if journal_path.exists() {
-        let journal = super::setup::open_journal(&state_dir)?;
+        // Read-only and without the state lock: works beside a running kiosk, on a read-only state directory and
+        // for another user who may only read it.
+        let journal = crate::journal::Journal::open_read_only(&journal_path)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
         journal
             .sales_since(since_ms)
             .map_err(|e| Failure::runtime(e.to_string()))?
@@ -166,7 +169,7 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
         "outcome",
     ])?;
     for sale in sales {
-        writer.write_record([
+        let cells = [
             sale.id.clone().unwrap_or_default(),
             sale.client_reference_id.clone(),
             rfc3339(sale.created_ms).unwrap_or_default(),
@@ -178,9 +181,20 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
                 .map(|c| Money::new(sale.amount_total, c).format_plain())
                 .unwrap_or_default(),
             sale.outcome.clone(),
-        ])?;
+        ];
+        writer.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
     writer.flush()
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (and some with a tab or carriage return) as a
+/// formula: such a cell gets a leading apostrophe, which shows the text as it is.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 fn write_table(
@@ -200,11 +214,11 @@ fn write_table(
             out,
             "{}  {:<28}  {:<9}  {:>12}  finished {}  {}",
             local_time(sale.created_ms),
-            sale.id.as_deref().unwrap_or("(no session)"),
+            super::terminal_safe(sale.id.as_deref().unwrap_or("(no session)")),
             sale.outcome,
             amount_text(sale),
             finished,
-            lines_text(sale)
+            super::terminal_safe(&lines_text(sale))
         )?;
     }
     Ok(())
@@ -213,6 +227,16 @@ fn write_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(spreadsheet_safe("-2-3-k7q2-1"), "'-2-3-k7q2-1");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("+1"), "'+1");
+        assert_eq!(spreadsheet_safe("1 × Latte"), "1 × Latte");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
 
     #[test]
     fn since_accepts_a_local_date_and_an_rfc3339_time() {

@@ -12,7 +12,7 @@ use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings, StaffSe
 use crate::demo::Demo;
 use crate::journal::{JOURNAL_FILE, Journal};
 use crate::secret::{KeyMode, SecretKey};
-use crate::state::SaleCounter;
+use crate::state::{LockError, StateLock};
 use crate::wooshpay::{Client, ClientConfig};
 
 pub struct Setup {
@@ -29,6 +29,8 @@ pub struct Setup {
     pub catalog_path: Option<PathBuf>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
     pub demo: Option<(Demo, tempfile::TempDir)>,
+    /// Ownership of the state directory, taken by [`Setup::engine`] and held for the command's lifetime.
+    pub state_lock: Option<StateLock>,
 }
 
 impl Setup {
@@ -78,6 +80,7 @@ impl Setup {
             staff: config.staff.clone(),
             catalog_path: Some(config.catalog_path.clone()),
             demo: None,
+            state_lock: None,
         })
     }
 
@@ -115,6 +118,7 @@ impl Setup {
             staff: None,
             catalog_path: None,
             demo: Some((demo, state)),
+            state_lock: None,
         })
     }
 
@@ -142,7 +146,9 @@ impl Setup {
         PriceBookStore::account_id(self.base_url.as_str(), &self.key)
     }
 
-    pub fn engine(&self) -> Result<CheckoutEngine, Failure> {
+    /// Takes the state directory (one owner at a time: the UI, `charge` or `recover`), then opens the journal.
+    pub fn engine(&mut self) -> Result<CheckoutEngine, Failure> {
+        self.lock_state()?;
         let store = PriceBookStore::new(&self.state_dir);
         let prices = store.load(&self.price_book_account()).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "ignoring the price book; sessions will use inline prices");
@@ -153,10 +159,21 @@ impl Setup {
             self.client.clone(),
             self.settings.clone(),
             prices,
-            SaleCounter::new(&self.state_dir),
             journal,
             tokio::runtime::Handle::current(),
         ))
+    }
+
+    /// Exclusive ownership of the state directory, so two processes never sell from one journal.
+    pub fn lock_state(&mut self) -> Result<(), Failure> {
+        if self.state_lock.is_none() {
+            let lock = StateLock::acquire(&self.state_dir).map_err(|e| match e {
+                LockError::Busy { .. } => Failure::runtime(e.to_string()),
+                LockError::State(e) => Failure::runtime(e.to_string()),
+            })?;
+            self.state_lock = Some(lock);
+        }
+        Ok(())
     }
 
     /// The sale journal in the state directory; without it no sale may start.

@@ -53,7 +53,21 @@ const MIGRATIONS: &[&str] = &[
         report_json TEXT NOT NULL
     );
 "#,
+    // 4: sale numbers, allocated in the journal (one writer, one transaction) instead of a side file, and a
+    // random prefix chosen when the journal is created (see `open`), so a wiped state directory never hands
+    // out a reference an earlier journal already used.
+    r#"
+    CREATE TABLE journal_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO journal_meta (key, value) VALUES ('last_sale_number', '0');
+"#,
 ];
+
+/// Characters of the per-journal reference prefix: lower case and digits, four of them (1.7 million prefixes).
+const PREFIX_ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+const PREFIX_LEN: usize = 4;
 
 /// The journal's file name in the state directory.
 pub const JOURNAL_FILE: &str = "sales.sqlite";
@@ -176,7 +190,109 @@ impl Journal {
             .map_err(err)?;
         let journal = Self { conn, path: name };
         journal.migrate()?;
+        journal.choose_reference_prefix()?;
         Ok(journal)
+    }
+
+    /// For readers (`sales`): never writes, so it works on a read-only state directory and as another user
+    /// with read access, and needs no lock while the kiosk runs.
+    pub fn open_read_only(path: &Path) -> Result<Self, JournalError> {
+        use rusqlite::OpenFlags;
+        let name = path.display().to_string();
+        let err = |source| JournalError {
+            path: name.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        let journal = Self {
+            conn,
+            path: name.clone(),
+        };
+        match journal.schema_version() {
+            Ok(_) => Ok(journal),
+            // A WAL database in a directory this user cannot write to, with no -shm file to share: with no -wal
+            // file either, every commit is in the main file, so reading it as immutable misses nothing.
+            Err(_) if !Path::new(&format!("{name}-wal")).exists() => {
+                let uri = url::Url::from_file_path(path)
+                    .map(|mut url| {
+                        url.set_query(Some("immutable=1"));
+                        url.to_string()
+                    })
+                    .map_err(|()| err(rusqlite::Error::InvalidPath(path.to_owned())))?;
+                let conn = Connection::open_with_flags(uri, flags).map_err(err)?;
+                let journal = Self { conn, path: name };
+                journal.schema_version()?;
+                Ok(journal)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Picks this journal's reference prefix once, when it is created (or first upgraded).
+    fn choose_reference_prefix(&self) -> Result<(), JournalError> {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        let prefix: String = (0..PREFIX_LEN)
+            .map(|_| PREFIX_ALPHABET[rng.random_range(0..PREFIX_ALPHABET.len())] as char)
+            .collect();
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('reference_prefix', ?1)",
+                params![prefix],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The next sale number with this journal's prefix, `k7q2-42`: allocated and committed in one transaction
+    /// before it is returned, so no number is handed out twice, across restarts too.
+    pub fn next_sale_number(&self) -> Result<String, JournalError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let number: i64 = tx
+            .query_row(
+                "UPDATE journal_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'last_sale_number'
+                 RETURNING CAST(value AS INTEGER)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let prefix: String = tx
+            .query_row(
+                "SELECT value FROM journal_meta WHERE key = 'reference_prefix'",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(format!("{prefix}-{number}"))
+    }
+
+    /// The outcome the journal holds for a sale (`paid`, `pending`, …).
+    pub fn outcome_of(&self, sale: i64) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT outcome FROM sales WHERE id = ?1",
+                params![sale],
+                |row| row.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// When the last create request of a sale was sent (its newest "create requested" event).
+    pub fn last_create_attempt_ms(&self, sale: i64) -> Result<Option<i64>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(at_ms) FROM sale_events WHERE sale_id = ?1 AND event = 'create requested'",
+                params![sale],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.err(e))
     }
 
     fn err(&self, source: rusqlite::Error) -> JournalError {

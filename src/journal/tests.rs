@@ -243,3 +243,48 @@ fn a_closed_shift_keeps_its_report_and_the_next_shift_starts_empty() {
     let reports = journal.shift_reports(10).unwrap();
     assert_eq!(reports, [report]);
 }
+
+#[test]
+fn sale_numbers_carry_the_journals_own_prefix_and_never_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let (first, second) = {
+        let journal = Journal::open(&path).unwrap();
+        (
+            journal.next_sale_number().unwrap(),
+            journal.next_sale_number().unwrap(),
+        )
+    };
+    let (prefix, number) = first.rsplit_once('-').unwrap();
+    assert_eq!(number, "1");
+    assert!(
+        prefix.len() == 4
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{first}"
+    );
+    assert_eq!(second, format!("{prefix}-2"));
+    // Reopened (a restart): the same prefix, counting on.
+    let reopened = Journal::open(&path).unwrap();
+    assert_eq!(reopened.next_sale_number().unwrap(), format!("{prefix}-3"));
+    // A wiped state directory: a new journal, a new prefix.
+    let other = tempfile::tempdir().unwrap();
+    let fresh = Journal::open(&other.path().join("journal.sqlite")).unwrap();
+    assert_ne!(fresh.next_sale_number().unwrap(), first);
+}
+
+#[test]
+fn a_read_only_open_reads_and_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    {
+        let journal = Journal::open(&path).unwrap();
+        journal
+            .begin_sale("front-1-a-1", "wk-key-1", &order(), "{}", 1_000)
+            .unwrap();
+    }
+    let reader = Journal::open_read_only(&path).unwrap();
+    assert_eq!(reader.sales_since(0).unwrap().len(), 1);
+    assert!(reader.next_sale_number().is_err(), "a reader cannot write");
+}

@@ -113,7 +113,7 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
                     let _ = shared.store().apply(id, SessionAction::Pay);
                 }
             }
-            Fault::SlowBody { .. } => {}
+            Fault::SlowBody { .. } | Fault::Mutate { .. } => {}
             fault => {
                 set_status(fault_status(fault));
                 return serve_fault(fault, cutter, b"").await;
@@ -132,9 +132,15 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     );
 
     match rule {
-        Some(rule) if rule.after_processing || matches!(rule.fault, Fault::SlowBody { .. }) => {
+        Some(rule)
+            if rule.after_processing
+                || matches!(rule.fault, Fault::SlowBody { .. } | Fault::Mutate { .. }) =>
+        {
             let served_status = match rule.fault {
-                Fault::SlowBody { .. } | Fault::Delay { .. } | Fault::PayFirst => status,
+                Fault::SlowBody { .. }
+                | Fault::Delay { .. }
+                | Fault::PayFirst
+                | Fault::Mutate { .. } => status,
                 ref fault => fault_status(fault),
             };
             set_status(served_status);
@@ -145,6 +151,9 @@ async fn api(State(shared): State<Arc<Shared>>, request: Request) -> Response {
                 }
                 Fault::PayFirst => finish(status, response_bytes, replayed),
                 Fault::SlowBody { ms } => slow_body(status, response_bytes, ms),
+                Fault::Mutate { ref set } => {
+                    finish(status, mutated(&response_bytes, set), replayed)
+                }
                 ref fault => serve_fault(fault, cutter, &response_bytes).await,
             }
         }
@@ -274,9 +283,24 @@ fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<FaultRule> {
     Some(rule.clone())
 }
 
+/// A JSON object answer with the rule's fields set; anything else is sent unchanged.
+fn mutated(bytes: &[u8], set: &serde_json::Map<String, Value>) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(mut value) if value.is_object() => {
+            for (path, field) in set {
+                super::faults::set_path(&mut value, path, field.clone());
+            }
+            serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    }
+}
+
 fn fault_status(fault: &Fault) -> u16 {
     match fault {
-        Fault::Status { status, .. } | Fault::HtmlError { status } => *status,
+        Fault::Status { status, .. }
+        | Fault::HtmlError { status }
+        | Fault::Redirect { status, .. } => *status,
         Fault::Drop => 0,
         _ => 200,
     }
@@ -292,10 +316,11 @@ async fn serve_fault(
             status,
             retry_after_s,
         } => {
-            let (error_type, code) = if *status == 429 {
-                ("invalid_request_error", "rate_limit")
-            } else {
-                ("api_error", "simulated_fault")
+            let (error_type, code) = match *status {
+                429 => ("invalid_request_error", "rate_limit"),
+                // WooshPay's idempotency conflict: "same idempotent key".
+                409 => ("idempotency_error", "idempotency_key_in_use"),
+                _ => ("api_error", "simulated_fault"),
             };
             let body = json!({ "error": {
                 "type": error_type, "code": code,
@@ -332,7 +357,16 @@ async fn serve_fault(
             }
             std::future::pending::<Response>().await
         }
-        Fault::Delay { .. } | Fault::SlowBody { .. } | Fault::PayFirst => {
+        Fault::Redirect { status, location } => {
+            let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = code;
+            if let Ok(value) = HeaderValue::from_str(location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Fault::Delay { .. } | Fault::SlowBody { .. } | Fault::PayFirst | Fault::Mutate { .. } => {
             json_response(200, real_body)
         }
     }

@@ -37,6 +37,15 @@ pub enum Fault {
     Drop,
     /// Pay the session named in the path, then handle the request: a payment landing just before it.
     PayFirst,
+    /// A redirect with this `Location` instead of an answer (a misconfigured proxy, or a hostile gateway
+    /// pointing the kiosk at another session or another host).
+    Redirect { status: u16, location: String },
+    /// Handle the request for real, then change fields of a JSON object answer before sending it: a dotted
+    /// path (`metadata.kiosk_id`) names a nested field. A gateway whose answer is not this sale's, or whose
+    /// field types changed.
+    Mutate {
+        set: serde_json::Map<String, serde_json::Value>,
+    },
 }
 
 impl FaultRule {
@@ -67,7 +76,31 @@ impl Fault {
             Fault::SlowBody { ms } => format!("slow body over {ms} ms"),
             Fault::Drop => "dropped connection".into(),
             Fault::PayFirst => "paid before handling".into(),
+            Fault::Redirect { status, location } => format!("redirect {status} to {location}"),
+            Fault::Mutate { set } => {
+                let fields: Vec<&str> = set.keys().map(String::as_str).collect();
+                format!("answer mutated ({})", fields.join(", "))
+            }
         }
+    }
+}
+
+/// Sets `path` (dotted for nested objects) in a JSON object, creating objects on the way.
+pub(crate) fn set_path(target: &mut serde_json::Value, path: &str, value: serde_json::Value) {
+    let mut node = target;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if !node.is_object() {
+            *node = serde_json::Value::Object(serde_json::Map::new());
+        }
+        let map = node.as_object_mut().expect("made an object above");
+        if parts.peek().is_none() {
+            map.insert(part.to_owned(), value);
+            return;
+        }
+        node = map
+            .entry(part.to_owned())
+            .or_insert(serde_json::Value::Null);
     }
 }
 

@@ -4,26 +4,40 @@ use super::{CreateProduct, Expandable, HasId, List, Metadata, PaymentIntent, Pri
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutSession {
+    // The fields the kiosk decides on: read strictly, so a wrong type makes the session unreadable (and the
+    // sale stays unconfirmed) rather than guessed at.
     pub id: String,
-    pub object: Option<String>,
     pub status: Option<SessionStatus>,
     pub payment_status: Option<SessionPaymentStatus>,
     /// The hosted payment page: encode it in the QR code verbatim.
     pub url: Option<String>,
     pub payment_intent: Option<Expandable<PaymentIntent>>,
-    pub line_items: Option<List<LineItem>>,
-    pub amount_subtotal: Option<i64>,
     pub amount_total: Option<i64>,
     pub currency: Option<String>,
-    pub mode: Option<String>,
     pub client_reference_id: Option<String>,
     pub metadata: Option<Metadata>,
+    // Everything else: a value of an unexpected type is ignored.
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub object: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub line_items: Option<List<LineItem>>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub amount_subtotal: Option<i64>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub mode: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub customer: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub customer_email: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub success_url: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub cancel_url: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub livemode: Option<bool>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub created: Option<Timestamp>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub expires_at: Option<Timestamp>,
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -120,6 +120,9 @@ impl Client {
             .default_headers(headers)
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
+            // Every request goes to the configured origin and nowhere else: a redirect could send a POST on as
+            // a GET, or hand the kiosk somebody else's session as the answer to its create.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 Error::Transport(format!("could not set up HTTPS: {}", error_chain(&e)))
@@ -253,8 +256,19 @@ impl Client {
             .with_max_times(self.retry.max_retries)
             .with_jitter();
         let max_retry_after = self.retry.max_retry_after;
-        let attempt = || self.send_once(method.clone(), url.clone(), body.clone(), idempotency_key);
-        attempt
+        let lost_answer = std::sync::atomic::AtomicBool::new(false);
+        let attempt = || async {
+            let result = self
+                .send_once(method.clone(), url.clone(), body.clone(), idempotency_key)
+                .await;
+            if let Err(error) = &result
+                && error.may_have_been_processed()
+            {
+                lost_answer.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            result
+        };
+        let result = attempt
             .retry(backoff)
             .when(Error::is_retryable)
             // Honour Retry-After, but only while the policy still allows another attempt.
@@ -262,7 +276,18 @@ impl Client {
             .notify(|error, delay| {
                 tracing::warn!(%method, path = url.path(), retry_in_ms = delay.as_millis() as u64, %error, "WooshPay request failed; retrying");
             })
-            .await
+            .await;
+        match result {
+            Err(error)
+                if !error.may_have_been_processed()
+                    && lost_answer.load(std::sync::atomic::Ordering::Relaxed) =>
+            {
+                Err(Error::AfterLostAnswer {
+                    last: Box::new(error),
+                })
+            }
+            other => other,
+        }
     }
 
     async fn send_once<T: DeserializeOwned>(
@@ -289,18 +314,29 @@ impl Client {
             .headers()
             .get(RETRY_AFTER)
             .and_then(parse_retry_after);
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| snippet(v.as_bytes()));
         let bytes = response.bytes().await.map_err(transport_error)?;
         tracing::debug!(%method, path, status = status.as_u16(), bytes = bytes.len(), "WooshPay response");
-        read_response(status, retry_after, &bytes)
+        read_response(status, retry_after, location, &bytes)
     }
 }
 
 fn read_response<T: DeserializeOwned>(
     status: StatusCode,
     retry_after: Option<Duration>,
+    location: Option<String>,
     bytes: &[u8],
 ) -> Result<T, Error> {
     let code = status.as_u16();
+    if status.is_redirection() {
+        return Err(Error::Redirect {
+            status: code,
+            location: location.unwrap_or_else(|| "(no Location)".to_owned()),
+        });
+    }
     if status.is_success() {
         return serde_json::from_slice(bytes).map_err(|e| Error::Decode {
             status: code,
@@ -415,8 +451,12 @@ mod tests {
 
     #[test]
     fn error_responses_are_classified() {
-        let html =
-            read_response::<Product>(StatusCode::BAD_GATEWAY, None, b"<html>Bad Gateway</html>");
+        let html = read_response::<Product>(
+            StatusCode::BAD_GATEWAY,
+            None,
+            None,
+            b"<html>Bad Gateway</html>",
+        );
         assert!(matches!(
             html,
             Err(Error::UnexpectedResponse { status: 502, .. })
@@ -424,23 +464,37 @@ mod tests {
         assert!(html.unwrap_err().is_retryable());
 
         let invalid = br#"{"error":{"type":"invalid_request_error","message":"No such price"}}"#;
-        let err = read_response::<Product>(StatusCode::BAD_REQUEST, None, invalid).unwrap_err();
+        let err =
+            read_response::<Product>(StatusCode::BAD_REQUEST, None, None, invalid).unwrap_err();
         assert!(!err.is_retryable());
 
         let limited = read_response::<Product>(
             StatusCode::TOO_MANY_REQUESTS,
             Some(Duration::from_secs(2)),
+            None,
             b"{}",
         );
         let err = limited.unwrap_err();
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
 
-        let auth = read_response::<Product>(StatusCode::UNAUTHORIZED, None, b"").unwrap_err();
+        let moved = read_response::<Product>(
+            StatusCode::FOUND,
+            None,
+            Some("https://elsewhere.example/x".into()),
+            b"",
+        )
+        .unwrap_err();
+        assert!(moved.to_string().contains("redirect"), "{moved}");
+        assert!(moved.to_string().contains("elsewhere.example"), "{moved}");
+        assert!(!moved.is_retryable() && moved.may_have_been_processed());
+
+        let auth = read_response::<Product>(StatusCode::UNAUTHORIZED, None, None, b"").unwrap_err();
         assert!(matches!(auth, Error::Authentication { .. }));
 
         let garbled =
-            read_response::<Product>(StatusCode::OK, None, b"{\"id\": \"prod_1\", ").unwrap_err();
+            read_response::<Product>(StatusCode::OK, None, None, b"{\"id\": \"prod_1\", ")
+                .unwrap_err();
         assert!(matches!(garbled, Error::Decode { .. }) && garbled.is_retryable());
     }
 

@@ -81,6 +81,16 @@ pub enum Error {
     Decode { status: u16, detail: String },
     #[error("could not reach WooshPay: {0}")]
     Transport(String),
+    /// The kiosk never follows redirects: the request went to the configured origin and nowhere else.
+    #[error(
+        "WooshPay answered with a redirect (HTTP {status} to {location}), which the kiosk never follows; \
+         check [wooshpay] base_url"
+    )]
+    Redirect { status: u16, location: String },
+    /// A refusal that came after an earlier attempt of the same request got no answer: that attempt may have
+    /// been carried out, so the refusal does not prove nothing happened.
+    #[error("{last} (an earlier attempt got no answer and may have been carried out)")]
+    AfterLostAnswer { last: Box<Error> },
     #[error("invalid request: {0}")]
     InvalidInput(String),
 }
@@ -94,7 +104,25 @@ impl Error {
                 *status == 429 || *status >= 500
             }
             Error::Decode { .. } | Error::Transport(_) => true,
+            Error::Authentication { .. }
+            | Error::InvalidInput(_)
+            | Error::Redirect { .. }
+            | Error::AfterLostAnswer { .. } => false,
+        }
+    }
+
+    /// Whether WooshPay may have carried the request out although the kiosk has no answer it can use: true for
+    /// everything but a plain refusal (a 4xx other than 409) of a request whose every attempt was answered.
+    /// A create that fails this way may have made a session, so its sale is never settled as failed.
+    pub fn may_have_been_processed(&self) -> bool {
+        match self {
             Error::Authentication { .. } | Error::InvalidInput(_) => false,
+            Error::Api { status, .. } => !(400..500).contains(status) || *status == 409,
+            Error::UnexpectedResponse { .. }
+            | Error::Decode { .. }
+            | Error::Transport(_)
+            | Error::Redirect { .. }
+            | Error::AfterLostAnswer { .. } => true,
         }
     }
 
@@ -117,7 +145,9 @@ impl Error {
             Error::Authentication { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedResponse { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            | Error::Decode { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
+            Error::AfterLostAnswer { last } => last.status(),
             Error::Transport(_) | Error::InvalidInput(_) => None,
         }
     }
@@ -125,6 +155,7 @@ impl Error {
     pub fn api_error_type(&self) -> Option<ApiErrorType> {
         match self {
             Error::Api { body, .. } | Error::Authentication { body, .. } => body.error_type,
+            Error::AfterLostAnswer { last } => last.api_error_type(),
             _ => None,
         }
     }

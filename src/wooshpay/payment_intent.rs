@@ -4,15 +4,24 @@ use super::{HasId, Metadata, Timestamp};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PaymentIntent {
+    // Decided on: read strictly.
     pub id: String,
-    pub object: Option<String>,
     pub status: Option<PaymentIntentStatus>,
-    pub amount: Option<i64>,
-    pub amount_received: Option<i64>,
     pub currency: Option<String>,
+    // Shown or logged only: a value of an unexpected type is ignored.
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub object: Option<String>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub amount: Option<i64>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
+    pub amount_received: Option<i64>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub last_payment_error: Option<PaymentError>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub metadata: Option<Metadata>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub livemode: Option<bool>,
+    #[serde(default, deserialize_with = "crate::wooshpay::lenient")]
     pub created: Option<Timestamp>,
 }
 

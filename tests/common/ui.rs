@@ -7,7 +7,6 @@ use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::Simulator;
-use wooshpay_kiosk::state::SaleCounter;
 use wooshpay_kiosk::ui::AppWindow;
 use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
@@ -85,7 +84,6 @@ pub fn engine(
             kiosk_id: kiosk_id.into(),
         },
         PriceBook::default(),
-        SaleCounter::new(state),
         Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
         runtime,
     )

@@ -377,3 +377,62 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
         "neutralised with a leading apostrophe: {csv}"
     );
 }
+
+// The UI, started while another process owns the state directory, says so and waits; then takes over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_waits_for_another_owner_of_the_state_directory_then_starts() {
+    use tokio::io::AsyncBufReadExt;
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "timeout_s = 60");
+    let mut charge = shop
+        .command(&["charge", "latte", "--json"])
+        .spawn()
+        .unwrap();
+    Events::of(&mut charge).until("session_created").await;
+    let pid = charge.id().unwrap();
+
+    let mut ui = shop.command(&["--headless"]).spawn().unwrap();
+    let mut stderr = tokio::io::BufReader::new(ui.stderr.take().unwrap()).lines();
+    let expected = format!(
+        "another wooshpay-kiosk (pid {pid}) is using {}",
+        state_dir(&shop).display()
+    );
+    let said = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if line.contains(&expected) {
+                return line;
+            }
+        }
+        panic!("the UI ended without saying why it waits");
+    })
+    .await
+    .expect("the UI says who holds the state directory");
+    assert!(said.contains("waiting"), "{said}");
+    let lists = |sim: &wooshpay_kiosk::simulator::Simulator| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/sessions/list"))
+            .count()
+    };
+    assert_eq!(
+        lists(&sim),
+        0,
+        "a waiting UI does not start recovery or probes"
+    );
+
+    send_signal(&charge, "TERM");
+    assert_eq!(finish(charge).await.0, 4);
+    // Free now: within its two-second retry the UI takes over, recovers and probes WooshPay.
+    let started = tokio::time::timeout(Duration::from_secs(60), async {
+        while lists(&sim) == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let _ = ui.start_kill();
+    let _ = ui.wait().await;
+    assert!(
+        started.is_ok(),
+        "the UI never started after the state directory was free"
+    );
+}

@@ -199,16 +199,17 @@ fn run_ui(
 ) -> Result<u8, Failure> {
     let mut setup = runtime.block_on(setup::Setup::for_ui(cli))?;
     let _entered = runtime.enter();
-    // Another kiosk process on this state directory (a second start by hand, a unit restarting too early): wait
-    // for it rather than exit, so systemd does not spin; the log says who holds it.
-    let mut warned = false;
-    while let Err(failure) = setup.lock_state() {
-        if !warned {
-            tracing::error!(error = %failure.message, "waiting for the state directory");
-            eprintln!("{}; waiting for it to finish…", failure.message);
-            warned = true;
-        }
-        std::thread::sleep(std::time::Duration::from_secs(2));
+    crate::ui::init_platform(&setup.display, cli.headless)
+        .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
+    // Another kiosk process owns the state directory (`recover` run by hand, a second start): say so on screen
+    // and wait for it rather than exit, so systemd does not spin.
+    if let Err(failure) = setup.lock_state() {
+        tracing::error!(error = %failure.message, "waiting for the state directory");
+        eprintln!("{}; waiting for it to finish…", failure.message);
+        let lock =
+            crate::ui::wait_for_state_directory(&setup.display, &failure.message, &setup.state_dir)
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+        setup.state_lock = Some(lock);
     }
     let engine = setup.engine()?;
     let gpio = match &setup.gpio {
@@ -266,7 +267,7 @@ fn run_ui(
         runtime: runtime.handle().clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
-    crate::ui::run(context, started, gpio, cli.headless)
+    crate::ui::run(context, started, gpio)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     Ok(exit::OK)
 }

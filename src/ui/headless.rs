@@ -56,6 +56,12 @@ impl Platform for HeadlessPlatform {
     fn run_event_loop(&self) -> Result<(), PlatformError> {
         let (width, height) = (self.size.width as usize, self.size.height as usize);
         let mut frame = vec![Rgb565Pixel::default(); width * height];
+        // The loop may run more than once (a busy screen first, then the kiosk): a quit ends one run only.
+        self.shared
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .quit = false;
         loop {
             slint::platform::update_timers_and_animations();
             let jobs: Vec<Job> = {

@@ -32,21 +32,110 @@ pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformEr
     }
 }
 
-/// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered.
-/// `started`: when the process started, to log how long the first frame took. `buttons`: the GPIO to watch
-/// for the cancel and wake buttons.
-pub fn run(
-    context: UiContext,
-    started: std::time::Instant,
-    buttons: Option<std::sync::Arc<crate::hw::gpio::GpioSignals>>,
+/// The headless software platform, or the backend `[display] renderer` / `SLINT_BACKEND` picks. Once per
+/// process, before any window.
+pub fn init_platform(
+    display: &DisplaySettings,
     headless: bool,
 ) -> Result<(), slint::PlatformError> {
     if headless {
         slint::platform::set_platform(Box::new(headless::HeadlessPlatform::new(800, 480)))
-            .map_err(|e| slint::PlatformError::Other(e.to_string()))?;
+            .map_err(|e| slint::PlatformError::Other(e.to_string()))
     } else {
-        select_backend(&context.display)?;
+        select_backend(display)
     }
+}
+
+/// Another wooshpay-kiosk process owns the state directory: show so on screen (with `detail`, which process)
+/// and try again every two seconds until it is free; returns the lock. Systemd hears "ready" and the
+/// watchdog pings meanwhile, so a kiosk waiting for a `recover` run by hand is not restarted.
+pub fn wait_for_state_directory(
+    display: &DisplaySettings,
+    detail: &str,
+    state_dir: &std::path::Path,
+) -> Result<crate::state::StateLock, slint::PlatformError> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let window = AppWindow::new()?;
+    if let Err(error) = slint::select_bundled_translation(display.language.translation()) {
+        tracing::warn!(%error, "cannot select the kiosk's language for the busy screen");
+    }
+    window
+        .global::<Theme>()
+        .set_high_contrast(display.high_contrast);
+    window.global::<Theme>().set_large_text(display.large_text);
+    let adapter = window.global::<KioskAdapter>();
+    adapter.set_shop_name(display.shop_name.as_str().into());
+    adapter.set_busy_detail(detail.into());
+    adapter.set_screen(Screen::Busy);
+    let acquired = Rc::new(RefCell::new(None));
+    let retry = slint::Timer::default();
+    {
+        let acquired = acquired.clone();
+        let dir = state_dir.to_owned();
+        let weak = window.as_weak();
+        retry.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(2),
+            move || match crate::state::StateLock::acquire(&dir) {
+                Ok(lock) => {
+                    tracing::info!(dir = %dir.display(), "the state directory is free; starting");
+                    *acquired.borrow_mut() = Some(lock);
+                    let _ = slint::quit_event_loop();
+                }
+                Err(error) => {
+                    if let Some(window) = weak.upgrade() {
+                        window
+                            .global::<KioskAdapter>()
+                            .set_busy_detail(error.to_string().into());
+                    }
+                }
+            },
+        );
+    }
+    let service = service_timers(std::time::Instant::now());
+    window.show()?;
+    slint::run_event_loop()?;
+    window.hide()?;
+    drop(service);
+    drop(retry);
+    acquired.take().ok_or_else(|| {
+        slint::PlatformError::Other(
+            "the window was closed while another wooshpay-kiosk used the state directory".into(),
+        )
+    })
+}
+
+/// Tells systemd the kiosk is up once the first frame is drawn, then pings its watchdog from the UI thread's
+/// timer, so a UI thread that stops answering is restarted. Held until the window closes.
+fn service_timers(started: std::time::Instant) -> slint::Timer {
+    // Runs on the first turn of the event loop, right after the window's first frame was drawn.
+    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        tracing::info!(
+            since_start_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "first frame shown"
+        );
+        crate::service::notify_ready();
+    });
+    let watchdog = slint::Timer::default();
+    if let Some(interval) = crate::service::watchdog_interval() {
+        watchdog.start(
+            slint::TimerMode::Repeated,
+            interval,
+            crate::service::notify_watchdog,
+        );
+    }
+    watchdog
+}
+
+/// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered, after
+/// [`init_platform`]. `started`: when the process started, to log how long the first frame took. `buttons`:
+/// the GPIO to watch for the cancel and wake buttons.
+pub fn run(
+    context: UiContext,
+    started: std::time::Instant,
+    buttons: Option<std::sync::Arc<crate::hw::gpio::GpioSignals>>,
+) -> Result<(), slint::PlatformError> {
     let window = AppWindow::new()?;
     let kiosk = Kiosk::attach(&window, context);
     if let Some(gpio) = buttons {
@@ -62,23 +151,7 @@ pub fn run(
             tracing::warn!(%error, "GPIO buttons are not available");
         }
     }
-    // Runs on the first turn of the event loop, right after the window's first frame was drawn.
-    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-        tracing::info!(
-            since_start_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "first frame shown"
-        );
-        crate::service::notify_ready();
-    });
-    // systemd restarts a kiosk whose UI thread stops answering: the pings come from this thread's timer.
-    let watchdog = slint::Timer::default();
-    if let Some(interval) = crate::service::watchdog_interval() {
-        watchdog.start(
-            slint::TimerMode::Repeated,
-            interval,
-            crate::service::notify_watchdog,
-        );
-    }
+    let watchdog = service_timers(started);
     window.run()?;
     drop(watchdog);
     drop(kiosk);

@@ -306,7 +306,6 @@ async fn bad_items_quantities_and_catalog_text_are_refused_or_shown_safely() {
 
     // Control characters in a name are shown escaped, never sent to the terminal.
     let child = shop.command(&["charge", "odd"]).spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     while sim.sessions().is_empty() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

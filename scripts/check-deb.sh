@@ -17,6 +17,7 @@ for path in ./usr/bin/wooshpay-kiosk ./lib/systemd/system/wooshpay-kiosk.service
 done
 [ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || { echo "$deb is not arm64" >&2; exit 1; }
 dpkg-deb -f "$deb" Recommends | grep -q fonts-wqy-microhei || { echo "$deb does not recommend a CJK font" >&2; exit 1; }
+dpkg-deb -f "$deb" Depends | grep -q ca-certificates || { echo "$deb does not depend on ca-certificates (HTTPS to WooshPay needs them)" >&2; exit 1; }
 dpkg-deb -I "$deb" postinst >/dev/null || { echo "$deb has no postinst" >&2; exit 1; }
 dpkg-deb -f "$deb" Conffiles >/dev/null 2>&1 || true
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

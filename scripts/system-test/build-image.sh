@@ -6,7 +6,8 @@
 #   scripts/system-test/build-image.sh amd64|arm64 CACHE_DIR
 #
 # Prints the directory holding `root.qcow2`, `vmlinuz` and `initrd.img`. The directory is named after a hash
-# of this file, so changing the package list or the recipe builds a new image; an unchanged one is reused.
+# of the recipe (the package list, the mmdebstrap options and customize-guest.sh), so changing any of them
+# builds a new image; an unchanged one is reused, whatever else changes in this file.
 set -euo pipefail
 arch=$1
 cache=$2
@@ -18,12 +19,19 @@ case "$arch" in
   *) echo "usage: $0 amd64|arm64 CACHE_DIR" >&2; exit 2 ;;
 esac
 # The kiosk's Depends and Recommends (Cargo.toml [package.metadata.deb]), the boot, and what the test uses in
-# the guest (curl pays through the simulator's control API; procps for pgrep).
-packages=(systemd systemd-sysv udev dbus kmod initramfs-tools "$kernel" qemu-guest-agent curl procps ca-certificates
+# the guest (busybox wget pays through the simulator's control API: curl would add fifteen packages).
+packages=(systemd systemd-sysv udev dbus kmod initramfs-tools "$kernel" qemu-guest-agent busybox ca-certificates
           libc6 libinput10 libudev1 libxkbcommon0 libfontconfig1 libgbm1 fonts-dejavu-core adduser
           fonts-wqy-microhei)
 
-key=$( { cat "$0" "$here/customize-guest.sh"; echo "$arch"; } | sha256sum | cut -c1-16)
+# MODULES=list: building the default initramfs (MODULES=most) under emulation takes four times as long, and
+# the VM needs only the virtio disk and ext4 to mount its root.
+options=(--variant=minbase --arch="$arch" --include="$(IFS=,; echo "${packages[*]}")"
+         --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*'
+         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/wooshpay-kiosk/*'
+         --dpkgopt='path-exclude=/usr/share/info/*'
+         --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && echo MODULES=list > "$1/etc/initramfs-tools/conf.d/modules-list"')
+key=$( { printf '%s\n' "${options[@]}"; cat "$here/customize-guest.sh"; } | sha256sum | cut -c1-16)
 out="$cache/$arch-$key"
 if [ -f "$out/root.qcow2" ]; then
   echo "$out"
@@ -31,7 +39,8 @@ if [ -f "$out/root.qcow2" ]; then
 fi
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build-$arch-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: an interrupted mmdebstrap may leave /proc or /sys mounted inside the root filesystem.
+trap 'rm -rf --one-file-system "$work" 2>/dev/null' EXIT
 
 if [ "$arch" = arm64 ] && [ "$(dpkg --print-architecture)" != arm64 ]; then
   # mmdebstrap runs the arm64 maintainer scripts through qemu-user; register it when nothing (systemd-binfmt)
@@ -44,13 +53,7 @@ fi
 
 started=$SECONDS
 rootfs="$work/rootfs"
-# MODULES=list: building the default initramfs (MODULES=most) under emulation takes four times as long, and
-# the VM needs only the virtio disk and ext4 to mount its root.
-mmdebstrap --variant=minbase --arch="$arch" --include="$(IFS=,; echo "${packages[*]}")" \
-  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/wooshpay-kiosk/*' \
-  --dpkgopt='path-exclude=/usr/share/info/*' \
-  --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && echo MODULES=list > "$1/etc/initramfs-tools/conf.d/modules-list"' \
+mmdebstrap "${options[@]}" \
   --customize-hook="sh '$here/customize-guest.sh' \"\$1\"" \
   bookworm "$rootfs" http://deb.debian.org/debian >&2
 
@@ -60,7 +63,7 @@ chmod 644 "$work/vmlinuz" "$work/initrd.img"
 truncate -s 3G "$work/root.raw"
 mkfs.ext4 -q -L root -d "$rootfs" "$work/root.raw"
 qemu-img convert -O qcow2 "$work/root.raw" "$work/root.qcow2"
-rm -rf "$rootfs" "$work/root.raw"
+rm -rf --one-file-system "$rootfs" "$work/root.raw"
 echo "image for $arch built in $((SECONDS - started)) s" >&2
 mv "$work" "$out"
 trap - EXIT

@@ -412,8 +412,12 @@ class SystemTest:
         return path
 
     def sessions(self):
-        out = self.agent.check(f"curl -sf {SIM}/_sim/sessions")
+        out = self.agent.check(f"busybox wget -q -O - {SIM}/_sim/sessions")
         return json.loads(out)
+
+    def pay(self, session_id):
+        """The customer pays on their phone: the simulator's control API does what its pay page would."""
+        self.agent.check(f"busybox wget -q -O - --post-data '' {SIM}/_sim/sessions/{session_id}/pay")
 
     @staticmethod
     def qr_text(path):
@@ -442,7 +446,7 @@ class SystemTest:
 
     def sale(self):
         session = self.charge("qr")
-        self.agent.check(f"curl -sf -X POST {SIM}/_sim/sessions/{session['id']}/pay")
+        self.pay(session["id"])
         path, ok = self.wait_for_screen("paid", self.looks_paid, 30)
         assert ok, f"the screen does not show Paid: {path}"
         self.expect_outcome(session["id"], "paid")
@@ -482,7 +486,7 @@ class SystemTest:
         self.agent.check("systemctl kill --signal=KILL --kill-whom=main wooshpay-kiosk")
         self.wait_running(before, 90)
         # The customer pays after the crash: the restarted kiosk must still settle this sale as paid.
-        self.agent.check(f"curl -sf -X POST {SIM}/_sim/sessions/{session['id']}/pay")
+        self.pay(session["id"])
         self.expect_outcome(session["id"], "paid", 90)
         return f"restarted; {session['id']} recorded paid"
 
@@ -503,7 +507,14 @@ class SystemTest:
             assert line in out, f"the kiosk's journal lacks {line!r}: {out[-400:]}"
         everything = self.agent.check("journalctl --no-pager -o cat; cat /var/log/* 2>/dev/null || true", 120)
         assert SECRET_KEY not in everything and SECRET_KEY[8:] not in everything, "the secret key is in the journal"
-        return f"{len(out.splitlines())} kiosk lines, no key"
+        # Start-up on this (emulated) machine, from each start's own log line: comparable between builds.
+        fields = self.agent.check("journalctl -u wooshpay-kiosk --no-pager -o json --output-fields=MESSAGE,SINCE_START_MS")
+        frames = [
+            f"{float(entry['SINCE_START_MS']):.0f}"
+            for entry in map(json.loads, fields.splitlines())
+            if entry.get("MESSAGE") == "first frame shown" and "SINCE_START_MS" in entry
+        ]
+        return f"{len(out.splitlines())} kiosk lines, no key; first frame after {', '.join(frames)} ms"
 
     def reboot(self):
         self.agent.run("systemctl reboot", timeout=30)

@@ -107,6 +107,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Installs ring as the process's rustls provider (once; later calls find it there). Every reqwest client
+/// needs it before it is built: reqwest is built without a provider of its own (see Cargo.toml).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         let mut headers = HeaderMap::new();
@@ -116,6 +122,7 @@ impl Client {
             USER_AGENT,
             HeaderValue::from_static(concat!("wooshpay-kiosk/", env!("CARGO_PKG_VERSION"))),
         );
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(config.connect_timeout)

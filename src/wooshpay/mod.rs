@@ -17,7 +17,7 @@ pub use checkout_session::{
     CheckoutSession, CreateCheckoutSession, CreateLineItem, InlinePriceData, LineItem,
     SessionPaymentStatus, SessionStatus,
 };
-pub use client::{Client, ClientConfig, IdempotencyKey, RetryPolicy};
+pub use client::{Client, ClientConfig, IdempotencyKey, RetryPolicy, install_tls_provider};
 pub use error::{ApiErrorBody, ApiErrorType, Error};
 pub use expandable::{Expandable, HasId};
 pub use list::List;

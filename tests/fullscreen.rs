@@ -185,7 +185,8 @@ impl Kiosk {
             .env("SLINT_BACKEND", "winit-software")
             // Make winit pick X11 (our Xvfb) even when the test itself runs inside a Wayland session.
             .env_remove("WAYLAND_DISPLAY")
-            .env("RUST_LOG", "info")
+            // Warnings and errors only: enough to see why a run failed without burying the test output.
+            .env("RUST_LOG", "warn")
             // The test reads windows, not output: a full pipe must never block the kiosk.
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

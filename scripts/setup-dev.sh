@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages a build of wooshpay-kiosk needs on Debian/Ubuntu (run as root or via sudo).
 set -euo pipefail
-packages=(build-essential pkg-config ca-certificates libfontconfig1-dev fonts-dejavu-core fonts-wqy-microhei)
+packages=(build-essential pkg-config ca-certificates libfontconfig1-dev fonts-dejavu-core fonts-wqy-microhei
+          xvfb)  # xvfb: tests/fullscreen.rs runs the kiosk under an X server with no window manager
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

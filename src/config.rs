@@ -166,6 +166,7 @@ struct DisplaySection {
     large_text: Option<bool>,
     idle_brightness_percent: Option<u8>,
     language: Option<String>,
+    fullscreen: Option<bool>,
 }
 
 /// How the touchscreen UI draws: `femtovg` on a GPU (Pi 4/5), `software` where there is none (Zero 2 W).
@@ -202,6 +203,9 @@ pub struct DisplaySettings {
     pub idle_brightness_percent: Option<u8>,
     /// The language the kiosk starts in; staff can switch it on the admin screen.
     pub language: crate::i18n::Language,
+    /// Fill the screen in a desktop session (winit); `None`: not said, so a configured kiosk fills it and the
+    /// demo stays a window (`ui::fullscreen::window_mode`). linuxkms always fills the screen.
+    pub fullscreen: Option<bool>,
 }
 
 impl Default for DisplaySettings {
@@ -215,6 +219,7 @@ impl Default for DisplaySettings {
             large_text: false,
             idle_brightness_percent: None,
             language: crate::i18n::Language::English,
+            fullscreen: None,
         }
     }
 }
@@ -431,6 +436,7 @@ impl Config {
                     ))
                 })?,
             },
+            fullscreen: raw.display.fullscreen,
         };
         let gpio = raw
             .gpio
@@ -767,6 +773,26 @@ id = "front-counter-1"
         let (_dir, path) = write_shop(&format!("{VALID}[display]\nlarge_text = \"yes\"\n"));
         let error = Config::load(&path).unwrap_err().0;
         assert!(error.contains("large_text"), "{error}");
+    }
+
+    #[test]
+    fn display_fullscreen_is_unset_unless_given_and_must_be_a_boolean() {
+        // Unset: the UI decides (a configured kiosk fills its screen); see ui::fullscreen::window_mode.
+        let display = Config::load(&write_shop(VALID).1).unwrap().display;
+        assert_eq!(display.fullscreen, None);
+        for (value, expected) in [("true", Some(true)), ("false", Some(false))] {
+            let (_dir, path) = write_shop(&format!("{VALID}[display]\nfullscreen = {value}\n"));
+            assert_eq!(Config::load(&path).unwrap().display.fullscreen, expected);
+        }
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nfullscreen = \"yes\"\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(error.contains("fullscreen"), "{error}");
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nfull_screen = true\n"));
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("full_screen"),
+            "unknown keys stay errors: {error}"
+        );
     }
 
     #[test]

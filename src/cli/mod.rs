@@ -56,6 +56,10 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
+    /// Show the touchscreen UI in a window even where the configuration makes it fill the screen (development)
+    #[arg(long, global = true)]
+    pub windowed: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -199,6 +203,12 @@ fn run_ui(
 ) -> Result<u8, Failure> {
     let mut setup = runtime.block_on(setup::Setup::for_ui(cli))?;
     let _entered = runtime.enter();
+    // Headless draws off screen at a fixed size: nothing to fill, so it counts as windowed.
+    let window_mode = crate::ui::fullscreen::window_mode(
+        setup.display.fullscreen,
+        setup.demo.is_some(),
+        cli.windowed || cli.headless,
+    );
     crate::ui::init_platform(&setup.display, cli.headless)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     // Another kiosk process owns the state directory (`recover` run by hand, a second start): say so on screen
@@ -206,9 +216,13 @@ fn run_ui(
     if let Err(failure) = setup.lock_state() {
         tracing::error!(error = %failure.message, "waiting for the state directory");
         eprintln!("{}; waiting for it to finish…", failure.message);
-        let lock =
-            crate::ui::wait_for_state_directory(&setup.display, &failure.message, &setup.state_dir)
-                .map_err(|e| Failure::runtime(e.to_string()))?;
+        let lock = crate::ui::wait_for_state_directory(
+            &setup.display,
+            window_mode,
+            &failure.message,
+            &setup.state_dir,
+        )
+        .map_err(|e| Failure::runtime(e.to_string()))?;
         setup.state_lock = Some(lock);
     }
     let engine = setup.engine()?;
@@ -267,7 +281,7 @@ fn run_ui(
         runtime: runtime.handle().clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
-    crate::ui::run(context, started, gpio)
+    crate::ui::run(context, window_mode, started, gpio)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     Ok(exit::OK)
 }

@@ -5,6 +5,7 @@
 
 mod amount;
 pub mod convert;
+pub mod fullscreen;
 pub mod headless;
 mod kiosk;
 mod staff;
@@ -51,6 +52,7 @@ pub fn init_platform(
 /// watchdog pings meanwhile, so a kiosk waiting for a `recover` run by hand is not restarted.
 pub fn wait_for_state_directory(
     display: &DisplaySettings,
+    window_mode: fullscreen::WindowMode,
     detail: &str,
     state_dir: &std::path::Path,
 ) -> Result<crate::state::StateLock, slint::PlatformError> {
@@ -94,9 +96,11 @@ pub fn wait_for_state_directory(
         );
     }
     let service = service_timers(std::time::Instant::now());
+    let kiosk_window = fullscreen::apply(&window, window_mode);
     window.show()?;
     slint::run_event_loop()?;
     window.hide()?;
+    drop(kiosk_window);
     drop(service);
     drop(retry);
     acquired.take().ok_or_else(|| {
@@ -129,10 +133,12 @@ fn service_timers(started: std::time::Instant) -> slint::Timer {
 }
 
 /// Runs the kiosk until the window closes. Call on the main thread with a tokio runtime entered, after
-/// [`init_platform`]. `started`: when the process started, to log how long the first frame took. `buttons`:
-/// the GPIO to watch for the cancel and wake buttons.
+/// [`init_platform`]. `window_mode`: a window, or the whole screen (a kiosk in a desktop session). `started`: when
+/// the process started, to log how long the first frame took. `buttons`: the GPIO to watch for the cancel and wake
+/// buttons.
 pub fn run(
     context: UiContext,
+    window_mode: fullscreen::WindowMode,
     started: std::time::Instant,
     buttons: Option<std::sync::Arc<crate::hw::gpio::GpioSignals>>,
 ) -> Result<(), slint::PlatformError> {
@@ -152,7 +158,9 @@ pub fn run(
         }
     }
     let watchdog = service_timers(started);
+    let kiosk_window = fullscreen::apply(&window, window_mode);
     window.run()?;
+    drop(kiosk_window);
     drop(watchdog);
     drop(kiosk);
     Ok(())

@@ -15,7 +15,10 @@ impl Api {
     async fn new() -> Self {
         Self {
             sim: common::simulator().await,
-            http: { wooshpay_kiosk::wooshpay::install_tls_provider(); reqwest::Client::new() },
+            http: {
+                wooshpay_kiosk::wooshpay::install_tls_provider();
+                reqwest::Client::new()
+            },
         }
     }
 

@@ -37,6 +37,8 @@ fi
 backports=("$qemu" qemu-utils)
 [ "$arch" = arm64 ] && backports+=(qemu-user-static)
 packages=(mmdebstrap arch-test e2fsprogs zbar-tools python3 file)
+# The amd64 package is built here with the Pi feature set (linuxkms), which links these natively.
+[ "$arch" = amd64 ] && packages+=(libinput-dev libudev-dev libxkbcommon-dev libgbm-dev)
 missing=()
 for p in "${backports[@]}" "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

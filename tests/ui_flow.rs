@@ -323,6 +323,14 @@ fn staff_and_customer_flows_through_the_real_ui() {
         let sessions_before = h.sim.sessions().len();
         h.tap("Add Latte");
         h.block("/v1/checkout/sessions", Fault::Drop);
+        // After the 503s above the kiosk may still count WooshPay as unreachable (Charge disabled) until its
+        // next check succeeds; under a loaded machine that check can come after this point.
+        h.until("Charge enabled again", |app| {
+            ElementHandle::find_by_accessible_label(app, "Charge £3.40")
+                .next()
+                .is_some_and(|charge| charge.accessible_enabled() != Some(false))
+        })
+        .await;
         h.tap("Charge £3.40");
         h.until("the creation error", |app| {
             app.global::<PaymentAdapter>().get_phase() == PaymentPhase::CreateFailed

@@ -40,10 +40,7 @@ async fn demo_sale_paid_after_a_few_polls() {
     // The demo simulator listens on every interface; reach its control API on loopback.
     let port = url::Url::parse(&url).unwrap().port().unwrap();
     let control = format!("http://127.0.0.1:{port}/_sim");
-    let http = {
-        wooshpay_kiosk::wooshpay::install_tls_provider();
-        reqwest::Client::new()
-    };
+    let http = common::http_client();
     let sessions: Vec<serde_json::Value> = http
         .get(format!("{control}/sessions"))
         .send()
@@ -427,10 +424,7 @@ async fn the_standalone_simulator_serves_a_real_sale() {
     assert!(base.starts_with("http://127.0.0.1:"), "{first}");
 
     let shop = Shop::new(&base, "");
-    let http = {
-        wooshpay_kiosk::wooshpay::install_tls_provider();
-        reqwest::Client::new()
-    };
+    let http = common::http_client();
     let auto = serde_json::json!({"after_retrieves": 1, "action": "pay"});
     assert!(
         http.put(format!("{base}/_sim/auto"))

@@ -139,18 +139,24 @@ impl Xvfb {
             .collect()
     }
 
-    /// Polls until a mapped top-level window has exactly `geometry`; panics with what was seen at the deadline.
-    async fn wait_for_window(&self, geometry: (i16, i16, u16, u16), kiosk: &mut Kiosk) {
+    /// Polls until a mapped top-level window satisfies `wanted` (described as `what`); panics with what was seen
+    /// at the deadline, or as soon as the kiosk exits.
+    async fn wait_for_window(
+        &self,
+        what: &str,
+        wanted: impl Fn(&(i16, i16, u16, u16)) -> bool,
+        kiosk: &mut Kiosk,
+    ) {
         let started = Instant::now();
         loop {
             let windows = self.mapped_windows();
-            if windows.contains(&geometry) {
+            if windows.iter().any(&wanted) {
                 return;
             }
             kiosk.assert_running();
             assert!(
                 started.elapsed() < DEADLINE,
-                "no mapped window at (x, y, width, height) = {geometry:?} within {DEADLINE:?}; mapped: {windows:?}"
+                "no mapped window {what} within {DEADLINE:?}; mapped (x, y, width, height): {windows:?}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -210,8 +216,12 @@ async fn configured_kiosk_fills(width: u16, height: u16) {
     let sim = common::simulator().await;
     let shop = common::Shop::new(&sim.api_base_url(), "");
     let mut kiosk = Kiosk::start(shop.command(&[]), &xvfb.display);
-    xvfb.wait_for_window((0, 0, width, height), &mut kiosk)
-        .await;
+    xvfb.wait_for_window(
+        &format!("at (0, 0) covering {width}x{height}"),
+        |&geometry| geometry == (0, 0, width, height),
+        &mut kiosk,
+    )
+    .await;
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         save_screenshot(&xvfb, width, height).await;
     }
@@ -244,19 +254,8 @@ async fn save_screenshot(xvfb: &Xvfb, width: u16, height: u16) {
 
 /// A mapped 800×480 window appears and stays that size (never grows to the screen).
 async fn stays_windowed(xvfb: &Xvfb, kiosk: &mut Kiosk) {
-    let started = Instant::now();
-    loop {
-        let windows = xvfb.mapped_windows();
-        if windows.iter().any(|&(_, _, w, h)| (w, h) == (800, 480)) {
-            break;
-        }
-        kiosk.assert_running();
-        assert!(
-            started.elapsed() < DEADLINE,
-            "no mapped 800x480 window within {DEADLINE:?}; mapped: {windows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    xvfb.wait_for_window("of 800x480", |&(_, _, w, h)| (w, h) == (800, 480), kiosk)
+        .await;
     let watched = Instant::now();
     while watched.elapsed() < STAYS_WINDOWED_FOR {
         let windows = xvfb.mapped_windows();

@@ -79,10 +79,7 @@ impl RemoteSimulator {
             .unwrap();
         let sim = Self {
             base: format!("http://127.0.0.1:{port}"),
-            http: {
-                wooshpay_kiosk::wooshpay::install_tls_provider();
-                reqwest::Client::new()
-            },
+            http: common::http_client(),
             _child: child,
         };
         for _ in 0..600 {

@@ -15,10 +15,7 @@ impl Api {
     async fn new() -> Self {
         Self {
             sim: common::simulator().await,
-            http: {
-                wooshpay_kiosk::wooshpay::install_tls_provider();
-                reqwest::Client::new()
-            },
+            http: common::http_client(),
         }
     }
 

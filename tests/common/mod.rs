@@ -183,3 +183,10 @@ pub fn send_signal(child: &Child, signal: &str) {
         .unwrap();
     assert!(status.success());
 }
+
+/// A plain HTTP client for the tests' own calls to the simulator's control API. reqwest is built without a
+/// rustls provider of its own, so the kiosk's (ring) is installed first.
+pub fn http_client() -> reqwest::Client {
+    wooshpay_kiosk::wooshpay::install_tls_provider();
+    reqwest::Client::new()
+}

@@ -2,7 +2,7 @@
 
 use crate::catalog::{Catalog, MAX_UNIT_AMOUNT};
 
-use super::order::{Order, OrderError, OrderLine};
+use crate::order::{Order, OrderError, OrderLine};
 
 /// Lines whose id starts with this are custom amounts, not catalog items.
 pub const CUSTOM_PREFIX: &str = crate::catalog::RESERVED_ID_PREFIX;

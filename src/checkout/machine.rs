@@ -1,7 +1,7 @@
 //! The payment state machine: pure, synchronous, and driven by the caller's clock.
 //!
 //! Idle → Creating → AwaitingPayment → (Closing →) Finished(Paid | Expired | Cancelled | Failed).
-//! The machine decides *what* to do next; the driver (`driver.rs`) does the I/O and feeds results back.
+//! The machine decides *what* to do next; the sale run (`sale_run.rs`) does the I/O and feeds results back.
 //! Time is a monotonic `Duration` since an arbitrary start, so tests use a fake clock.
 
 use std::time::Duration;

@@ -11,11 +11,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::adoption::{self, Creation, Expected};
-use super::engine::{CheckoutEngine, Inner, SaleRun, Start, observe};
 use super::machine::{FailureReason, Outcome, SessionInfo};
-use super::order::{Order, OrderLine};
+use super::observation::observe;
+use super::sale_run::{SaleRun, Start};
+use super::shared::Shared;
 use crate::journal::{RecordedOutcome, SaleRecord, now_ms};
 use crate::money::{Currency, Money};
+use crate::order::{Order, OrderLine};
 use crate::wooshpay::{CheckoutSession, CreateCheckoutSession, IdempotencyKey, SessionStatus};
 
 /// How far either side of the create attempts a session's `created` may lie and still be this sale's: the
@@ -43,7 +45,7 @@ pub enum Recovered {
         outcome: RecordedOutcome,
         late_payment: bool,
     },
-    /// Still open: resume it with [`CheckoutEngine::resume`].
+    /// Still open: resume it with the engine's `resume`.
     Resumable(PendingSale),
     /// Still pending in the journal (WooshPay unreachable or not conclusive); the next recovery tries again.
     Unresolved {
@@ -53,332 +55,253 @@ pub enum Recovered {
     },
 }
 
-/// What a staff re-check learned: WooshPay's words for the session (as its dashboard shows them) and the
-/// journal's outcome after the re-check recorded anything it settled.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecheckAnswer {
-    pub session_id: String,
-    /// `open`, `complete`, `expired`; `None` when WooshPay left it out.
-    pub status: Option<String>,
-    /// `paid`, `unpaid`, …
-    pub payment: Option<String>,
-    /// `paid`, `expired`, `pending`, …; `None` when the session is not in this kiosk's journal.
-    pub recorded: Option<String>,
+/// Settles every pending sale no task is running; see the module documentation.
+pub(super) async fn recover(shared: &Shared) -> Vec<Recovered> {
+    let pending: Vec<SaleRecord> = {
+        let mut store = shared.store();
+        let pending = match store.journal.pending() {
+            Ok(pending) => pending,
+            Err(error) => {
+                tracing::error!(%error, "cannot read pending sales from the journal");
+                return vec![Recovered::Unresolved {
+                    reference: String::new(),
+                    session_id: None,
+                    message: error.to_string(),
+                }];
+            }
+        };
+        let pending: Vec<SaleRecord> = pending
+            .into_iter()
+            .filter(|sale| !store.active.contains(&sale.sale))
+            .collect();
+        // Claimed under the lock: a second recovery, or a sale starting now, leaves these alone.
+        store.active.extend(pending.iter().map(|sale| sale.sale));
+        pending
+    };
+    // Released however this ends, also when the caller stops waiting (a bounded settle drops this future).
+    let mut claims = Claims {
+        inner: shared,
+        sales: pending.iter().map(|sale| sale.sale).collect(),
+    };
+    let mut results = Vec::with_capacity(pending.len());
+    for record in pending {
+        let sale = record.sale;
+        let result = recover_one(shared, record).await;
+        // A resumable sale stays claimed until whoever resumes it finishes.
+        if matches!(result, Recovered::Resumable(_)) {
+            claims.sales.retain(|claimed| *claimed != sale);
+        } else {
+            claims.release(sale);
+        }
+        tracing::info!(?result, "recovered a sale from the journal");
+        results.push(result);
+    }
+    results
 }
 
-impl CheckoutEngine {
-    /// Settles every pending sale no task is running; see the module documentation.
-    pub async fn recover(&self) -> Vec<Recovered> {
-        let pending: Vec<SaleRecord> = {
-            let mut store = self.inner.store();
-            let pending = match store.journal.pending() {
-                Ok(pending) => pending,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read pending sales from the journal");
-                    return vec![Recovered::Unresolved {
-                        reference: String::new(),
-                        session_id: None,
-                        message: error.to_string(),
-                    }];
-                }
-            };
-            let pending: Vec<SaleRecord> = pending
-                .into_iter()
-                .filter(|sale| !store.active.contains(&sale.sale))
-                .collect();
-            // Claimed under the lock: a second recovery, or a sale starting now, leaves these alone.
-            store.active.extend(pending.iter().map(|sale| sale.sale));
-            pending
-        };
-        // Released however this ends, also when the caller stops waiting (a bounded settle drops this future).
-        let mut claims = Claims {
-            inner: &self.inner,
-            sales: pending.iter().map(|sale| sale.sale).collect(),
-        };
-        let mut results = Vec::with_capacity(pending.len());
-        for record in pending {
-            let sale = record.sale;
-            let result = self.recover_one(record).await;
-            // A resumable sale stays claimed until whoever resumes it finishes.
-            if matches!(result, Recovered::Resumable(_)) {
-                claims.sales.retain(|claimed| *claimed != sale);
-            } else {
-                claims.release(sale);
-            }
-            tracing::info!(?result, "recovered a sale from the journal");
-            results.push(result);
-        }
-        results
-    }
-
-    async fn recover_one(&self, record: SaleRecord) -> Recovered {
-        let inner = &self.inner;
-        let unresolved = |session_id: Option<String>, message: String| Recovered::Unresolved {
-            reference: record.client_reference_id.clone(),
-            session_id,
-            message,
-        };
-        let Some(order) = order_of(&record) else {
+async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
+    let unresolved = |session_id: Option<String>, message: String| Recovered::Unresolved {
+        reference: record.client_reference_id.clone(),
+        session_id,
+        message,
+    };
+    let Some(order) = order_of(&record) else {
+        return unresolved(
+            record.id.clone(),
+            "the journal's record of this sale cannot be read".into(),
+        );
+    };
+    let amount = order.total();
+    let session = match (&record.id, &record.url) {
+        (Some(id), url) => SessionInfo {
+            id: id.clone(),
+            url: url.clone().unwrap_or_default(),
+        },
+        // Never settled from a guess: with no session found the sale stays pending, for staff to check.
+        (None, _) => match learn_session(inner, &record, amount).await {
+            Ok(session) => session,
+            Err(message) => return unresolved(None, message),
+        },
+    };
+    let read = observe(&inner.client, &session.id).await;
+    inner.observe_contact(&read);
+    let (_, observation) = match read {
+        Ok(read) => read,
+        Err(error) => {
             return unresolved(
-                record.id.clone(),
-                "the journal's record of this sale cannot be read".into(),
+                Some(session.id.clone()),
+                format!("could not read session {}: {error}", session.id),
             );
-        };
-        let amount = order.total();
-        let session = match (&record.id, &record.url) {
-            (Some(id), url) => SessionInfo {
-                id: id.clone(),
-                url: url.clone().unwrap_or_default(),
-            },
-            // Never settled from a guess: with no session found the sale stays pending, for staff to check.
-            (None, _) => match self.learn_session(&record, amount).await {
-                Ok(session) => session,
-                Err(message) => return unresolved(None, message),
-            },
-        };
-        let read = observe(&inner.client, &session.id).await;
-        inner.observe_contact(&read);
-        let (_, observation) = match read {
-            Ok(read) => read,
-            Err(error) => {
-                return unresolved(
-                    Some(session.id.clone()),
-                    format!("could not read session {}: {error}", session.id),
-                );
-            }
-        };
-        let settled = |outcome: RecordedOutcome, late_payment: bool| {
-            let detail = if late_payment {
-                "paid while the kiosk was not watching; recorded by recovery"
-            } else {
-                "recorded by recovery"
-            };
-            inner.note(record.sale, |journal, sale| {
-                journal.finish(sale, outcome, detail, now_ms()).map(|_| ())
-            });
-            Recovered::Settled {
-                reference: record.client_reference_id.clone(),
-                session_id: Some(session.id.clone()),
-                amount,
-                outcome: journal_outcome(inner, record.sale).unwrap_or(outcome),
-                late_payment,
-            }
-        };
-        if observation.is_paid() {
-            return settled(RecordedOutcome::Paid, true);
         }
-        if observation.status == Some(SessionStatus::Expired) {
-            return settled(RecordedOutcome::Expired, false);
-        }
-        let elapsed_ms = u64::try_from(now_ms().saturating_sub(record.created_ms)).unwrap_or(0);
-        // A clock set back (a Pi without a battery before NTP) never stretches the wait past one timeout.
-        let remaining = inner
-            .settings
-            .timing
-            .timeout
-            .saturating_sub(Duration::from_millis(elapsed_ms));
-        let pending = PendingSale {
-            journal_id: record.sale,
-            reference: record.client_reference_id.clone(),
-            order,
-            session: session.clone(),
-            remaining,
+    };
+    let settled = |outcome: RecordedOutcome, late_payment: bool| {
+        let detail = if late_payment {
+            "paid while the kiosk was not watching; recorded by recovery"
+        } else {
+            "recorded by recovery"
         };
-        if !remaining.is_zero() {
-            return Recovered::Resumable(pending);
-        }
-        // Past the timeout: expire it and read it back, through the same steps as a live sale.
-        let (events, _) = mpsc::unbounded_channel();
-        let (_cancel_tx, cancel) = watch::channel(false);
-        let outcome = SaleRun::new(
-            inner,
-            pending.order,
-            pending.reference,
-            Start::Resume {
-                session: pending.session,
-                remaining: Duration::ZERO,
-            },
-            Some(record.sale),
-            events,
-            cancel,
-        )
-        .run()
-        .await;
-        let held = journal_outcome(inner, record.sale);
-        let settled = |outcome: RecordedOutcome, late_payment: bool| Recovered::Settled {
+        inner.write_or_log(record.sale, |journal, sale| {
+            journal.finish(sale, outcome, detail, now_ms()).map(|_| ())
+        });
+        Recovered::Settled {
             reference: record.client_reference_id.clone(),
             session_id: Some(session.id.clone()),
             amount,
-            outcome: held.unwrap_or(outcome),
+            outcome: journal_outcome(inner, record.sale).unwrap_or(outcome),
             late_payment,
-        };
-        match outcome {
-            Outcome::Paid { .. } => settled(RecordedOutcome::Paid, true),
-            Outcome::Expired { .. } | Outcome::Cancelled { .. } => {
-                settled(RecordedOutcome::Expired, false)
-            }
-            Outcome::Failed {
-                reason: FailureReason::Unconfirmed(message),
-                ..
-            } => unresolved(Some(session.id.clone()), message),
-            Outcome::Failed { .. } => settled(RecordedOutcome::Failed, false),
         }
+    };
+    if observation.is_paid() {
+        return settled(RecordedOutcome::Paid, true);
     }
-
-    /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
-    /// for, and says what WooshPay holds next to what the journal holds.
-    pub async fn recheck(&self, session_id: &str) -> Result<RecheckAnswer, String> {
-        let read = observe(&self.inner.client, session_id).await;
-        self.inner.observe_contact(&read);
-        let (session, observation) =
-            read.map_err(|error| format!("could not read {session_id}: {error}"))?;
-        let record = {
-            let store = self.inner.store();
-            let record = store
-                .journal
-                .by_session(session_id)
-                .map_err(|e| e.to_string())?;
-            match (
-                &record,
-                store
-                    .active
-                    .contains(&record.as_ref().map_or(-1, |r| r.sale)),
-            ) {
-                // A sale still being followed records its own outcome.
-                (Some(_), true) => record,
-                (Some(sale), false) if sale.outcome == "pending" => {
-                    let settled = if observation.is_paid() {
-                        Some(RecordedOutcome::Paid)
-                    } else if observation.status == Some(SessionStatus::Expired) {
-                        Some(RecordedOutcome::Expired)
-                    } else {
-                        None
-                    };
-                    if let Some(outcome) = settled {
-                        store
-                            .journal
-                            .finish(sale.sale, outcome, "recorded by a staff re-check", now_ms())
-                            .map_err(|e| e.to_string())?;
-                    }
-                    store
-                        .journal
-                        .by_session(session_id)
-                        .map_err(|e| e.to_string())?
-                }
-                _ => record,
-            }
-        };
-        let text = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_owned));
-        let status = text(session.status.and_then(|s| serde_json::to_value(s).ok()));
-        let payment = if observation.is_paid() {
-            Some("paid".to_owned())
-        } else {
-            text(
-                session
-                    .payment_status
-                    .and_then(|s| serde_json::to_value(s).ok()),
-            )
-        };
-        Ok(RecheckAnswer {
-            session_id: session_id.to_owned(),
-            status,
-            payment,
-            recorded: record.map(|r| r.outcome),
-        })
+    if observation.status == Some(SessionStatus::Expired) {
+        return settled(RecordedOutcome::Expired, false);
     }
-
-    /// A create that got no usable answer: replay it under its recorded key to learn the session; if WooshPay
-    /// refuses the replay, search its session list strictly. `Err`: no session could be proven this sale's.
-    async fn learn_session(
-        &self,
-        record: &SaleRecord,
-        amount: Money,
-    ) -> Result<SessionInfo, String> {
-        let inner = &self.inner;
-        let params: Option<CreateCheckoutSession> = record
-            .create_params
-            .as_deref()
-            .and_then(|body| serde_json::from_str(body).ok());
-        // The kiosk id the create carried (the configured one may have changed since).
-        let kiosk_id = params
-            .as_ref()
-            .and_then(|p| p.metadata.as_ref())
-            .and_then(|m| m.get("kiosk_id"))
-            .and_then(|v| v.as_str())
-            .unwrap_or(&inner.settings.kiosk_id)
-            .to_owned();
-        let expected = Expected {
-            client_reference_id: &record.client_reference_id,
-            kiosk_id: &kiosk_id,
-            total: amount,
-        };
-        let adopt = |session: &CheckoutSession| {
-            let info = SessionInfo {
-                id: session.id.clone(),
-                url: session.url.clone().unwrap_or_default(),
-            };
-            inner.note(record.sale, |journal, sale| {
-                journal.session_created(sale, &info.id, &info.url, now_ms())
-            });
-            info
-        };
-        let key = IdempotencyKey::from_recorded(&record.idempotency_key).ok();
-        if let (Some(params), Some(key)) = (params.as_ref(), key) {
-            let replayed = inner.client.create_checkout_session(params, &key).await;
-            inner.observe_contact(&replayed);
-            match replayed {
-                Ok(session) => {
-                    return match adoption::check(&session, &expected, Creation::Replay) {
-                        Ok(()) => Ok(adopt(&session)),
-                        Err(problem) => Err(format!("the replayed create was refused: {problem}")),
-                    };
-                }
-                Err(error) if error.is_connectivity() => {
-                    return Err(format!("could not replay the create: {error}"));
-                }
-                Err(error) => {
-                    tracing::warn!(%error, sale = %record.client_reference_id,
-                        "WooshPay refused the replayed create; searching its sessions for this sale");
-                }
-            }
+    let elapsed_ms = u64::try_from(now_ms().saturating_sub(record.created_ms)).unwrap_or(0);
+    // A clock set back (a Pi without a battery before NTP) never stretches the wait past one timeout.
+    let remaining = inner
+        .settings
+        .timing
+        .timeout
+        .saturating_sub(Duration::from_millis(elapsed_ms));
+    let pending = PendingSale {
+        journal_id: record.sale,
+        reference: record.client_reference_id.clone(),
+        order,
+        session: session.clone(),
+        remaining,
+    };
+    if !remaining.is_zero() {
+        return Recovered::Resumable(pending);
+    }
+    // Past the timeout: expire it and read it back, through the same steps as a live sale.
+    let (events, _) = mpsc::unbounded_channel();
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let outcome = SaleRun::new(
+        inner,
+        pending.order,
+        pending.reference,
+        Start::Resume {
+            session: pending.session,
+            remaining: Duration::ZERO,
+        },
+        Some(record.sale),
+        events,
+        cancel,
+    )
+    .run()
+    .await;
+    let held = journal_outcome(inner, record.sale);
+    let settled = |outcome: RecordedOutcome, late_payment: bool| Recovered::Settled {
+        reference: record.client_reference_id.clone(),
+        session_id: Some(session.id.clone()),
+        amount,
+        outcome: held.unwrap_or(outcome),
+        late_payment,
+    };
+    match outcome {
+        Outcome::Paid { .. } => settled(RecordedOutcome::Paid, true),
+        Outcome::Expired { .. } | Outcome::Cancelled { .. } => {
+            settled(RecordedOutcome::Expired, false)
         }
-        // No usable recorded request (a journal from an older version), or the replay was refused: search, and
-        // take only a session that matches reference, kiosk, amount, currency and the time of the attempts.
-        let listed = inner.client.list_checkout_sessions(100).await;
-        inner.observe_contact(&listed);
-        let listed = listed.map_err(|error| format!("could not list sessions: {error}"))?;
-        let last_attempt = {
-            let store = inner.store();
-            store
-                .journal
-                .last_create_attempt_ms(record.sale)
-                .ok()
-                .flatten()
+        Outcome::Failed {
+            reason: FailureReason::Unconfirmed(message),
+            ..
+        } => unresolved(Some(session.id.clone()), message),
+        Outcome::Failed { .. } => settled(RecordedOutcome::Failed, false),
+    }
+}
+
+/// A create that got no usable answer: replay it under its recorded key to learn the session; if WooshPay
+/// refuses the replay, search its session list strictly. `Err`: no session could be proven this sale's.
+async fn learn_session(
+    inner: &Shared,
+    record: &SaleRecord,
+    amount: Money,
+) -> Result<SessionInfo, String> {
+    let params: Option<CreateCheckoutSession> = record
+        .create_params
+        .as_deref()
+        .and_then(|body| serde_json::from_str(body).ok());
+    // The kiosk id the create carried (the configured one may have changed since).
+    let kiosk_id = params
+        .as_ref()
+        .and_then(|p| p.metadata.as_ref())
+        .and_then(|m| m.get("kiosk_id"))
+        .and_then(|v| v.as_str())
+        .unwrap_or(&inner.settings.kiosk_id)
+        .to_owned();
+    let expected = Expected {
+        client_reference_id: &record.client_reference_id,
+        kiosk_id: &kiosk_id,
+        total: amount,
+    };
+    let adopt = |session: &CheckoutSession| {
+        let info = SessionInfo {
+            id: session.id.clone(),
+            url: session.url.clone().unwrap_or_default(),
         };
-        let window = (record.created_ms - CREATED_SLACK_MS)
-            ..=(last_attempt
-                .unwrap_or(record.created_ms)
-                .max(record.created_ms)
-                + CREATED_SLACK_MS);
-        let found = listed.data.iter().find(|session| {
-            adoption::check(session, &expected, Creation::Replay).is_ok()
-                && session
-                    .created
-                    .is_some_and(|created| window.contains(&created.millis()))
+        inner.write_or_log(record.sale, |journal, sale| {
+            journal.session_created(sale, &info.id, &info.url, now_ms())
         });
-        match found {
-            Some(session) => Ok(adopt(session)),
-            None => Err(format!(
-                "WooshPay lists no session for this sale with its reference, kiosk id {kiosk_id}, amount {amount} \
-                 and a creation time near the attempt; it stays pending: check WooshPay's dashboard"
-            )),
+        info
+    };
+    let key = IdempotencyKey::from_recorded(&record.idempotency_key).ok();
+    if let (Some(params), Some(key)) = (params.as_ref(), key) {
+        let replayed = inner.client.create_checkout_session(params, &key).await;
+        inner.observe_contact(&replayed);
+        match replayed {
+            Ok(session) => {
+                return match adoption::check(&session, &expected, Creation::Replay) {
+                    Ok(()) => Ok(adopt(&session)),
+                    Err(problem) => Err(format!("the replayed create was refused: {problem}")),
+                };
+            }
+            Err(error) if error.is_connectivity() => {
+                return Err(format!("could not replay the create: {error}"));
+            }
+            Err(error) => {
+                tracing::warn!(%error, sale = %record.client_reference_id,
+                        "WooshPay refused the replayed create; searching its sessions for this sale");
+            }
         }
+    }
+    // No usable recorded request (a journal from an older version), or the replay was refused: search, and
+    // take only a session that matches reference, kiosk, amount, currency and the time of the attempts.
+    let listed = inner.client.list_checkout_sessions(100).await;
+    inner.observe_contact(&listed);
+    let listed = listed.map_err(|error| format!("could not list sessions: {error}"))?;
+    let last_attempt = {
+        let store = inner.store();
+        store
+            .journal
+            .last_create_attempt_ms(record.sale)
+            .ok()
+            .flatten()
+    };
+    let window = (record.created_ms - CREATED_SLACK_MS)
+        ..=(last_attempt
+            .unwrap_or(record.created_ms)
+            .max(record.created_ms)
+            + CREATED_SLACK_MS);
+    let found = listed.data.iter().find(|session| {
+        adoption::check(session, &expected, Creation::Replay).is_ok()
+            && session
+                .created
+                .is_some_and(|created| window.contains(&created.millis()))
+    });
+    match found {
+        Some(session) => Ok(adopt(session)),
+        None => Err(format!(
+            "WooshPay lists no session for this sale with its reference, kiosk id {kiosk_id}, amount {amount} \
+                 and a creation time near the attempt; it stays pending: check WooshPay's dashboard"
+        )),
     }
 }
 
 /// Claimed sales not yet released: released when dropped, so an abandoned recovery never strands a claim.
 struct Claims<'a> {
-    inner: &'a Inner,
+    inner: &'a Shared,
     sales: Vec<i64>,
 }
 
@@ -398,7 +321,7 @@ impl Drop for Claims<'_> {
 }
 
 /// The outcome the journal now holds for a sale (which an earlier writer may have recorded first).
-fn journal_outcome(inner: &Inner, sale: i64) -> Option<RecordedOutcome> {
+fn journal_outcome(inner: &Shared, sale: i64) -> Option<RecordedOutcome> {
     let held = inner.store().journal.outcome_of(sale).ok().flatten()?;
     [
         RecordedOutcome::Paid,

@@ -226,16 +226,7 @@ fn run_ui(
         setup.state_lock = Some(lock);
     }
     let engine = setup.engine()?;
-    let gpio = match &setup.gpio {
-        None => None,
-        Some(settings) => match crate::hw::gpio::GpioSignals::open(settings) {
-            Ok(gpio) => Some(std::sync::Arc::new(gpio)),
-            Err(error) => {
-                tracing::warn!(%error, "GPIO is configured but not available; running without lights and buzzer");
-                None
-            }
-        },
-    };
+    let gpio = crate::hw::open_gpio(setup.gpio.as_ref());
     let signals: std::sync::Arc<dyn crate::hw::Signals> = match &gpio {
         Some(gpio) => gpio.clone(),
         None => std::sync::Arc::new(crate::hw::NoSignals),

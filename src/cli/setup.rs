@@ -11,6 +11,7 @@ use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore,
 use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings, StaffSettings};
 use crate::demo::Demo;
 use crate::journal::{JOURNAL_FILE, Journal};
+use crate::kiosk::Mode;
 use crate::secret::{KeyMode, SecretKey};
 use crate::state::{LockError, StateLock};
 use crate::wooshpay::{Client, ClientConfig};
@@ -122,9 +123,8 @@ impl Setup {
         })
     }
 
-    /// The mode as the UI's status panel names it (in the kiosk's language).
-    pub fn ui_mode(&self) -> crate::ui::convert::Mode {
-        use crate::ui::convert::Mode;
+    /// Test, live or the simulator.
+    pub fn ui_mode(&self) -> Mode {
         match (&self.demo, self.key.mode()) {
             (Some(_), _) => Mode::Demo,
             (None, KeyMode::Test) => Mode::Test,
@@ -134,12 +134,7 @@ impl Setup {
 
     /// The mode in English, for logs and `check`.
     pub fn mode_label(&self) -> &'static str {
-        use crate::ui::convert::Mode;
-        match self.ui_mode() {
-            Mode::Demo => "demo (simulator)",
-            Mode::Test => "test mode",
-            Mode::Live => "LIVE mode",
-        }
+        self.ui_mode().label()
     }
 
     pub fn price_book_account(&self) -> String {

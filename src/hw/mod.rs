@@ -106,16 +106,13 @@ pub fn signal_event(signals: &dyn Signals, event: &CheckoutEvent) {
     }
 }
 
-/// Opens the configured GPIO, or explains why the kiosk runs without it (never a reason not to start).
-pub fn open(settings: Option<&crate::config::GpioSettings>) -> Arc<dyn Signals> {
-    match settings {
-        None => Arc::new(NoSignals),
-        Some(settings) => match gpio::GpioSignals::open(settings) {
-            Ok(signals) => Arc::new(signals),
-            Err(error) => {
-                tracing::warn!(%error, "GPIO is configured but not available; running without lights and buzzer");
-                Arc::new(NoSignals)
-            }
-        },
+/// Opens the configured GPIO, or says in the log why the kiosk runs without it (never a reason not to start).
+pub fn open_gpio(settings: Option<&crate::config::GpioSettings>) -> Option<Arc<gpio::GpioSignals>> {
+    match gpio::GpioSignals::open(settings?) {
+        Ok(signals) => Some(Arc::new(signals)),
+        Err(error) => {
+            tracing::warn!(%error, "GPIO is configured but not available; running without lights and buzzer");
+            None
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use crate::checkout::Order;
+use crate::order::Order;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[

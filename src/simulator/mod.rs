@@ -112,7 +112,11 @@ impl Simulator {
             started: std::time::Instant::now(),
             shutdown,
         });
-        tokio::spawn(server::serve(listener, shared.clone(), shutdown_rx));
+        tokio::spawn(server::serve(
+            listener,
+            api::router(shared.clone()),
+            shutdown_rx,
+        ));
         Ok(Simulator { shared })
     }
 

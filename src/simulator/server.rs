@@ -1,5 +1,5 @@
-//! The accept loop. Each connection can be cut by a handler (the `Drop` fault), which axum's own `serve`
-//! cannot do: dropping the connection future closes the socket with no response written.
+//! The accept loop, for any router. Each connection can be cut by a handler (the `Drop` fault), which axum's
+//! own `serve` cannot do: dropping the connection future closes the socket with no response written.
 
 use std::sync::Arc;
 
@@ -11,18 +11,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
-use super::Shared;
-
 /// Put in every request's extensions: notifying it closes this request's connection.
 #[derive(Clone)]
 pub struct ConnectionCutter(pub Arc<Notify>);
 
-pub async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let router: Router = super::api::router(shared);
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {

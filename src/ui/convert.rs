@@ -286,13 +286,7 @@ pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>
     )
 }
 
-/// Where the kiosk is connected to, as the status panel names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Test,
-    Live,
-    Demo,
-}
+pub use crate::kiosk::Mode;
 
 /// Where the catalog came from, for the status panel.
 pub enum CatalogSource<'a> {

@@ -19,6 +19,7 @@ use crate::checkout::{
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals, signal_event};
 use crate::i18n::Language;
+use crate::kiosk::PinEntry;
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -44,6 +45,8 @@ pub struct Kiosk {
     pub(super) window: slint::Weak<AppWindow>,
     pub(super) context: UiContext,
     pub(super) state: RefCell<State>,
+    /// The monotonic clock the PIN lockout counts on.
+    pub(super) started: Instant,
     countdown_timer: Timer,
     result_timer: Timer,
     idle_timer: Timer,
@@ -53,7 +56,7 @@ pub(super) struct State {
     pub(super) cart: Cart,
     /// Replaced by Reload catalog on the admin screen.
     pub(super) catalog: Catalog,
-    pub(super) staff: super::staff::StaffState,
+    pub(super) pin: PinEntry,
     /// Digits keyed on the custom-amount pad, in minor units.
     pub(super) keyed_amount: String,
     /// The custom amount's optional description, and whether the next letter is a capital.
@@ -84,7 +87,7 @@ impl Kiosk {
             state: RefCell::new(State {
                 cart: Cart::default(),
                 catalog: context.catalog.clone(),
-                staff: super::staff::StaffState::default(),
+                pin: PinEntry::default(),
                 keyed_amount: String::new(),
                 keyed_description: String::new(),
                 description_upper: true,
@@ -99,6 +102,7 @@ impl Kiosk {
                 notice: String::new(),
             }),
             context,
+            started: Instant::now(),
             countdown_timer: Timer::default(),
             result_timer: Timer::default(),
             idle_timer: Timer::default(),

@@ -8,28 +8,11 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::kiosk::Kiosk;
 use super::{AppWindow, KioskAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Strings, convert};
-use crate::staff::{Attempt, MAX_PIN_DIGITS, PinGuard};
+use crate::kiosk::PinAttempt;
+use crate::staff::Attempt;
 
 /// How many sales the admin screen lists.
 const RECENT_SALES: u32 = 30;
-
-pub(super) struct StaffState {
-    /// The digits typed so far; cleared after every submit and when the keypad closes.
-    entry: String,
-    guard: PinGuard,
-    /// The lockout's clock (monotonic, from when the kiosk started).
-    clock: Instant,
-}
-
-impl Default for StaffState {
-    fn default() -> Self {
-        Self {
-            entry: String::new(),
-            guard: PinGuard::default(),
-            clock: Instant::now(),
-        }
-    }
-}
 
 impl Kiosk {
     pub(super) fn wire_staff(self: &Rc<Self>, window: &AppWindow) {
@@ -43,7 +26,7 @@ impl Kiosk {
         let weak = on(self);
         adapter.on_erase(move || {
             with(&weak, |k| {
-                k.state.borrow_mut().staff.entry.pop();
+                k.state.borrow_mut().pin.erase();
                 k.show_pin_entry();
             })
         });
@@ -70,15 +53,11 @@ impl Kiosk {
         self.refresh_texts();
     }
 
-    fn staff_adapter(&self) -> Option<AppWindow> {
-        self.ui()
-    }
-
     fn open_pin(&self) {
         if self.context.staff.is_none() || self.state.borrow().sale.is_some() {
             return;
         }
-        self.state.borrow_mut().staff.entry.clear();
+        self.state.borrow_mut().pin.clear();
         self.show_pin_entry();
         self.show_screen(Screen::Pin);
     }
@@ -86,9 +65,7 @@ impl Kiosk {
     fn pin_digit(&self, digit: &str) {
         {
             let mut state = self.state.borrow_mut();
-            if state.staff.entry.len() < MAX_PIN_DIGITS {
-                state.staff.entry.push_str(digit);
-            }
+            state.pin.type_digit(digit);
             state.last_activity = Instant::now();
         }
         self.show_pin_entry();
@@ -96,14 +73,13 @@ impl Kiosk {
 
     /// Dots for the digits typed, and the lockout if one is running.
     fn show_pin_entry(&self) {
-        let Some(window) = self.staff_adapter() else {
+        let Some(window) = self.ui() else {
             return;
         };
         let adapter = window.global::<StaffAdapter>();
         let state = self.state.borrow();
-        adapter.set_pin_digits(state.staff.entry.len() as i32);
-        let now = state.staff.clock.elapsed();
-        match state.staff.guard.remaining_lockout(now) {
+        adapter.set_pin_digits(state.pin.digits_typed() as i32);
+        match state.pin.lockout(self.started.elapsed()) {
             Some(remaining) => {
                 adapter.set_locked_out(true);
                 adapter.set_pin_message(
@@ -125,11 +101,11 @@ impl Kiosk {
         let Some(staff) = self.context.staff.clone() else {
             return;
         };
-        let (pin, mut guard, now) = {
-            let mut state = self.state.borrow_mut();
-            let pin = std::mem::take(&mut state.staff.entry);
-            (pin, state.staff.guard.clone(), state.staff.clock.elapsed())
-        };
+        let PinAttempt {
+            pin,
+            mut guard,
+            now,
+        } = self.state.borrow_mut().pin.submit(self.started.elapsed());
         self.show_pin_entry();
         // Argon2 takes a noticeable moment on a Pi: never on the UI thread.
         let weak = Rc::downgrade(self);
@@ -145,7 +121,7 @@ impl Kiosk {
             let Ok((attempt, guard)) = checked else {
                 return;
             };
-            kiosk.state.borrow_mut().staff.guard = guard;
+            kiosk.state.borrow_mut().pin.checked(guard);
             let Some(window) = kiosk.ui() else { return };
             let adapter = window.global::<StaffAdapter>();
             match attempt {
@@ -177,7 +153,7 @@ impl Kiosk {
     }
 
     fn lock_staff(&self) {
-        self.state.borrow_mut().staff.entry.clear();
+        self.state.borrow_mut().pin.clear();
         if let Some(window) = self.ui() {
             let adapter = window.global::<StaffAdapter>();
             adapter.set_pin_digits(0);

@@ -1,0 +1,148 @@
+//! The staff PIN keypad's rules: the digits typed so far (at most [`MAX_PIN_DIGITS`], cleared whenever the
+//! keypad opens and at every submit) and the wrong-PIN lockout. Time comes in as `now`, any monotonic clock,
+//! so the lockout is tested without waiting.
+
+use std::time::Duration;
+
+use crate::staff::{MAX_PIN_DIGITS, PinGuard};
+
+#[derive(Debug, Default)]
+pub struct PinEntry {
+    digits: String,
+    guard: PinGuard,
+}
+
+/// A submitted PIN, to be checked off the UI thread (Argon2 takes a noticeable moment on a Pi); the result comes
+/// back through [`PinEntry::checked`].
+pub struct PinAttempt {
+    pub pin: String,
+    pub guard: PinGuard,
+    pub now: Duration,
+}
+
+impl PinEntry {
+    /// The keypad opens or closes: nothing typed.
+    pub fn clear(&mut self) {
+        self.digits.clear();
+    }
+
+    /// One key: a digit is added while there is room; anything else is ignored.
+    pub fn type_digit(&mut self, key: &str) {
+        let is_digit = key.len() == 1 && key.bytes().all(|b| b.is_ascii_digit());
+        if is_digit && self.digits.len() < MAX_PIN_DIGITS {
+            self.digits.push_str(key);
+        }
+    }
+
+    pub fn erase(&mut self) {
+        self.digits.pop();
+    }
+
+    /// How many dots the keypad shows.
+    pub fn digits_typed(&self) -> usize {
+        self.digits.len()
+    }
+
+    /// How long entry is still refused after wrong PINs, if it is.
+    pub fn lockout(&self, now: Duration) -> Option<Duration> {
+        self.guard.remaining_lockout(now)
+    }
+
+    /// Takes what was typed (the keypad shows no dots again) for checking.
+    pub fn submit(&mut self, now: Duration) -> PinAttempt {
+        PinAttempt {
+            pin: std::mem::take(&mut self.digits),
+            guard: self.guard.clone(),
+            now,
+        }
+    }
+
+    /// The guard after the check: reset by a right PIN, one more failure (and perhaps a lockout) after a wrong one.
+    pub fn checked(&mut self, guard: PinGuard) {
+        self.guard = guard;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::staff::{Attempt, PinHash};
+
+    fn check(entry: &mut PinEntry, hash: &PinHash, typed: &str, now: Duration) -> Attempt {
+        for key in typed.chars() {
+            entry.type_digit(&key.to_string());
+        }
+        let mut attempt = entry.submit(now);
+        let result = attempt.guard.attempt(hash, &attempt.pin, attempt.now);
+        entry.checked(attempt.guard);
+        result
+    }
+
+    #[test]
+    fn keys_fill_up_to_the_longest_pin_and_only_digits_count() {
+        let mut entry = PinEntry::default();
+        for key in ["1", "x", "", "12", "٣"] {
+            entry.type_digit(key);
+        }
+        assert_eq!(entry.digits_typed(), 1);
+        for _ in 0..20 {
+            entry.type_digit("7");
+        }
+        assert_eq!(entry.digits_typed(), MAX_PIN_DIGITS);
+        entry.erase();
+        assert_eq!(entry.digits_typed(), MAX_PIN_DIGITS - 1);
+        entry.clear();
+        assert_eq!(entry.digits_typed(), 0);
+        entry.erase();
+        assert_eq!(entry.digits_typed(), 0);
+    }
+
+    #[test]
+    fn submitting_takes_the_digits_and_a_right_pin_is_accepted() {
+        let hash = PinHash::parse(&crate::staff::hash_pin("2468").unwrap()).unwrap();
+        let mut entry = PinEntry::default();
+        entry.type_digit("2");
+        entry.type_digit("4");
+        entry.type_digit("6");
+        entry.type_digit("8");
+        let attempt = entry.submit(Duration::ZERO);
+        assert_eq!(attempt.pin, "2468");
+        assert_eq!(entry.digits_typed(), 0, "the dots go at submit");
+        let mut guard = attempt.guard;
+        assert!(matches!(
+            guard.attempt(&hash, &attempt.pin, attempt.now),
+            Attempt::Accepted
+        ));
+    }
+
+    #[test]
+    fn wrong_pins_lock_the_keypad_out_until_the_lockout_ends() {
+        let hash = PinHash::parse(&crate::staff::hash_pin("2468").unwrap()).unwrap();
+        let mut entry = PinEntry::default();
+        let mut now = Duration::from_secs(100);
+        for _ in 0..2 {
+            assert!(matches!(
+                check(&mut entry, &hash, "1111", now),
+                Attempt::Rejected { locked_for, .. } if locked_for.is_zero()
+            ));
+            assert_eq!(entry.lockout(now), None);
+        }
+        let Attempt::Rejected { locked_for, .. } = check(&mut entry, &hash, "1111", now) else {
+            panic!("the third wrong PIN is rejected");
+        };
+        assert!(!locked_for.is_zero());
+        assert_eq!(entry.lockout(now), Some(locked_for));
+        // Even the right PIN is not checked during the lockout.
+        assert!(matches!(
+            check(&mut entry, &hash, "2468", now + Duration::from_secs(1)),
+            Attempt::LockedOut { .. }
+        ));
+        now += locked_for;
+        assert_eq!(entry.lockout(now), None);
+        assert!(matches!(
+            check(&mut entry, &hash, "2468", now),
+            Attempt::Accepted
+        ));
+        assert_eq!(entry.lockout(now), None);
+    }
+}

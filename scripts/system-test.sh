@@ -37,8 +37,10 @@ fi
 backports=("$qemu" qemu-utils)
 [ "$arch" = arm64 ] && backports+=(qemu-user-static)
 packages=(mmdebstrap arch-test e2fsprogs zbar-tools python3 file)
-# The amd64 package is built here with the Pi feature set (linuxkms), which links these natively.
-[ "$arch" = amd64 ] && packages+=(libinput-dev libudev-dev libxkbcommon-dev libgbm-dev)
+# The amd64 package is built here with the Pi feature set (linuxkms), which links these natively. Named with the
+# build machine's architecture: the cross build's arm64 copies of the same packages must not count as present.
+native=$(dpkg --print-architecture)
+[ "$arch" = amd64 ] && packages+=(libinput-dev:"$native" libudev-dev:"$native" libxkbcommon-dev:"$native" libgbm-dev:"$native")
 missing=()
 for p in "${backports[@]}" "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,20 @@ use crate::staff::{MAX_PIN_DIGITS, PinGuard};
 pub struct PinEntry {
     digits: String,
     guard: PinGuard,
+    notice: PinNotice,
+}
+
+/// The line under the keypad's dots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PinNotice {
+    #[default]
+    None,
+    /// "Enter the staff PIN".
+    Prompt,
+    /// A wrong PIN, with the tries left before a lockout; stays until the next try.
+    Wrong { attempts_left: u32 },
+    /// Entry refused for this long after wrong PINs.
+    LockedOut { remaining: Duration },
 }
 
 /// A submitted PIN, to be checked off the UI thread (Argon2 takes a noticeable moment on a Pi); the result comes
@@ -61,6 +75,35 @@ impl PinEntry {
     pub fn checked(&mut self, guard: PinGuard) {
         self.guard = guard;
     }
+
+    /// The notice as of `now`: the lockout's countdown while it runs, then the prompt again; a wrong-PIN notice
+    /// stays until the next try.
+    pub fn notice(&mut self, now: Duration) -> PinNotice {
+        self.notice = match (self.lockout(now), self.notice) {
+            (Some(remaining), _) => PinNotice::LockedOut { remaining },
+            (None, PinNotice::None | PinNotice::LockedOut { .. }) => PinNotice::Prompt,
+            (None, kept) => kept,
+        };
+        self.notice
+    }
+
+    pub fn rejected(&mut self, attempts_left: u32) {
+        self.notice = PinNotice::Wrong { attempts_left };
+    }
+
+    pub fn accepted(&mut self) {
+        self.notice = PinNotice::None;
+    }
+
+    /// The keypad closes (staff left it alone, or the admin screen locked): nothing typed, and the prompt is
+    /// written again, in the language of the moment, when it next opens. A running lockout stays on show.
+    pub fn closed(&mut self) -> PinNotice {
+        self.digits.clear();
+        if !matches!(self.notice, PinNotice::LockedOut { .. }) {
+            self.notice = PinNotice::None;
+        }
+        self.notice
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +119,34 @@ mod tests {
         let result = attempt.guard.attempt(hash, &attempt.pin, attempt.now);
         entry.checked(attempt.guard);
         result
+    }
+
+    #[test]
+    fn the_notice_prompts_counts_down_a_lockout_and_keeps_a_wrong_pin_until_the_next_try() {
+        let hash = PinHash::parse(&crate::staff::hash_pin("2468").unwrap()).unwrap();
+        let mut entry = PinEntry::default();
+        let now = Duration::from_secs(5);
+        assert_eq!(entry.notice(now), PinNotice::Prompt);
+        check(&mut entry, &hash, "1111", now);
+        entry.rejected(2);
+        assert_eq!(entry.notice(now), PinNotice::Wrong { attempts_left: 2 });
+        check(&mut entry, &hash, "1111", now);
+        let Attempt::Rejected { locked_for, .. } = check(&mut entry, &hash, "1111", now) else {
+            panic!("rejected");
+        };
+        assert_eq!(
+            entry.notice(now + Duration::from_secs(1)),
+            PinNotice::LockedOut {
+                remaining: locked_for - Duration::from_secs(1)
+            }
+        );
+        assert!(
+            matches!(entry.closed(), PinNotice::LockedOut { .. }),
+            "closing the keypad keeps a running lockout on show"
+        );
+        assert_eq!(entry.notice(now + locked_for), PinNotice::Prompt);
+        entry.accepted();
+        assert_eq!(entry.closed(), PinNotice::None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::kiosk::Kiosk;
+use super::kiosk::{Kiosk, with};
 use super::{AppWindow, CartAdapter, Screen, convert};
 use crate::catalog::MAX_UNIT_AMOUNT;
 use crate::checkout::cart::MAX_DESCRIPTION_CHARS;
@@ -150,12 +150,5 @@ impl Kiosk {
             }
             Err(error) => self.show_keyed_amount(&error.to_string()),
         }
-    }
-}
-
-fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
-    if let Some(kiosk) = weak.upgrade() {
-        kiosk.state.borrow_mut().last_activity = std::time::Instant::now();
-        action(&kiosk);
     }
 }

@@ -2,9 +2,10 @@
 
 use slint::{Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel};
 
-use super::{CartLine, CatalogTile, ResultKind, SaleRow, StatusRow, Strings};
+use super::{CartLine, CatalogTile, ResultKind, SaleRow, Screen, StatusRow, Strings};
 use crate::catalog::{Catalog, CatalogItem};
 use crate::checkout::{Cart, FailureReason, Outcome};
+use crate::kiosk::CartView;
 use crate::money::Money;
 
 /// Category tabs in the order categories first appear; items without one are listed under "" (shown as
@@ -64,27 +65,19 @@ pub fn tiles(catalog: &Catalog, category: Option<&str>) -> ModelRc<CatalogTile> 
 }
 
 pub fn cart_lines(cart: &Cart, catalog: &Catalog) -> ModelRc<CartLine> {
-    let lines: Vec<CartLine> = cart
-        .lines()
+    cart_view_lines(&CartView::of(cart, catalog))
+}
+
+/// The cart panel's lines, as the UI draws them.
+pub fn cart_view_lines(view: &CartView) -> ModelRc<CartLine> {
+    let lines: Vec<CartLine> = view
+        .lines
         .iter()
-        .filter_map(|(id, quantity)| {
-            let (name, unit_amount) = match cart.custom(id) {
-                Some(custom) => (custom.description.as_str(), custom.unit_amount),
-                None => {
-                    let item = catalog.item(id)?;
-                    (item.name.as_str(), item.unit_amount)
-                }
-            };
-            let amount = Money::new(
-                unit_amount.saturating_mul(i64::from(*quantity)),
-                catalog.currency,
-            );
-            Some(CartLine {
-                id: id.as_str().into(),
-                name: name.into(),
-                quantity: i32::try_from(*quantity).unwrap_or(i32::MAX),
-                amount: money(amount).into(),
-            })
+        .map(|line| CartLine {
+            id: line.id.as_str().into(),
+            name: line.name.as_str().into(),
+            quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+            amount: money(line.amount).into(),
         })
         .collect();
     ModelRc::new(VecModel::from(lines))
@@ -368,4 +361,20 @@ pub fn keyed_amount(digits: &str, currency: crate::money::Currency) -> Option<Mo
         digits.parse::<i64>().ok()?
     };
     Some(Money::new(minor_units, currency))
+}
+
+/// The kiosk layer's name for a screen the UI shows.
+pub fn screen_rule(screen: Screen) -> crate::kiosk::Screen {
+    use crate::kiosk::Screen as Rule;
+    match screen {
+        Screen::Catalog => Rule::Catalog,
+        Screen::Payment => Rule::Payment,
+        Screen::Result => Rule::Result,
+        Screen::Idle => Rule::Idle,
+        Screen::Pin => Rule::Pin,
+        Screen::Admin => Rule::Admin,
+        Screen::Amount => Rule::Amount,
+        Screen::Describe => Rule::Describe,
+        Screen::Busy => Rule::Busy,
+    }
 }

@@ -19,7 +19,7 @@ use crate::checkout::{
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals, signal_event};
 use crate::i18n::Language;
-use crate::kiosk::PinEntry;
+use crate::kiosk::{CartView, Navigation, PinEntry, Tick};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -65,9 +65,11 @@ pub(super) struct State {
     selected_category: usize,
     pub(super) categories: Vec<String>,
     pub(super) sale: Option<Canceller>,
+    /// The running sale's total as shown, for the result screen.
+    sale_total: String,
     deadline: Option<Instant>,
-    pub(super) last_activity: Instant,
-    dimmed: bool,
+    /// The screen up now and the quiet-spell rules (attract screen, dimming, staff lock).
+    pub(super) nav: Navigation,
     /// WooshPay did not answer the last request: new sales are refused until it does.
     offline: bool,
     /// Earlier sales recovery could not settle yet (it keeps trying).
@@ -94,9 +96,13 @@ impl Kiosk {
                 selected_category: 0,
                 categories,
                 sale: None,
+                sale_total: String::new(),
                 deadline: None,
-                last_activity: Instant::now(),
-                dimmed: false,
+                nav: Navigation::new(
+                    context.display.idle_after,
+                    context.staff.as_ref().map(|staff| staff.admin_lock_after),
+                    Duration::ZERO,
+                ),
                 offline: false,
                 unconfirmed: 0,
                 notice: String::new(),
@@ -132,9 +138,9 @@ impl Kiosk {
             .idle_timer
             .start(TimerMode::Repeated, Duration::from_secs(1), move || {
                 if let Some(kiosk) = weak.upgrade() {
-                    kiosk.check_idle();
+                    kiosk.tick();
                     kiosk.refresh_gateway();
-                    kiosk.check_staff_timeout();
+                    kiosk.refresh_pin_countdown();
                 }
             });
         kiosk.watch_gateway();
@@ -262,11 +268,7 @@ impl Kiosk {
         let on = |kiosk: &Rc<Kiosk>| Rc::downgrade(kiosk);
         let kiosk_adapter = window.global::<KioskAdapter>();
         let weak = on(self);
-        kiosk_adapter.on_activity(move || {
-            with(&weak, |k| {
-                k.state.borrow_mut().last_activity = Instant::now()
-            })
-        });
+        kiosk_adapter.on_activity(move || with(&weak, |_| {}));
         let weak = on(self);
         kiosk_adapter.on_wake(move || with(&weak, |k| k.wake()));
 
@@ -306,46 +308,67 @@ impl Kiosk {
         self.window.upgrade()
     }
 
+    /// The monotonic clock the quiet spells and the PIN lockout count on.
+    pub(super) fn now(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// A touch, a key or an accessibility action: the quiet spell starts again.
+    pub(super) fn touched(&self) {
+        let now = self.now();
+        self.state.borrow_mut().nav.touched(now);
+    }
+
     pub(super) fn show_screen(&self, screen: Screen) {
         if let Some(window) = self.ui() {
             window.global::<KioskAdapter>().set_screen(screen);
         }
-        let mut state = self.state.borrow_mut();
-        state.last_activity = Instant::now();
-        // Every screen but the attract screen is shown at full brightness: never a QR on a dimmed panel.
-        if screen != Screen::Idle
-            && std::mem::take(&mut state.dimmed)
-            && let Some(backlight) = &self.context.backlight
-        {
+        let now = self.now();
+        let restore = self
+            .state
+            .borrow_mut()
+            .nav
+            .show(convert::screen_rule(screen), now);
+        if restore && let Some(backlight) = &self.context.backlight {
             backlight.restore();
         }
     }
 
     /// Only the attract screen wakes; a stray press elsewhere (a wake button mid-payment) changes nothing.
     fn wake(&self) {
-        let idle = self
-            .ui()
-            .is_some_and(|w| w.global::<KioskAdapter>().get_screen() == Screen::Idle);
-        if idle {
+        let wakes = self.state.borrow().nav.wakes();
+        if wakes {
             self.show_screen(Screen::Catalog);
         }
-        self.state.borrow_mut().last_activity = Instant::now();
+        self.touched();
     }
 
-    fn check_idle(&self) {
-        let Some(window) = self.ui() else { return };
-        let adapter = window.global::<KioskAdapter>();
-        let state = self.state.borrow();
-        if adapter.get_screen() == Screen::Catalog
-            && state.cart.is_empty()
-            && state.last_activity.elapsed() >= self.context.display.idle_after
-        {
-            adapter.set_screen(Screen::Idle);
-            drop(state);
-            if let Some(backlight) = &self.context.backlight {
-                backlight.dim();
-                self.state.borrow_mut().dimmed = true;
+    /// Once a second: the attract screen after a quiet spell, the staff screens locked after theirs.
+    fn tick(&self) {
+        let now = self.now();
+        let tick = {
+            let mut state = self.state.borrow_mut();
+            let cart_is_empty = state.cart.is_empty();
+            state.nav.tick(now, cart_is_empty)
+        };
+        match tick {
+            Some(Tick::GoIdle) => {
+                if let Some(window) = self.ui() {
+                    window.global::<KioskAdapter>().set_screen(Screen::Idle);
+                }
+                if let Some(backlight) = &self.context.backlight {
+                    backlight.dim();
+                    self.state.borrow_mut().nav.dimmed();
+                }
             }
+            Some(Tick::LockStaff { idle }) => {
+                tracing::info!(
+                    "staff screen locked after {} s without a touch",
+                    idle.as_secs()
+                );
+                self.lock_staff();
+            }
+            None => {}
         }
     }
 
@@ -378,7 +401,7 @@ impl Kiosk {
             let mut state = self.state.borrow_mut();
             edit(&mut state.cart);
             // Taps through accessibility tools raise no pointer event: count the action itself as activity.
-            state.last_activity = Instant::now();
+            state.nav.touched(self.started.elapsed());
         }
         self.refresh_cart();
     }
@@ -387,14 +410,10 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CartAdapter>();
-        adapter.set_lines(convert::cart_lines(&state.cart, &state.catalog));
-        let order = state.cart.order(&state.catalog);
-        let total = match &order {
-            Ok(order) => order.total(),
-            Err(_) => crate::money::Money::new(0, state.catalog.currency),
-        };
-        adapter.set_total(convert::money(total).into());
-        adapter.set_can_charge(order.is_ok() && !state.offline && !self.context.engine.is_busy());
+        let view = CartView::of(&state.cart, &state.catalog);
+        adapter.set_lines(convert::cart_view_lines(&view));
+        adapter.set_total(convert::money(view.total).into());
+        adapter.set_can_charge(view.chargeable && !state.offline && !self.context.engine.is_busy());
     }
 
     fn charge(self: &Rc<Self>) {
@@ -411,8 +430,9 @@ impl Kiosk {
             Ok(order) => order,
             Err(_) => return,
         };
+        let total = convert::money(order.total());
         let payment = window.global::<PaymentAdapter>();
-        Self::reset_payment(&payment, &convert::money(order.total()));
+        Self::reset_payment(&payment, &total);
         let handle = match self.context.engine.start_charge(order) {
             Ok(handle) => handle,
             Err(StartError::InProgress) => return,
@@ -423,7 +443,7 @@ impl Kiosk {
                 return;
             }
         };
-        self.follow(handle, &payment.get_total());
+        self.follow(handle, &total);
     }
 
     fn reset_payment(payment: &PaymentAdapter<'_>, total: &str) {
@@ -441,7 +461,11 @@ impl Kiosk {
         }
         self.show_screen(Screen::Payment);
         let (mut events, canceller, _task) = handle.into_parts();
-        self.state.borrow_mut().sale = Some(canceller);
+        {
+            let mut state = self.state.borrow_mut();
+            state.sale = Some(canceller);
+            state.sale_total = total.to_owned();
+        }
         let weak = Rc::downgrade(self);
         let spawned = slint::spawn_local(async move {
             while let Some(event) = events.recv().await {
@@ -566,7 +590,7 @@ impl Kiosk {
         }
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());
-        let amount = window.global::<PaymentAdapter>().get_total();
+        let amount = self.state.borrow().sale_total.clone();
         self.show_result(text.kind, &text.title, &text.detail, &amount);
     }
 
@@ -624,8 +648,11 @@ impl Kiosk {
     }
 }
 
-fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
+/// Runs a UI callback's action on the kiosk, if it still exists. Every action counts as activity:
+/// accessibility tools raise no pointer events.
+pub(super) fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
     if let Some(kiosk) = weak.upgrade() {
+        kiosk.touched();
         action(&kiosk);
     }
 }

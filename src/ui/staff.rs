@@ -2,13 +2,12 @@
 //! shift totals and Close shift, status, Reload catalog). Locks itself after `[staff] admin_lock_after_s`.
 
 use std::rc::Rc;
-use std::time::Instant;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::kiosk::Kiosk;
-use super::{AppWindow, KioskAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Strings, convert};
-use crate::kiosk::PinAttempt;
+use super::kiosk::{Kiosk, with};
+use super::{AppWindow, SaleRow, Screen, StaffAdapter, StatusRow, Strings, convert};
+use crate::kiosk::{PinAttempt, PinNotice};
 use crate::staff::Attempt;
 
 /// How many sales the admin screen lists.
@@ -66,7 +65,6 @@ impl Kiosk {
         {
             let mut state = self.state.borrow_mut();
             state.pin.type_digit(digit);
-            state.last_activity = Instant::now();
         }
         self.show_pin_entry();
     }
@@ -76,25 +74,15 @@ impl Kiosk {
         let Some(window) = self.ui() else {
             return;
         };
-        let adapter = window.global::<StaffAdapter>();
-        let state = self.state.borrow();
-        adapter.set_pin_digits(state.pin.digits_typed() as i32);
-        match state.pin.lockout(self.started.elapsed()) {
-            Some(remaining) => {
-                adapter.set_locked_out(true);
-                adapter.set_pin_message(
-                    window
-                        .global::<Strings>()
-                        .invoke_pin_locked_out(convert::countdown(remaining)),
-                );
-            }
-            None => {
-                if adapter.get_locked_out() || adapter.get_pin_message().is_empty() {
-                    adapter.set_locked_out(false);
-                    adapter.set_pin_message(window.global::<Strings>().invoke_pin_prompt());
-                }
-            }
-        }
+        let now = self.now();
+        let (digits, notice) = {
+            let mut state = self.state.borrow_mut();
+            (state.pin.digits_typed(), state.pin.notice(now))
+        };
+        window
+            .global::<StaffAdapter>()
+            .set_pin_digits(i32::try_from(digits).unwrap_or(0));
+        show_pin_notice(&window, notice);
     }
 
     fn submit_pin(self: &Rc<Self>) {
@@ -105,7 +93,7 @@ impl Kiosk {
             pin,
             mut guard,
             now,
-        } = self.state.borrow_mut().pin.submit(self.started.elapsed());
+        } = self.state.borrow_mut().pin.submit(self.now());
         self.show_pin_entry();
         // Argon2 takes a noticeable moment on a Pi: never on the UI thread.
         let weak = Rc::downgrade(self);
@@ -126,7 +114,8 @@ impl Kiosk {
             let adapter = window.global::<StaffAdapter>();
             match attempt {
                 Attempt::Accepted => {
-                    adapter.set_pin_message("".into());
+                    kiosk.state.borrow_mut().pin.accepted();
+                    show_pin_notice(&window, PinNotice::None);
                     adapter.set_message("".into());
                     kiosk.refresh_admin();
                     kiosk.show_screen(Screen::Admin);
@@ -135,11 +124,8 @@ impl Kiosk {
                     attempts_left,
                     locked_for,
                 } if locked_for.is_zero() => {
-                    adapter.set_pin_message(
-                        window
-                            .global::<Strings>()
-                            .invoke_pin_wrong(i32::try_from(attempts_left).unwrap_or(i32::MAX)),
-                    );
+                    kiosk.state.borrow_mut().pin.rejected(attempts_left);
+                    kiosk.show_pin_entry();
                 }
                 Attempt::Rejected { .. } | Attempt::LockedOut { .. } => {
                     kiosk.context.signals.beep(crate::hw::Beep::Failure);
@@ -152,38 +138,21 @@ impl Kiosk {
         }
     }
 
-    fn lock_staff(&self) {
-        self.state.borrow_mut().pin.clear();
+    pub(super) fn lock_staff(&self) {
+        let notice = self.state.borrow_mut().pin.closed();
         if let Some(window) = self.ui() {
             let adapter = window.global::<StaffAdapter>();
             adapter.set_pin_digits(0);
             adapter.set_message("".into());
-            // The prompt is written again, in the language of the moment, when the keypad next opens.
-            if !adapter.get_locked_out() {
-                adapter.set_pin_message("".into());
-            }
+            show_pin_notice(&window, notice);
         }
         self.show_screen(Screen::Catalog);
     }
 
-    /// The keypad and the admin screen close themselves when nobody touches them.
-    pub(super) fn check_staff_timeout(&self) {
-        let Some(window) = self.ui() else { return };
-        let screen = window.global::<KioskAdapter>().get_screen();
-        if screen == Screen::Pin {
+    /// Once a second on the keypad: the lockout's countdown.
+    pub(super) fn refresh_pin_countdown(&self) {
+        if self.state.borrow().nav.screen() == crate::kiosk::Screen::Pin {
             self.show_pin_entry();
-        }
-        let Some(staff) = &self.context.staff else {
-            return;
-        };
-        let idle = self.state.borrow().last_activity.elapsed();
-        if matches!(screen, Screen::Pin | Screen::Admin) && idle >= staff.admin_lock_after {
-            tracing::info!(
-                ?screen,
-                "staff screen locked after {} s without a touch",
-                idle.as_secs()
-            );
-            self.lock_staff();
         }
     }
 
@@ -342,10 +311,19 @@ fn first_ip_address() -> Option<String> {
     )
 }
 
-/// Every staff action counts as activity (accessibility tools raise no pointer events), then runs.
-fn with(weak: &std::rc::Weak<Kiosk>, action: impl FnOnce(&Rc<Kiosk>)) {
-    if let Some(kiosk) = weak.upgrade() {
-        kiosk.state.borrow_mut().last_activity = Instant::now();
-        action(&kiosk);
-    }
+/// The line under the keypad's dots, in the kiosk's language.
+fn show_pin_notice(window: &AppWindow, notice: PinNotice) {
+    let adapter = window.global::<StaffAdapter>();
+    let strings = window.global::<Strings>();
+    adapter.set_locked_out(matches!(notice, PinNotice::LockedOut { .. }));
+    adapter.set_pin_message(match notice {
+        PinNotice::None => SharedString::new(),
+        PinNotice::Prompt => strings.invoke_pin_prompt(),
+        PinNotice::Wrong { attempts_left } => {
+            strings.invoke_pin_wrong(i32::try_from(attempts_left).unwrap_or(i32::MAX))
+        }
+        PinNotice::LockedOut { remaining } => {
+            strings.invoke_pin_locked_out(convert::countdown(remaining))
+        }
+    });
 }

@@ -1,0 +1,264 @@
+use super::*;
+
+#[test]
+fn two_kiosks_with_the_same_host_name_get_different_default_ids() {
+    let a = kiosk_id_from("raspberrypi", Some("0123456789abcdef0123456789abcdef\n"));
+    let b = kiosk_id_from("raspberrypi", Some("fedcba9876543210fedcba9876543210\n"));
+    assert_ne!(a, b);
+    assert!(
+        a.starts_with("raspberrypi-") && a.len() == "raspberrypi-".len() + 4,
+        "{a}"
+    );
+    // Stable: the same machine always gets the same id.
+    assert_eq!(
+        a,
+        kiosk_id_from("raspberrypi", Some("0123456789abcdef0123456789abcdef"))
+    );
+    assert!(validate_kiosk_id(&a).is_ok());
+    assert_eq!(kiosk_id_from("till 1", None), "till-1");
+    let long = kiosk_id_from(&"h".repeat(100), Some("x"));
+    assert_eq!(long.len(), 64);
+    assert!(validate_kiosk_id(&long).is_ok());
+    assert!(!a.contains("0123"), "the machine id itself is not exposed");
+}
+
+const VALID: &str = r#"
+catalog = "catalog.toml"
+[wooshpay]
+success_url = "https://shop.example/thanks"
+cancel_url = "https://shop.example/cancelled"
+[checkout]
+currency = "GBP"
+[kiosk]
+id = "front-counter-1"
+"#;
+
+fn write_shop(config: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog.toml"),
+        "[[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\n",
+    )
+    .unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn loads_a_valid_configuration_with_defaults() {
+    let (_dir, path) = write_shop(VALID);
+    let config = Config::load(&path).unwrap();
+    assert_eq!(config.kiosk_id, "front-counter-1");
+    assert_eq!(config.checkout.poll_interval, Duration::from_millis(2000));
+    assert_eq!(config.checkout.timeout, Duration::from_secs(180));
+    assert_eq!(config.catalog.items[0].id, "tea");
+    let test_key = SecretKey::parse("sk_test_1").unwrap();
+    assert_eq!(
+        config.api_base_url(&test_key).unwrap().as_str(),
+        "https://apitest.wooshpay.com/"
+    );
+    let live_key = SecretKey::parse("sk_live_1").unwrap();
+    assert_eq!(
+        config.api_base_url(&live_key).unwrap().as_str(),
+        "https://api.wooshpay.com/"
+    );
+}
+
+#[test]
+fn errors_name_the_file_and_the_key() {
+    let cases = [
+        (
+            VALID.replace("\"GBP\"", "\"GBX\""),
+            "[checkout] currency: unknown currency code \"GBX\"",
+        ),
+        (
+            VALID.replace("[kiosk]", "colour = \"red\"\n[kiosk]"),
+            "unknown field `colour`",
+        ),
+        (
+            VALID.replace(
+                "currency = \"GBP\"",
+                "currency = \"GBP\"\npoll_interval_ms = \"fast\"",
+            ),
+            "key `poll_interval_ms`",
+        ),
+        (
+            VALID.replace(
+                "[checkout]",
+                "base_url = \"http://pay.example.com\"\n[checkout]",
+            ),
+            "plain http:// is only allowed to this machine",
+        ),
+        (
+            VALID.replace("https://shop.example/thanks", "www.example.com"),
+            "[wooshpay] success_url",
+        ),
+        (
+            VALID.replace("catalog.toml", "missing.toml"),
+            "missing.toml: cannot read the catalog file",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (_dir, path) = write_shop(&text);
+        let error = Config::load(&path).unwrap_err().0;
+        assert!(
+            error.contains("config.toml") || error.contains("missing.toml"),
+            "{error}"
+        );
+        assert!(
+            error.contains(expected),
+            "{error:?} should contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn accessibility_settings_default_off_and_can_be_turned_on() {
+    let display = Config::load(&write_shop(VALID).1).unwrap().display;
+    assert!(!display.large_text && !display.high_contrast);
+    let (_dir, path) = write_shop(&format!(
+        "{VALID}[display]\nlarge_text = true\nhigh_contrast = true\n"
+    ));
+    let display = Config::load(&path).unwrap().display;
+    assert!(display.large_text && display.high_contrast);
+    let (_dir, path) = write_shop(&format!("{VALID}[display]\nlarge_text = \"yes\"\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(error.contains("large_text"), "{error}");
+}
+
+#[test]
+fn display_fullscreen_is_unset_unless_given_and_must_be_a_boolean() {
+    // Unset: the UI decides (a configured kiosk fills its screen); see ui::fullscreen::window_mode.
+    let display = Config::load(&write_shop(VALID).1).unwrap().display;
+    assert_eq!(display.fullscreen, None);
+    for (value, expected) in [("true", Some(true)), ("false", Some(false))] {
+        let (_dir, path) = write_shop(&format!("{VALID}[display]\nfullscreen = {value}\n"));
+        assert_eq!(Config::load(&path).unwrap().display.fullscreen, expected);
+    }
+    let (_dir, path) = write_shop(&format!("{VALID}[display]\nfullscreen = \"yes\"\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(error.contains("fullscreen"), "{error}");
+    let (_dir, path) = write_shop(&format!("{VALID}[display]\nfull_screen = true\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(
+        error.contains("full_screen"),
+        "unknown keys stay errors: {error}"
+    );
+}
+
+#[test]
+fn display_language_is_one_with_a_translation() {
+    let display = Config::load(&write_shop(VALID).1).unwrap().display;
+    assert_eq!(display.language, crate::i18n::Language::English);
+    let (_dir, path) = write_shop(&format!("{VALID}[display]\nlanguage = \"zh-CN\"\n"));
+    let display = Config::load(&path).unwrap().display;
+    assert_eq!(display.language, crate::i18n::Language::SimplifiedChinese);
+    let (_dir, path) = write_shop(&format!("{VALID}[display]\nlanguage = \"fr\"\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(
+        error.contains("config.toml")
+            && error.contains("[display] language")
+            && error.contains("\"fr\"")
+            && error.contains("\"de\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_staff_pin_hash_is_validated_and_never_echoed() {
+    let hash = crate::staff::hash_pin("4821").unwrap();
+    let (_dir, path) = write_shop(&format!(
+        "{VALID}[staff]\npin_hash = \"{hash}\"\nadmin_lock_after_s = 120\n"
+    ));
+    let staff = Config::load(&path).unwrap().staff.unwrap();
+    assert!(staff.pin_hash.matches("4821"));
+    assert_eq!(staff.admin_lock_after, Duration::from_secs(120));
+
+    // A PIN typed where its hash belongs: refused, and the PIN is not repeated in the error.
+    let (_dir, path) = write_shop(&format!("{VALID}[staff]\npin_hash = \"48213\"\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(
+        error.contains("[staff] pin_hash") && error.contains("hash-pin"),
+        "{error}"
+    );
+    assert!(!error.contains("48213"), "{error}");
+    assert!(Config::load(&write_shop(VALID).1).unwrap().staff.is_none());
+}
+
+#[test]
+fn gpio_pins_must_exist_and_not_collide() {
+    let with_gpio = |section: &str| VALID.to_owned() + "[gpio]\n" + section;
+    let (_dir, path) = write_shop(&with_gpio(
+        "led_ready = 17\nled_paid = 22\nbuzzer_pin = 24\nactive_low = true\n",
+    ));
+    let gpio = Config::load(&path).unwrap().gpio.unwrap();
+    assert_eq!(
+        (gpio.led_ready, gpio.led_paid, gpio.buzzer_pin),
+        (Some(17), Some(22), Some(24))
+    );
+    assert!(gpio.active_low && gpio.buzzer_enabled);
+
+    let (_dir, path) = write_shop(&with_gpio("led_ready = 17\nbutton_cancel = 17\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(
+        error.contains("[gpio] button_cancel and led_ready both use GPIO 17"),
+        "{error}"
+    );
+
+    let (_dir, path) = write_shop(&with_gpio("led_error = 40\n"));
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(
+        error.contains("[gpio] led_error = 40") && error.contains("0 to 27"),
+        "{error}"
+    );
+
+    let (_dir, path) = write_shop(&with_gpio("led_blue = 3\n"));
+    assert!(
+        Config::load(&path)
+            .unwrap_err()
+            .0
+            .contains("unknown field `led_blue`")
+    );
+
+    let (_dir, path) = write_shop(VALID);
+    assert!(
+        Config::load(&path).unwrap().gpio.is_none(),
+        "no [gpio] section: no GPIO"
+    );
+}
+
+#[test]
+fn loopback_http_is_allowed_and_credentials_in_urls_are_not() {
+    assert!(parse_base_url("http://127.0.0.1:8787").is_ok());
+    assert!(parse_base_url("http://[::1]:8787").is_ok());
+    assert!(parse_base_url("http://localhost:8787").is_ok());
+    assert!(parse_base_url("http://192.168.1.2:8787").is_err());
+    assert!(parse_base_url("https://sk_test_x@apitest.wooshpay.com").is_err());
+}
+
+#[test]
+fn a_test_key_is_refused_for_the_live_host() {
+    let config = VALID.replace(
+        "[checkout]",
+        "base_url = \"https://api.wooshpay.com\"\n[checkout]",
+    );
+    let (_dir, path) = write_shop(&config);
+    let config = Config::load(&path).unwrap();
+    let error = config
+        .api_base_url(&SecretKey::parse("sk_test_1").unwrap())
+        .unwrap_err();
+    assert!(error.0.contains("does not match the secret key"), "{error}");
+}
+
+#[test]
+fn a_secret_pasted_into_the_config_is_not_echoed_in_the_error() {
+    let text = VALID.replace(
+        "[checkout]",
+        "secret_key = \"sk_live_TOPSECRET\"\n[checkout]",
+    );
+    let (_dir, path) = write_shop(&text);
+    let error = Config::load(&path).unwrap_err().0;
+    assert!(error.contains("unknown field `secret_key`"), "{error}");
+    assert!(!error.contains("TOPSECRET"), "{error}");
+}

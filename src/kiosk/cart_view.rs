@@ -1,0 +1,137 @@
+//! What the cart panel shows: one line per item with its amount, the total, and whether Charge may be
+//! tapped. Priced once, from the same `Order` a charge would send, so the panel and the sale cannot disagree.
+
+use crate::catalog::Catalog;
+use crate::checkout::Cart;
+use crate::money::Money;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CartViewLine {
+    pub id: String,
+    pub name: String,
+    pub quantity: u32,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CartView {
+    pub lines: Vec<CartViewLine>,
+    pub total: Money,
+    /// The cart makes a valid order (not empty, every item known, within the limits).
+    pub chargeable: bool,
+}
+
+impl CartView {
+    pub fn of(cart: &Cart, catalog: &Catalog) -> Self {
+        match cart.order(catalog) {
+            Ok(order) => Self {
+                total: order.total(),
+                lines: order
+                    .lines
+                    .iter()
+                    .map(|line| CartViewLine {
+                        id: line.item_id.clone(),
+                        name: line.name.clone(),
+                        quantity: line.quantity,
+                        amount: Money::new(line.amount(), order.currency),
+                    })
+                    .collect(),
+                chargeable: true,
+            },
+            // Not chargeable (empty, an item gone after a catalog reload, over the limit): still list what is
+            // in the cart so staff can see and fix it, with no total.
+            Err(_) => Self {
+                lines: cart
+                    .lines()
+                    .iter()
+                    .filter_map(|(id, quantity)| {
+                        let (name, unit_amount) = match cart.custom(id) {
+                            Some(custom) => (custom.description.clone(), custom.unit_amount),
+                            None => {
+                                let item = catalog.item(id)?;
+                                (item.name.clone(), item.unit_amount)
+                            }
+                        };
+                        Some(CartViewLine {
+                            id: id.clone(),
+                            name,
+                            quantity: *quantity,
+                            amount: Money::new(
+                                unit_amount.saturating_mul(i64::from(*quantity)),
+                                catalog.currency,
+                            ),
+                        })
+                    })
+                    .collect(),
+                total: Money::new(0, catalog.currency),
+                chargeable: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::money::Currency;
+
+    fn catalog(items: &str) -> Catalog {
+        Catalog::parse(
+            items,
+            Path::new("c.toml"),
+            Path::new("."),
+            Currency::from_code("GBP").unwrap(),
+        )
+        .unwrap()
+    }
+
+    const TWO_ITEMS: &str = "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=320\n\
+                             [[item]]\nid=\"cookie\"\nname=\"Cookie\"\nunit_amount=185\n";
+
+    #[test]
+    fn lines_and_total_come_from_the_order_a_charge_would_send() {
+        let catalog = catalog(TWO_ITEMS);
+        let mut cart = Cart::default();
+        cart.add("latte");
+        cart.add("cookie");
+        cart.add("latte");
+        cart.add_custom(250, "Gift card").unwrap();
+        let view = CartView::of(&cart, &catalog);
+        let order = cart.order(&catalog).unwrap();
+        assert!(view.chargeable);
+        assert_eq!(view.total, order.total());
+        assert_eq!(view.total.minor_units, 2 * 320 + 185 + 250);
+        let shown: Vec<(&str, u32, i64)> = view
+            .lines
+            .iter()
+            .map(|l| (l.name.as_str(), l.quantity, l.amount.minor_units))
+            .collect();
+        assert_eq!(
+            shown,
+            [("Latte", 2, 640), ("Cookie", 1, 185), ("Gift card", 1, 250)]
+        );
+    }
+
+    #[test]
+    fn an_empty_cart_shows_nothing_and_cannot_be_charged() {
+        let view = CartView::of(&Cart::default(), &catalog(TWO_ITEMS));
+        assert!(view.lines.is_empty());
+        assert_eq!(view.total.minor_units, 0);
+        assert!(!view.chargeable);
+    }
+
+    #[test]
+    fn an_item_gone_after_a_reload_blocks_charge_but_the_rest_stays_listed() {
+        let mut cart = Cart::default();
+        cart.add("latte");
+        cart.add("cookie");
+        let reloaded = catalog("[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=320\n");
+        let view = CartView::of(&cart, &reloaded);
+        assert!(!view.chargeable);
+        assert_eq!(view.total.minor_units, 0);
+        assert_eq!(view.lines.len(), 1);
+        assert_eq!(view.lines[0].name, "Latte");
+    }
+}

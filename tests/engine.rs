@@ -6,14 +6,11 @@ use std::time::Duration;
 
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{
-    CheckoutEngine, CheckoutEvent, EngineSettings, FailureReason, Order, Outcome, PriceBook,
-    StartError, Timing,
+    CheckoutEngine, CheckoutEvent, FailureReason, Order, Outcome, StartError,
 };
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+use wooshpay_kiosk::wooshpay::RetryPolicy;
 
 struct Rig {
     sim: Simulator,
@@ -24,34 +21,14 @@ struct Rig {
 
 async fn rig(timeout: Duration) -> Rig {
     let sim = common::simulator().await;
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        min_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(200),
-        ..RetryPolicy::default()
-    };
-    config.request_timeout = Duration::from_secs(3);
-    let client = Client::new(config).unwrap();
-    let mut timing = Timing::new(Duration::from_millis(100), timeout);
-    timing.close_grace = Duration::from_secs(5);
-    let settings = EngineSettings {
-        timing,
-        success_url: "https://shop.example/ok".into(),
-        cancel_url: "https://shop.example/no".into(),
-        kiosk_id: "engine-test".into(),
-    };
     let state = tempfile::tempdir().unwrap();
-    let engine = CheckoutEngine::new(
-        client,
-        settings,
-        PriceBook::default(),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        tokio::runtime::Handle::current(),
-    );
+    let engine = common::engine::TestEngine::new(&sim.api_base_url(), "engine-test")
+        .retries(2, 50, 200)
+        .max_retry_after(RetryPolicy::default().max_retry_after)
+        .request_timeout(Duration::from_secs(3))
+        .polls(Duration::from_millis(100), timeout)
+        .close_grace(Duration::from_secs(5))
+        .build(state.path(), tokio::runtime::Handle::current());
     let currency = Currency::from_code("GBP").unwrap();
     let catalog =
         Catalog::parse(common::CATALOG, "c.toml".as_ref(), ".".as_ref(), currency).unwrap();

@@ -9,12 +9,9 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, Order, Outcome, PriceBook, Timing};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::checkout::{CheckoutEngine, Order, Outcome};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 const CREATE: (&str, &str) = ("POST", "/v1/checkout/sessions");
 const POLL: (&str, &str) = ("GET", "/v1/checkout/sessions/*");
@@ -58,32 +55,12 @@ struct Case {
 
 async fn case() -> Case {
     let sim = common::simulator().await;
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(1),
-    };
-    config.request_timeout = Duration::from_secs(2);
-    let mut timing = Timing::new(Duration::from_millis(100), Duration::from_millis(2_500));
-    timing.close_grace = Duration::from_secs(20);
     let state = tempfile::tempdir().unwrap();
-    let engine = CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing,
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: "faults".into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        tokio::runtime::Handle::current(),
-    );
+    let engine = common::engine::TestEngine::new(&sim.api_base_url(), "faults")
+        .request_timeout(Duration::from_secs(2))
+        .polls(Duration::from_millis(100), Duration::from_millis(2_500))
+        .close_grace(Duration::from_secs(20))
+        .build(state.path(), tokio::runtime::Handle::current());
     let catalog = Catalog::parse(
         common::CATALOG,
         "c".as_ref(),

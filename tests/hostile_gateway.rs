@@ -9,16 +9,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{
-    CheckoutEngine, CheckoutEvent, EngineSettings, Order, Outcome, PriceBook, Recovered, Timing,
-};
+use wooshpay_kiosk::checkout::{CheckoutEngine, CheckoutEvent, Order, Outcome, Recovered};
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 use wooshpay_kiosk::wooshpay::{
-    Client, ClientConfig, CreateCheckoutSession, CreateLineItem, CreateProduct, IdempotencyKey,
-    InlinePriceData, RetryPolicy,
+    Client, CreateCheckoutSession, CreateLineItem, CreateProduct, IdempotencyKey, InlinePriceData,
 };
 
 const KIOSK: &str = "hostile-test";
@@ -31,36 +27,19 @@ struct Rig {
     state: tempfile::TempDir,
 }
 
+fn test_engine(sim: &Simulator, timeout: Duration) -> common::engine::TestEngine {
+    common::engine::TestEngine::new(&sim.api_base_url(), KIOSK)
+        .request_timeout(Duration::from_secs(2))
+        .polls(Duration::from_millis(100), timeout)
+        .close_grace(Duration::from_secs(2))
+}
+
 fn client_for(sim: &Simulator) -> Client {
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(1),
-    };
-    config.request_timeout = Duration::from_secs(2);
-    Client::new(config).unwrap()
+    test_engine(sim, Duration::from_secs(60)).client()
 }
 
 fn engine_in(sim: &Simulator, state: &std::path::Path, timeout: Duration) -> CheckoutEngine {
-    let mut timing = Timing::new(Duration::from_millis(100), timeout);
-    timing.close_grace = Duration::from_secs(2);
-    CheckoutEngine::new(
-        client_for(sim),
-        EngineSettings {
-            timing,
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: KIOSK.into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
-        tokio::runtime::Handle::current(),
-    )
+    test_engine(sim, timeout).build(state, tokio::runtime::Handle::current())
 }
 
 async fn rig(timeout: Duration) -> Rig {

@@ -14,12 +14,9 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, Order, PriceBook, Timing};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::checkout::Order;
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction};
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -146,32 +143,13 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
     let sim = RemoteSimulator::start().await;
-    let mut config = ClientConfig::new(
-        format!("{}/", sim.base).parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(1),
-    };
-    config.request_timeout = Duration::from_millis(800);
-    let mut timing = Timing::new(Duration::from_millis(25), Duration::from_millis(400));
-    timing.close_grace = Duration::from_secs(10);
     let state = tempfile::tempdir().unwrap();
-    let engine = CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing,
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: "soak".into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        tokio::runtime::Handle::current(),
-    );
+    let engine = common::engine::TestEngine::new(&format!("{}/", sim.base), "soak")
+        .retries(2, 10, 50)
+        .request_timeout(Duration::from_millis(800))
+        .polls(Duration::from_millis(25), Duration::from_millis(400))
+        .close_grace(Duration::from_secs(10))
+        .build(state.path(), tokio::runtime::Handle::current());
     let catalog = Catalog::parse(
         common::CATALOG,
         "c".as_ref(),

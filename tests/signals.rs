@@ -6,13 +6,11 @@ mod common;
 use std::time::Duration;
 
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, Order, PriceBook, Timing};
+use wooshpay_kiosk::checkout::Order;
 use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal, signal_event};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction, Simulator};
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
+use wooshpay_kiosk::wooshpay::RetryPolicy;
 
 async fn sale(
     prepare: impl FnOnce(&Simulator),
@@ -21,29 +19,12 @@ async fn sale(
 ) -> Vec<Signal> {
     let sim = common::simulator().await;
     prepare(&sim);
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 1,
-        min_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    };
     let state = tempfile::tempdir().unwrap();
-    let engine = CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing: Timing::new(Duration::from_millis(100), timeout),
-            success_url: "https://s.example/ok".into(),
-            cancel_url: "https://s.example/no".into(),
-            kiosk_id: "signals".into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        tokio::runtime::Handle::current(),
-    );
+    let engine = common::engine::TestEngine::new(&sim.api_base_url(), "signals")
+        .retries(1, 10, 20)
+        .max_retry_after(RetryPolicy::default().max_retry_after)
+        .polls(Duration::from_millis(100), timeout)
+        .build(state.path(), tokio::runtime::Handle::current());
     let currency = Currency::from_code("GBP").unwrap();
     let catalog = Catalog::parse(common::CATALOG, "c".as_ref(), ".".as_ref(), currency).unwrap();
     let order = Order::from_quantities(&catalog, &[("latte".into(), 1)]).unwrap();

@@ -8,19 +8,15 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing};
 use wooshpay_kiosk::config::DisplaySettings;
 use wooshpay_kiosk::hw::backlight::Backlight;
 use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase, ResultAdapter,
     ResultKind, Screen, UiContext,
 };
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 struct Harness {
     signals: RecordingSignals,
@@ -119,32 +115,10 @@ fn staff_and_customer_flows_through_the_real_ui() {
         .build()
         .unwrap();
     let sim = runtime.block_on(common::simulator());
-    let mut client_config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    client_config.retry = RetryPolicy {
-        max_retries: 2,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(1),
-    };
-    let client = Client::new(client_config).unwrap();
-    let mut timing = Timing::new(Duration::from_millis(100), Duration::from_secs(60));
-    timing.close_grace = Duration::from_secs(10);
     let state = tempfile::tempdir().unwrap();
-    let engine = CheckoutEngine::new(
-        client,
-        EngineSettings {
-            timing,
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: "ui-test".into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.path().join(JOURNAL_FILE)).unwrap(),
-        runtime.handle().clone(),
-    );
+    let engine = common::engine::TestEngine::new(&sim.api_base_url(), "ui-test")
+        .close_grace(Duration::from_secs(10))
+        .build(state.path(), runtime.handle().clone());
     let currency = Currency::from_code("GBP").unwrap();
     let catalog = Catalog::parse(
         wooshpay_kiosk::demo::SAMPLE_CATALOG,

@@ -12,19 +12,15 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::checkout::{
-    CheckoutEngine, CheckoutEvent, EngineSettings, Order, PriceBook, Timing,
-};
+use wooshpay_kiosk::checkout::{CheckoutEngine, CheckoutEvent, Order};
 use wooshpay_kiosk::config::DisplaySettings;
 use wooshpay_kiosk::hw::{Light, RecordingSignals, Signal};
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
 use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::secret::SecretKey;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase,
     ResultAdapter, ResultKind, Screen, UiContext,
 };
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 fn catalog() -> Catalog {
     Catalog::parse(
@@ -37,30 +33,10 @@ fn catalog() -> Catalog {
 }
 
 fn engine(base_url: &str, state: &Path, runtime: &tokio::runtime::Handle) -> CheckoutEngine {
-    let mut config = ClientConfig::new(
-        base_url.parse().unwrap(),
-        SecretKey::parse(common::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 1,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(1),
-    };
-    let mut timing = Timing::new(Duration::from_millis(100), Duration::from_secs(60));
-    timing.close_grace = Duration::from_secs(5);
-    CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing,
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: "ui-recovery".into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
-        runtime.clone(),
-    )
+    common::engine::TestEngine::new(base_url, "ui-recovery")
+        .retries(1, 20, 50)
+        .close_grace(Duration::from_secs(5))
+        .build(state, runtime.clone())
 }
 
 /// Starts a sale and pulls the plug once its QR would be on screen: the task is dropped mid-sale, as a

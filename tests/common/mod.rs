@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 use wooshpay_kiosk::simulator::{Simulator, SimulatorConfig};
 
+pub mod engine;
 pub mod ui;
 
 pub const KEY: &str = "sk_test_blackbox0123456789";

@@ -3,12 +3,9 @@
 use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
-use wooshpay_kiosk::checkout::{CheckoutEngine, EngineSettings, PriceBook, Timing};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
-use wooshpay_kiosk::secret::SecretKey;
+use wooshpay_kiosk::checkout::CheckoutEngine;
 use wooshpay_kiosk::simulator::Simulator;
 use wooshpay_kiosk::ui::AppWindow;
-use wooshpay_kiosk::wooshpay::{Client, ClientConfig, RetryPolicy};
 
 /// Taps the control with this accessible label, as a finger or an accessibility tool would.
 pub fn tap(app: &AppWindow, label: &str) {
@@ -65,26 +62,7 @@ pub fn engine(
     kiosk_id: &str,
     runtime: tokio::runtime::Handle,
 ) -> CheckoutEngine {
-    let mut config = ClientConfig::new(
-        sim.api_base_url().parse().unwrap(),
-        SecretKey::parse(super::KEY).unwrap(),
-    );
-    config.retry = RetryPolicy {
-        max_retries: 1,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(1),
-    };
-    CheckoutEngine::new(
-        Client::new(config).unwrap(),
-        EngineSettings {
-            timing: Timing::new(Duration::from_millis(100), Duration::from_secs(60)),
-            success_url: "https://shop.example/ok".into(),
-            cancel_url: "https://shop.example/no".into(),
-            kiosk_id: kiosk_id.into(),
-        },
-        PriceBook::default(),
-        Journal::open(&state.join(JOURNAL_FILE)).unwrap(),
-        runtime,
-    )
+    super::engine::TestEngine::new(&sim.api_base_url(), kiosk_id)
+        .retries(1, 20, 50)
+        .build(state, runtime)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, Order, Outcome};
+use wooshpay_kiosk::journal::SaleOutcome;
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 
@@ -148,7 +149,7 @@ async fn run(
     }
     // Whatever stayed pending is settled once the fault is gone, as the next start would.
     let recovered = engine.recover().await;
-    let journal: Vec<String> = engine.with_journal(|j| {
+    let journal: Vec<SaleOutcome> = engine.with_journal(|j| {
         j.sales_since(0)
             .unwrap()
             .into_iter()
@@ -157,12 +158,12 @@ async fn run(
     });
     if journal.len() != 1 {
         problems.push(format!("journal rows: {journal:?}"));
-    } else if paid_at_sim != (journal[0] == "paid") {
+    } else if paid_at_sim != (journal[0] == SaleOutcome::Paid) {
         problems.push(format!(
             "journal says {} (recovery: {recovered:?}), simulator paid = {paid_at_sim}",
             journal[0]
         ));
-    } else if journal[0] == "pending" {
+    } else if journal[0] == SaleOutcome::Pending {
         problems.push("still pending after recovery".into());
     }
     if sim.sessions().iter().any(|s| s["status"] == "open") {
@@ -253,13 +254,17 @@ async fn polls_failing_for_the_whole_sale_never_lose_the_payment() {
     );
     case.sim.clear_faults();
     let recovered = case.engine.recover().await;
-    let journal: Vec<String> = case.engine.with_journal(|j| {
+    let journal: Vec<SaleOutcome> = case.engine.with_journal(|j| {
         j.sales_since(0)
             .unwrap()
             .into_iter()
             .map(|s| s.outcome)
             .collect()
     });
-    assert_eq!(journal, ["paid"], "{outcome:?} then {recovered:?}");
+    assert_eq!(
+        journal,
+        [SaleOutcome::Paid],
+        "{outcome:?} then {recovered:?}"
+    );
     assert_eq!(case.sim.sessions().len(), 1);
 }

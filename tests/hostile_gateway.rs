@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, CheckoutEvent, Order, Outcome, Recovered};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, SaleOutcome};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 use wooshpay_kiosk::wooshpay::{
@@ -226,7 +226,7 @@ async fn a_redirect_on_create_is_a_gateway_error_never_followed() {
         followed.is_empty(),
         "the redirect was followed: {followed:?}"
     );
-    assert_ne!(rig.only_sale().outcome, "paid");
+    assert_ne!(rig.only_sale().outcome, SaleOutcome::Paid);
 
     // The replay of that create (by recovery) gets a 307 to another port: refused too, nothing connects there.
     rig.engine.recover().await;
@@ -245,7 +245,7 @@ async fn a_redirect_on_create_is_a_gateway_error_never_followed() {
         elsewhere.accept().is_err(),
         "a request reached the host the redirect named"
     );
-    assert_ne!(rig.only_sale().outcome, "paid");
+    assert_ne!(rig.only_sale().outcome, SaleOutcome::Paid);
 }
 
 // Guarantee: a session is adopted only if it is this sale's (point 2).
@@ -304,7 +304,7 @@ async fn a_create_answer_that_is_not_this_sales_is_refused_and_left_alone() {
             "{field}: the refused session is not journalled as this sale's"
         );
         for sale in journal.sales_since(0).unwrap() {
-            assert_ne!(sale.outcome, "paid", "{field}: {sale:?}");
+            assert_ne!(sale.outcome, SaleOutcome::Paid, "{field}: {sale:?}");
         }
     }
 }
@@ -355,8 +355,8 @@ async fn lost_create(rig: &Rig) -> wooshpay_kiosk::journal::SaleRecord {
         .await;
     assert!(!outcome.is_paid());
     let sale = rig.only_sale();
-    assert_eq!(sale.outcome, "pending", "{sale:?}");
-    assert!(sale.id.is_none());
+    assert_eq!(sale.outcome, SaleOutcome::Pending, "{sale:?}");
+    assert!(sale.session_id.is_none());
     sale
 }
 
@@ -378,10 +378,11 @@ async fn recovery_never_adopts_another_kiosks_session_with_the_same_reference() 
         );
         let sale = rig.only_sale();
         assert_eq!(
-            sale.outcome, "pending",
+            sale.outcome,
+            SaleOutcome::Pending,
             "never settled from a guess: {sale:?}"
         );
-        assert_ne!(sale.id.as_deref(), Some(foreign.as_str()));
+        assert_ne!(sale.session_id.as_deref(), Some(foreign.as_str()));
     }
 }
 
@@ -416,8 +417,8 @@ async fn a_refused_replay_is_resolved_by_the_strict_search() {
     );
     let sale = rig.only_sale();
     assert_eq!(
-        (sale.outcome.as_str(), sale.id.as_deref()),
-        ("paid", Some(id.as_str()))
+        (sale.outcome, sale.session_id.as_deref()),
+        (SaleOutcome::Paid, Some(id.as_str()))
     );
 }
 
@@ -440,7 +441,8 @@ async fn a_409_on_the_replay_of_a_lost_create_leaves_the_sale_pending_not_failed
     assert_eq!(made[0]["status"], "open", "the session is payable");
     let sale = rig.only_sale();
     assert_eq!(
-        sale.outcome, "pending",
+        sale.outcome,
+        SaleOutcome::Pending,
         "a payable session is never called failed: {sale:?}"
     );
 
@@ -451,7 +453,7 @@ async fn a_409_on_the_replay_of_a_lost_create_leaves_the_sale_pending_not_failed
         matches!(results.as_slice(), [Recovered::Settled { .. }]),
         "{results:?}"
     );
-    assert_eq!(rig.only_sale().outcome, "paid");
+    assert_eq!(rig.only_sale().outcome, SaleOutcome::Paid);
 }
 
 // Guarantee: "not paid" needs proof: the session and its payment intent (point 4).
@@ -479,7 +481,7 @@ async fn an_unreadable_payment_intent_never_turns_a_payment_into_expired() {
         !matches!(outcome, Outcome::Expired { .. } | Outcome::Cancelled { .. }),
         "settled as not paid without reading the intent: {outcome:?}"
     );
-    assert_eq!(rig.only_sale().outcome, "pending");
+    assert_eq!(rig.only_sale().outcome, SaleOutcome::Pending);
 
     // Recovery with the intent still unreadable: still pending.
     let results = rig.engine.recover().await;
@@ -487,12 +489,12 @@ async fn an_unreadable_payment_intent_never_turns_a_payment_into_expired() {
         matches!(results.as_slice(), [Recovered::Unresolved { .. }]),
         "{results:?}"
     );
-    assert_eq!(rig.only_sale().outcome, "pending");
+    assert_eq!(rig.only_sale().outcome, SaleOutcome::Pending);
 
     // Once the intent can be read, the payment is recorded.
     rig.sim.clear_faults();
     rig.engine.recover().await;
-    assert_eq!(rig.only_sale().outcome, "paid");
+    assert_eq!(rig.only_sale().outcome, SaleOutcome::Paid);
 }
 
 // Guarantee: tolerant reads: a changed type in a field the kiosk does not decide on is ignored (point 6).
@@ -526,7 +528,7 @@ async fn a_changed_type_in_an_unused_field_does_not_stop_a_paid_sale_settling() 
     rig.sim.pay(&id).unwrap();
     let outcome = handle.outcome().await;
     assert!(outcome.is_paid(), "{outcome:?}");
-    assert_eq!(rig.only_sale().outcome, "paid");
+    assert_eq!(rig.only_sale().outcome, SaleOutcome::Paid);
 }
 
 // The decision fields stay strict: a wrong-typed amount is not guessed at (point 6's other half).
@@ -553,7 +555,7 @@ async fn a_wrong_typed_decision_field_is_not_read_as_paid() {
     assert!(!outcome.is_paid(), "{outcome:?}");
     assert_eq!(
         rig.only_sale().outcome,
-        "pending",
+        SaleOutcome::Pending,
         "unreadable is not proof of anything"
     );
 }

@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::Order;
+use wooshpay_kiosk::journal::SaleOutcome;
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::{AutoAction, Fault, FaultRule, SessionAction};
 
@@ -216,9 +217,9 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
 
     let sessions = sim.sessions().await;
     let journal = engine.with_journal(|j| j.sales_since(0).unwrap());
-    let by_session: HashMap<String, String> = journal
+    let by_session: HashMap<String, SaleOutcome> = journal
         .iter()
-        .filter_map(|s| s.id.clone().map(|id| (id, s.outcome.clone())))
+        .filter_map(|s| s.session_id.clone().map(|id| (id, s.outcome)))
         .collect();
     let mut per_reference: HashMap<String, usize> = HashMap::new();
     let (mut lost, mut false_paid, mut paid) = (0, 0, 0);
@@ -228,18 +229,21 @@ async fn back_to_back_sales_with_faults_lose_nothing() {
         *per_reference.entry(reference.to_owned()).or_default() += 1;
         let paid_at_sim = session["payment_status"] == "paid";
         paid += usize::from(paid_at_sim);
-        let recorded = by_session.get(id).map(String::as_str);
-        if paid_at_sim && recorded != Some("paid") {
+        let recorded = by_session.get(id).copied();
+        if paid_at_sim && recorded != Some(SaleOutcome::Paid) {
             lost += 1;
             eprintln!("LOST: {id} recorded as {recorded:?}");
         }
-        if !paid_at_sim && recorded == Some("paid") {
+        if !paid_at_sim && recorded == Some(SaleOutcome::Paid) {
             false_paid += 1;
             eprintln!("FALSE PAID: {id}");
         }
     }
     let duplicates = per_reference.values().filter(|&&count| count > 1).count();
-    let pending = journal.iter().filter(|s| s.outcome == "pending").count();
+    let pending = journal
+        .iter()
+        .filter(|s| s.outcome == SaleOutcome::Pending)
+        .count();
     let still_open = sessions.iter().filter(|s| s["status"] == "open").count();
     println!(
         "soak: {total} sales in {:.1} s ({:.1} sales/s), {faults_injected} faults injected, {paid} paid, \

@@ -15,7 +15,7 @@ use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEngine, CheckoutEvent, Order};
 use wooshpay_kiosk::config::DisplaySettings;
 use wooshpay_kiosk::hw::{Light, RecordingSignals, Signal};
-use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, SaleOutcome};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase,
@@ -88,13 +88,13 @@ fn start_ui(
     (app, kiosk)
 }
 
-fn outcomes(state: &Path) -> Vec<(Option<String>, String)> {
+fn outcomes(state: &Path) -> Vec<(Option<String>, SaleOutcome)> {
     Journal::open(&state.join(JOURNAL_FILE))
         .unwrap()
         .sales_since(0)
         .unwrap()
         .into_iter()
-        .map(|sale| (sale.id, sale.outcome))
+        .map(|sale| (sale.session_id, sale.outcome))
         .collect()
 }
 
@@ -132,7 +132,7 @@ fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuse
         assert!(signals.take().contains(&Signal::Light(Light::Paid)));
         assert_eq!(
             outcomes(state.path()),
-            [(Some(paid_id.clone()), "paid".to_owned())]
+            [(Some(paid_id.clone()), SaleOutcome::Paid)]
         );
         drop(kiosk);
         drop(app);
@@ -162,8 +162,8 @@ fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuse
         assert_eq!(
             outcomes(state.path()),
             [
-                (Some(paid_id.clone()), "paid".to_owned()),
-                (Some(open_id.clone()), "paid".to_owned())
+                (Some(paid_id.clone()), SaleOutcome::Paid),
+                (Some(open_id.clone()), SaleOutcome::Paid)
             ],
             "each sale recorded once"
         );

@@ -47,7 +47,13 @@ impl CheckoutEngine {
         match store.journal.pending() {
             Ok(pending) => pending
                 .iter()
-                .filter(|sale| !store.active.contains(&sale.sale))
+                .filter(|sale| {
+                    let row_id = match sale {
+                        Ok(sale) => sale.row_id,
+                        Err(unreadable) => unreadable.row_id,
+                    };
+                    !store.active.contains(&row_id)
+                })
                 .count(),
             Err(error) => {
                 tracing::error!(%error, "cannot read pending sales from the journal");

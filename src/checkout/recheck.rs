@@ -3,7 +3,7 @@
 
 use super::observation::observe;
 use super::shared::Shared;
-use crate::journal::{RecordedOutcome, now_ms};
+use crate::journal::{RecordedOutcome, SaleOutcome, now_ms};
 use crate::wooshpay::SessionStatus;
 
 /// What a staff re-check learned: WooshPay's words for the session (as its dashboard shows them) and the
@@ -15,8 +15,8 @@ pub struct RecheckAnswer {
     pub status: Option<String>,
     /// `paid`, `unpaid`, …
     pub payment: Option<String>,
-    /// `paid`, `expired`, `pending`, …; `None` when the session is not in this kiosk's journal.
-    pub recorded: Option<String>,
+    /// What the journal holds; `None` when the session is not in this kiosk's journal.
+    pub recorded: Option<SaleOutcome>,
 }
 
 /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
@@ -36,11 +36,11 @@ pub(super) async fn recheck(shared: &Shared, session_id: &str) -> Result<Recheck
             &record,
             store
                 .active
-                .contains(&record.as_ref().map_or(-1, |r| r.sale)),
+                .contains(&record.as_ref().map_or(-1, |r| r.row_id)),
         ) {
             // A sale still being followed records its own outcome.
             (Some(_), true) => record,
-            (Some(sale), false) if sale.outcome == "pending" => {
+            (Some(sale), false) if sale.outcome == SaleOutcome::Pending => {
                 let settled = if observation.is_paid() {
                     Some(RecordedOutcome::Paid)
                 } else if observation.status == Some(SessionStatus::Expired) {
@@ -51,7 +51,12 @@ pub(super) async fn recheck(shared: &Shared, session_id: &str) -> Result<Recheck
                 if let Some(outcome) = settled {
                     store
                         .journal
-                        .finish(sale.sale, outcome, "recorded by a staff re-check", now_ms())
+                        .finish(
+                            sale.row_id,
+                            outcome,
+                            "recorded by a staff re-check",
+                            now_ms(),
+                        )
                         .map_err(|e| e.to_string())?;
                 }
                 store

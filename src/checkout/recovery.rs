@@ -15,9 +15,9 @@ use super::machine::{FailureReason, Outcome, SessionInfo};
 use super::observation::observe;
 use super::sale_run::{SaleRun, Start};
 use super::shared::Shared;
-use crate::journal::{RecordedOutcome, SaleRecord, now_ms};
-use crate::money::{Currency, Money};
-use crate::order::{Order, OrderLine};
+use crate::journal::{RecordedOutcome, SaleRecord, UnreadableSale, now_ms};
+use crate::money::Money;
+use crate::order::Order;
 use crate::wooshpay::{CheckoutSession, CreateCheckoutSession, IdempotencyKey, SessionStatus};
 
 /// How far either side of the create attempts a session's `created` may lie and still be this sale's: the
@@ -57,7 +57,7 @@ pub enum Recovered {
 
 /// Settles every pending sale no task is running; see the module documentation.
 pub(super) async fn recover(shared: &Shared) -> Vec<Recovered> {
-    let pending: Vec<SaleRecord> = {
+    let (pending, unreadable): (Vec<SaleRecord>, Vec<UnreadableSale>) = {
         let mut store = shared.store();
         let pending = match store.journal.pending() {
             Ok(pending) => pending,
@@ -70,22 +70,37 @@ pub(super) async fn recover(shared: &Shared) -> Vec<Recovered> {
                 }];
             }
         };
+        let (pending, unreadable): (Vec<_>, Vec<_>) = pending.into_iter().partition(Result::is_ok);
         let pending: Vec<SaleRecord> = pending
             .into_iter()
-            .filter(|sale| !store.active.contains(&sale.sale))
+            .flatten()
+            .filter(|sale| !store.active.contains(&sale.row_id))
             .collect();
         // Claimed under the lock: a second recovery, or a sale starting now, leaves these alone.
-        store.active.extend(pending.iter().map(|sale| sale.sale));
-        pending
+        store.active.extend(pending.iter().map(|sale| sale.row_id));
+        let unreadable = unreadable.into_iter().filter_map(Result::err).collect();
+        (pending, unreadable)
     };
     // Released however this ends, also when the caller stops waiting (a bounded settle drops this future).
     let mut claims = Claims {
         inner: shared,
-        sales: pending.iter().map(|sale| sale.sale).collect(),
+        sales: pending.iter().map(|sale| sale.row_id).collect(),
     };
-    let mut results = Vec::with_capacity(pending.len());
+    let mut results = Vec::with_capacity(pending.len() + unreadable.len());
+    for bad in unreadable {
+        // Never settled from a guess: the row stays pending, named for staff.
+        tracing::error!(sale = bad.row_id, problem = %bad.problem, "a pending sale in the journal cannot be read");
+        results.push(Recovered::Unresolved {
+            reference: bad.client_reference_id,
+            session_id: bad.session_id,
+            message: format!(
+                "the journal's record of this sale cannot be read ({})",
+                bad.problem
+            ),
+        });
+    }
     for record in pending {
-        let sale = record.sale;
+        let sale = record.row_id;
         let result = recover_one(shared, record).await;
         // A resumable sale stays claimed until whoever resumes it finishes.
         if matches!(result, Recovered::Resumable(_)) {
@@ -105,14 +120,9 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
         session_id,
         message,
     };
-    let Some(order) = order_of(&record) else {
-        return unresolved(
-            record.id.clone(),
-            "the journal's record of this sale cannot be read".into(),
-        );
-    };
+    let order = record.order();
     let amount = order.total();
-    let session = match (&record.id, &record.url) {
+    let session = match (&record.session_id, &record.url) {
         (Some(id), url) => SessionInfo {
             id: id.clone(),
             url: url.clone().unwrap_or_default(),
@@ -140,14 +150,14 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
         } else {
             "recorded by recovery"
         };
-        inner.write_or_log(record.sale, |journal, sale| {
+        inner.write_or_log(record.row_id, |journal, sale| {
             journal.finish(sale, outcome, detail, now_ms()).map(|_| ())
         });
         Recovered::Settled {
             reference: record.client_reference_id.clone(),
             session_id: Some(session.id.clone()),
             amount,
-            outcome: journal_outcome(inner, record.sale).unwrap_or(outcome),
+            outcome: journal_outcome(inner, record.row_id).unwrap_or(outcome),
             late_payment,
         }
     };
@@ -165,7 +175,7 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
         .timeout
         .saturating_sub(Duration::from_millis(elapsed_ms));
     let pending = PendingSale {
-        journal_id: record.sale,
+        journal_id: record.row_id,
         reference: record.client_reference_id.clone(),
         order,
         session: session.clone(),
@@ -185,13 +195,13 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
             session: pending.session,
             remaining: Duration::ZERO,
         },
-        Some(record.sale),
+        Some(record.row_id),
         events,
         cancel,
     )
     .run()
     .await;
-    let held = journal_outcome(inner, record.sale);
+    let held = journal_outcome(inner, record.row_id);
     let settled = |outcome: RecordedOutcome, late_payment: bool| Recovered::Settled {
         reference: record.client_reference_id.clone(),
         session_id: Some(session.id.clone()),
@@ -241,7 +251,7 @@ async fn learn_session(
             id: session.id.clone(),
             url: session.url.clone().unwrap_or_default(),
         };
-        inner.write_or_log(record.sale, |journal, sale| {
+        inner.write_or_log(record.row_id, |journal, sale| {
             journal.session_created(sale, &info.id, &info.url, now_ms())
         });
         info
@@ -275,7 +285,7 @@ async fn learn_session(
         let store = inner.store();
         store
             .journal
-            .last_create_attempt_ms(record.sale)
+            .last_create_attempt_ms(record.row_id)
             .ok()
             .flatten()
     };
@@ -322,19 +332,11 @@ impl Drop for Claims<'_> {
 
 /// The outcome the journal now holds for a sale (which an earlier writer may have recorded first).
 fn journal_outcome(inner: &Shared, sale: i64) -> Option<RecordedOutcome> {
-    let held = inner.store().journal.outcome_of(sale).ok().flatten()?;
-    [
-        RecordedOutcome::Paid,
-        RecordedOutcome::Expired,
-        RecordedOutcome::Cancelled,
-        RecordedOutcome::Failed,
-    ]
-    .into_iter()
-    .find(|outcome| outcome.as_str() == held)
-}
-
-fn order_of(record: &SaleRecord) -> Option<Order> {
-    let currency = Currency::from_code(&record.currency).ok()?;
-    let lines: Vec<OrderLine> = serde_json::from_value(record.lines.clone()).ok()?;
-    Some(Order { currency, lines })
+    inner
+        .store()
+        .journal
+        .outcome_of(sale)
+        .ok()
+        .flatten()?
+        .settled()
 }

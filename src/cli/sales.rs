@@ -12,7 +12,6 @@ use serde_json::json;
 
 use super::{Failure, exit};
 use crate::journal::{JOURNAL_FILE, SaleRecord};
-use crate::money::{Currency, Money};
 
 #[derive(Args, Debug)]
 pub struct SalesArgs {
@@ -100,58 +99,31 @@ fn local_time(ms: i64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
-fn amount_text(sale: &SaleRecord) -> String {
-    match Currency::from_code(&sale.currency) {
-        Ok(currency) => Money::new(sale.amount_total, currency).to_string(),
-        Err(_) => format!("{} {} (minor units)", sale.amount_total, sale.currency),
-    }
-}
-
 /// `2 × Latte; 1 × Butter croissant`
 fn lines_text(sale: &SaleRecord) -> String {
-    sale.lines
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|line| {
-                    format!(
-                        "{} × {}",
-                        line["quantity"].as_u64().unwrap_or(0),
-                        line["name"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .unwrap_or_default()
+    sale.items_summary("; ")
 }
 
 pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
     let lines: Vec<serde_json::Value> = sale
         .lines
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|line| {
-                    json!({
-                        "item_id": line["item_id"], "name": line["name"],
-                        "quantity": line["quantity"], "unit_amount": line["unit_amount"],
-                    })
-                })
-                .collect()
+        .iter()
+        .map(|line| {
+            json!({
+                "item_id": line.item_id, "name": line.name,
+                "quantity": line.quantity, "unit_amount": line.unit_amount,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     json!({
-        "id": sale.id,
+        "id": sale.session_id,
         "client_reference_id": sale.client_reference_id,
         "created": rfc3339(sale.created_ms),
         "finished": sale.finished_ms.and_then(rfc3339),
         "lines": lines,
         "amount_total": sale.amount_total,
-        "currency": sale.currency,
-        "outcome": sale.outcome,
+        "currency": sale.currency.code(),
+        "outcome": sale.outcome.as_str(),
     })
 }
 
@@ -170,17 +142,15 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
     ])?;
     for sale in sales {
         let cells = [
-            sale.id.clone().unwrap_or_default(),
+            sale.session_id.clone().unwrap_or_default(),
             sale.client_reference_id.clone(),
             rfc3339(sale.created_ms).unwrap_or_default(),
             sale.finished_ms.and_then(rfc3339).unwrap_or_default(),
             lines_text(sale),
             sale.amount_total.to_string(),
-            sale.currency.clone(),
-            Currency::from_code(&sale.currency)
-                .map(|c| Money::new(sale.amount_total, c).format_plain())
-                .unwrap_or_default(),
-            sale.outcome.clone(),
+            sale.currency.code().to_owned(),
+            sale.amount().format_plain(),
+            sale.outcome.as_str().to_owned(),
         ];
         writer.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
@@ -214,9 +184,9 @@ fn write_table(
             out,
             "{}  {:<28}  {:<9}  {:>12}  finished {}  {}",
             local_time(sale.created_ms),
-            super::terminal_safe(sale.id.as_deref().unwrap_or("(no session)")),
-            sale.outcome,
-            amount_text(sale),
+            super::terminal_safe(sale.session_id.as_deref().unwrap_or("(no session)")),
+            sale.outcome.as_str(),
+            sale.amount().to_string(),
             finished,
             super::terminal_safe(&lines_text(sale))
         )?;

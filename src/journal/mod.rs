@@ -8,62 +8,17 @@
 use std::path::Path;
 
 use rusqlite::{Connection, params};
-use serde::Serialize;
 
 use crate::order::Order;
+use schema::MIGRATIONS;
 
-/// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[
-    r#"
-    CREATE TABLE sales (
-        id INTEGER PRIMARY KEY,
-        client_reference_id TEXT NOT NULL UNIQUE,
-        idempotency_key TEXT NOT NULL,
-        session_id TEXT UNIQUE,
-        url TEXT,
-        amount_total INTEGER NOT NULL,
-        currency TEXT NOT NULL,
-        lines_json TEXT NOT NULL,
-        created_ms INTEGER NOT NULL,
-        finished_ms INTEGER,
-        outcome TEXT NOT NULL DEFAULT 'pending'
-            CHECK (outcome IN ('paid', 'expired', 'cancelled', 'failed', 'pending')),
-        detail TEXT
-    );
-    CREATE TABLE sale_events (
-        id INTEGER PRIMARY KEY,
-        sale_id INTEGER NOT NULL REFERENCES sales(id),
-        at_ms INTEGER NOT NULL,
-        event TEXT NOT NULL
-    );
-    CREATE INDEX sales_outcome ON sales(outcome);
-"#,
-    // 2: the create request itself, so recovery can replay it byte for byte under its Idempotency-Key, and the
-    // last status seen, so only changes are appended to `sale_events`.
-    r#"
-    ALTER TABLE sales ADD COLUMN create_params TEXT;
-    ALTER TABLE sales ADD COLUMN last_status TEXT;
-"#,
-    // 3: shift reports. A shift is every sale begun since the previous report was closed.
-    r#"
-    CREATE TABLE shifts (
-        id INTEGER PRIMARY KEY,
-        opened_ms INTEGER NOT NULL,
-        closed_ms INTEGER NOT NULL,
-        report_json TEXT NOT NULL
-    );
-"#,
-    // 4: sale numbers, allocated in the journal (one writer, one transaction) instead of a side file, and a
-    // random prefix chosen when the journal is created (see `open`), so a wiped state directory never hands
-    // out a reference an earlier journal already used.
-    r#"
-    CREATE TABLE journal_meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    INSERT INTO journal_meta (key, value) VALUES ('last_sale_number', '0');
-"#,
-];
+mod record;
+mod schema;
+mod shift;
+
+use record::StoredSale;
+pub use record::{RecordedOutcome, SaleOutcome, SaleRecord, UnreadableSale};
+pub use shift::ShiftTotals;
 
 /// Characters of the per-journal reference prefix: lower case and digits, four of them (1.7 million prefixes).
 const PREFIX_ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
@@ -84,88 +39,15 @@ pub fn now_ms() -> i64 {
 #[error("sale journal {path}: {source}")]
 pub struct JournalError {
     path: String,
-    source: rusqlite::Error,
+    source: JournalFault,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordedOutcome {
-    Paid,
-    Expired,
-    Cancelled,
-    Failed,
-}
-
-impl RecordedOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordedOutcome::Paid => "paid",
-            RecordedOutcome::Expired => "expired",
-            RecordedOutcome::Cancelled => "cancelled",
-            RecordedOutcome::Failed => "failed",
-        }
-    }
-}
-
-/// One sale as the journal holds it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SaleRecord {
-    /// The journal's own row number.
-    pub sale: i64,
-    /// The checkout session id, once WooshPay has answered the create.
-    pub id: Option<String>,
-    pub url: Option<String>,
-    pub client_reference_id: String,
-    pub idempotency_key: String,
-    pub amount_total: i64,
-    pub currency: String,
-    pub lines: serde_json::Value,
-    pub created_ms: i64,
-    pub finished_ms: Option<i64>,
-    pub outcome: String,
-    pub detail: Option<String>,
-    /// The create request's JSON body, for replaying it under the same key.
-    pub create_params: Option<String>,
-}
-
-/// Totals for a shift: what staff count the till against. Amounts per currency, in minor units.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ShiftTotals {
-    pub opened_ms: i64,
-    pub closed_ms: Option<i64>,
-    pub sales: u32,
-    pub paid: u32,
-    /// `(currency, minor units)` of paid sales, one entry per currency seen.
-    pub gross_paid: Vec<(String, i64)>,
-    pub expired: u32,
-    pub cancelled: u32,
-    pub failed: u32,
-    pub pending: u32,
-}
-
-impl ShiftTotals {
-    fn add(&mut self, sale: &SaleRecord) {
-        self.sales += 1;
-        match sale.outcome.as_str() {
-            "paid" => {
-                self.paid += 1;
-                match self
-                    .gross_paid
-                    .iter_mut()
-                    .find(|(c, _)| *c == sale.currency)
-                {
-                    Some((_, total)) => *total += sale.amount_total,
-                    None => self
-                        .gross_paid
-                        .push((sale.currency.clone(), sale.amount_total)),
-                }
-            }
-            "expired" => self.expired += 1,
-            "cancelled" => self.cancelled += 1,
-            "failed" => self.failed += 1,
-            _ => self.pending += 1,
-        }
-    }
+#[derive(Debug, thiserror::Error)]
+enum JournalFault {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("sale {} ({}) cannot be read: {}", .0.row_id, .0.client_reference_id, .0.problem)]
+    Unreadable(UnreadableSale),
 }
 
 pub struct Journal {
@@ -176,9 +58,9 @@ pub struct Journal {
 impl Journal {
     pub fn open(path: &Path) -> Result<Self, JournalError> {
         let name = path.display().to_string();
-        let err = |source| JournalError {
+        let err = |source: rusqlite::Error| JournalError {
             path: name.clone(),
-            source,
+            source: source.into(),
         };
         let conn = Connection::open(path).map_err(err)?;
         // WAL keeps readers and the writer apart; FULL makes every commit durable before it returns.
@@ -199,9 +81,9 @@ impl Journal {
     pub fn open_read_only(path: &Path) -> Result<Self, JournalError> {
         use rusqlite::OpenFlags;
         let name = path.display().to_string();
-        let err = |source| JournalError {
+        let err = |source: rusqlite::Error| JournalError {
             path: name.clone(),
-            source,
+            source: source.into(),
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(err)?;
@@ -268,15 +150,16 @@ impl Journal {
         Ok(format!("{prefix}-{number}"))
     }
 
-    /// The outcome the journal holds for a sale (`paid`, `pending`, …).
-    pub fn outcome_of(&self, sale: i64) -> Result<Option<String>, JournalError> {
+    /// The outcome the journal holds for a sale; `None` for a row it does not have (or an outcome it cannot
+    /// read, which the sales list names).
+    pub fn outcome_of(&self, sale: i64) -> Result<Option<SaleOutcome>, JournalError> {
         self.conn
             .query_row(
                 "SELECT outcome FROM sales WHERE id = ?1",
                 params![sale],
-                |row| row.get(0),
+                |row| row.get::<_, String>(0),
             )
-            .map(Some)
+            .map(|word| SaleOutcome::parse(&word))
             .or_else(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => Ok(None),
                 e => Err(e),
@@ -298,7 +181,7 @@ impl Journal {
     fn err(&self, source: rusqlite::Error) -> JournalError {
         JournalError {
             path: self.path.clone(),
-            source,
+            source: source.into(),
         }
     }
 
@@ -394,63 +277,6 @@ impl Journal {
         Ok(())
     }
 
-    /// When the current shift began: the end of the last closed one, else the first sale ever.
-    fn shift_opened_ms(&self) -> Result<i64, JournalError> {
-        self.conn
-            .query_row(
-                "SELECT COALESCE((SELECT MAX(closed_ms) FROM shifts), (SELECT MIN(created_ms) FROM sales), 0)",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.err(e))
-    }
-
-    /// Totals of the shift still open (sales begun since the last close).
-    pub fn current_shift(&self) -> Result<ShiftTotals, JournalError> {
-        let opened_ms = self.shift_opened_ms()?;
-        let mut totals = ShiftTotals {
-            opened_ms,
-            ..ShiftTotals::default()
-        };
-        for sale in self.sales_since(opened_ms)? {
-            totals.add(&sale);
-        }
-        Ok(totals)
-    }
-
-    /// Stores the open shift's report and starts a new shift; the stored report is returned.
-    pub fn close_shift(&self, now_ms: i64) -> Result<ShiftTotals, JournalError> {
-        let mut totals = self.current_shift()?;
-        totals.closed_ms = Some(now_ms.max(totals.opened_ms));
-        let report = serde_json::to_string(&totals).expect("shift totals serialise");
-        self.conn
-            .execute(
-                "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
-                params![totals.opened_ms, totals.closed_ms, report],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(totals)
-    }
-
-    /// Closed shift reports, newest first.
-    pub fn shift_reports(&self, limit: u32) -> Result<Vec<ShiftTotals>, JournalError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT report_json FROM shifts ORDER BY id DESC LIMIT ?1")
-            .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map(params![limit], |row| row.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
-        let mut reports = Vec::new();
-        for row in rows {
-            let json = row.map_err(|e| self.err(e))?;
-            if let Ok(report) = serde_json::from_str(&json) {
-                reports.push(report);
-            }
-        }
-        Ok(reports)
-    }
-
     /// The most recent sales, newest first.
     pub fn recent(&self, limit: u32) -> Result<Vec<SaleRecord>, JournalError> {
         self.query("ORDER BY id DESC LIMIT ?1", params![limit])
@@ -515,9 +341,10 @@ impl Journal {
         Ok(changed == 1)
     }
 
-    /// Sales still awaiting an outcome: what recovery must re-read from WooshPay.
-    pub fn pending(&self) -> Result<Vec<SaleRecord>, JournalError> {
-        self.query("WHERE outcome = 'pending' ORDER BY id", params![])
+    /// Sales still awaiting an outcome: what recovery must re-read from WooshPay. A row that cannot be read
+    /// back comes as `Err`, beside the others, so recovery can name it and still settle the rest.
+    pub fn pending(&self) -> Result<Vec<Result<SaleRecord, UnreadableSale>>, JournalError> {
+        self.rows("WHERE outcome = 'pending' ORDER BY id", params![])
     }
 
     pub fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, JournalError> {
@@ -531,11 +358,28 @@ impl Journal {
             .next())
     }
 
+    /// Every row `clause` selects, read into types; the first row that cannot be read is the error.
     fn query(
         &self,
         clause: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<SaleRecord>, JournalError> {
+        self.rows(clause, args)?
+            .into_iter()
+            .map(|row| {
+                row.map_err(|bad| JournalError {
+                    path: self.path.clone(),
+                    source: JournalFault::Unreadable(bad),
+                })
+            })
+            .collect()
+    }
+
+    fn rows(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Result<SaleRecord, UnreadableSale>>, JournalError> {
         let sql = format!(
             "SELECT session_id, client_reference_id, idempotency_key, amount_total, currency, lines_json,
                     created_ms, finished_ms, outcome, id, url, detail, create_params FROM sales {clause}"
@@ -543,25 +387,26 @@ impl Journal {
         let mut statement = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = statement
             .query_map(args, |row| {
-                let lines: String = row.get(5)?;
-                Ok(SaleRecord {
-                    id: row.get(0)?,
+                Ok(StoredSale {
+                    session_id: row.get(0)?,
                     client_reference_id: row.get(1)?,
                     idempotency_key: row.get(2)?,
                     amount_total: row.get(3)?,
                     currency: row.get(4)?,
-                    lines: serde_json::from_str(&lines).unwrap_or(serde_json::Value::Null),
+                    lines_json: row.get(5)?,
                     created_ms: row.get(6)?,
                     finished_ms: row.get(7)?,
                     outcome: row.get(8)?,
-                    sale: row.get(9)?,
+                    row_id: row.get(9)?,
                     url: row.get(10)?,
                     detail: row.get(11)?,
                     create_params: row.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        rows.map(|row| row.map(StoredSale::decode))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))
     }
 }
 

@@ -13,6 +13,16 @@ fn order() -> Order {
     Order::from_quantities(&catalog, &[("latte".into(), 2)]).unwrap()
 }
 
+/// The pending sales, each of which must read back.
+fn pending(journal: &Journal) -> Vec<SaleRecord> {
+    journal
+        .pending()
+        .unwrap()
+        .into_iter()
+        .map(|row| row.unwrap())
+        .collect()
+}
+
 #[test]
 fn a_sale_is_recorded_before_create_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
@@ -29,15 +39,15 @@ fn a_sale_is_recorded_before_create_and_survives_reopening() {
     };
     // As after a crash: a fresh connection sees the pending sale with the key needed to replay its create.
     let journal = Journal::open(&path).unwrap();
-    let pending = journal.pending().unwrap();
+    let pending = pending(&journal);
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].id.as_deref(), Some("cs_1"));
+    assert_eq!(pending[0].session_id.as_deref(), Some("cs_1"));
     assert_eq!(pending[0].idempotency_key, "wk-key-1");
     assert_eq!(
-        (pending[0].amount_total, pending[0].currency.as_str()),
+        (pending[0].amount_total, pending[0].currency.code()),
         (680, "GBP")
     );
-    assert_eq!(pending[0].lines[0]["quantity"], 2);
+    assert_eq!(pending[0].lines[0].quantity, 2);
     assert!(
         journal
             .finish(sale, RecordedOutcome::Paid, "", 2_000)
@@ -129,7 +139,7 @@ fn a_retried_create_continues_its_sale_row() {
     assert_eq!(first, retry);
     assert_eq!(journal.sales_since(0).unwrap().len(), 1);
     assert_eq!(
-        journal.pending().unwrap()[0].create_params.as_deref(),
+        pending(&journal)[0].create_params.as_deref(),
         Some("{\"a\":1}")
     );
 }
@@ -172,17 +182,17 @@ fn a_journal_from_the_first_schema_is_upgraded_with_its_sales_kept() {
     }
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.schema_version().unwrap(), MIGRATIONS.len());
-    let pending = journal.pending().unwrap();
+    let pending = pending(&journal);
     assert_eq!(pending.len(), 1);
     assert_eq!(
         (
-            pending[0].id.as_deref(),
+            pending[0].session_id.as_deref(),
             pending[0].amount_total,
             pending[0].create_params.as_deref()
         ),
         (Some("cs_old"), 500, None)
     );
-    let sale = pending[0].sale;
+    let sale = pending[0].row_id;
     journal.record_status(sale, "open/unpaid", 50).unwrap();
     assert!(
         journal
@@ -287,4 +297,58 @@ fn a_read_only_open_reads_and_never_writes() {
     let reader = Journal::open_read_only(&path).unwrap();
     assert_eq!(reader.sales_since(0).unwrap().len(), 1);
     assert!(reader.next_sale_number().is_err(), "a reader cannot write");
+}
+
+#[test]
+fn a_damaged_row_is_named_and_never_hides_the_other_pending_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    let damaged = journal
+        .begin_sale("k-1", "key-1", &order(), "{}", 0)
+        .unwrap();
+    journal
+        .begin_sale("k-2", "key-2", &order(), "{}", 0)
+        .unwrap();
+    journal
+        .conn
+        .execute(
+            "UPDATE sales SET lines_json = '{\"not\": \"lines\"}' WHERE id = ?1",
+            params![damaged],
+        )
+        .unwrap();
+
+    let rows = journal.pending().unwrap();
+    assert_eq!(rows.len(), 2);
+    let bad = rows[0].as_ref().unwrap_err();
+    assert_eq!(
+        (bad.row_id, bad.client_reference_id.as_str()),
+        (damaged, "k-1")
+    );
+    assert!(bad.problem.starts_with("lines_json:"), "{}", bad.problem);
+    assert_eq!(rows[1].as_ref().unwrap().client_reference_id, "k-2");
+
+    // A list of sales says which row and which field, and where the journal is.
+    let error = journal.sales_since(0).unwrap_err().to_string();
+    assert!(
+        error.contains(&path.display().to_string())
+            && error.contains(&format!("sale {damaged} (k-1) cannot be read: lines_json:")),
+        "{error}"
+    );
+}
+
+#[test]
+fn outcomes_read_back_as_their_journal_words() {
+    for word in ["pending", "paid", "expired", "cancelled", "failed"] {
+        assert_eq!(
+            SaleOutcome::parse(word).map(SaleOutcome::as_str),
+            Some(word)
+        );
+    }
+    assert_eq!(SaleOutcome::parse("Paid"), None);
+    assert_eq!(SaleOutcome::Pending.settled(), None);
+    assert_eq!(
+        SaleOutcome::from(RecordedOutcome::Cancelled).settled(),
+        Some(RecordedOutcome::Cancelled)
+    );
 }

@@ -196,24 +196,8 @@ fn money_text(minor_units: i64, currency: &str) -> String {
 /// One line of the admin screen's recent sales.
 pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
     // The outcome stays the journal's word (`paid`); the screen translates it.
-    let items = sale
-        .lines
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|line| {
-                    format!(
-                        "{} × {}",
-                        line["quantity"].as_u64().unwrap_or(0),
-                        line["name"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let id = sale.id.clone().unwrap_or_default();
+    let items = sale.items_summary(", ");
+    let id = sale.session_id.clone().unwrap_or_default();
     // The tail is what differs between sessions and what a dashboard search needs.
     let short_id = match id.len() {
         0 => String::new(),
@@ -225,7 +209,7 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
         short_id: short_id.into(),
         time: local_day_and_time(sale.created_ms).into(),
         items: items.into(),
-        amount: money_text(sale.amount_total, &sale.currency).into(),
+        amount: money(sale.amount()).into(),
         outcome: sale.outcome.as_str().into(),
     }
 }

@@ -231,7 +231,11 @@ impl Kiosk {
                         answer.session_id.as_str().into(),
                         word(answer.status).into(),
                         word(answer.payment).into(),
-                        answer.recorded.unwrap_or_default().into(),
+                        answer
+                            .recorded
+                            .map(|o| o.as_str())
+                            .unwrap_or_default()
+                            .into(),
                     )
                 }),
                 Err(error) => kiosk.text(|t| t.invoke_recheck_failed(error.into())),

@@ -1,0 +1,314 @@
+//! The kiosk's TOML configuration: where it is found, what it may contain, and how the secret key is found.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::catalog::Catalog;
+use crate::money::Currency;
+use crate::secret::{KeyMode, SecretKey};
+
+mod display;
+mod gpio;
+mod identity;
+mod staff;
+
+use display::{DisplaySection, display_settings};
+pub use display::{DisplaySettings, Renderer};
+use gpio::{GpioSection, gpio_settings};
+pub use gpio::{GpioSettings, MAX_BCM_PIN};
+use identity::validate_kiosk_id;
+pub use identity::{default_kiosk_id, kiosk_id_from, parse_base_url};
+pub use staff::StaffSettings;
+use staff::{StaffSection, staff_settings};
+
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/wooshpay-kiosk/config.toml";
+pub const CONFIG_ENV: &str = "WOOSHPAY_KIOSK_CONFIG";
+pub const SECRET_KEY_ENV: &str = "WOOSHPAY_SECRET_KEY";
+pub const CREDENTIAL_NAME: &str = "wooshpay-secret-key";
+pub const TEST_BASE_URL: &str = "https://apitest.wooshpay.com";
+pub const LIVE_BASE_URL: &str = "https://api.wooshpay.com";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    catalog: PathBuf,
+    wooshpay: WooshpaySection,
+    checkout: CheckoutSection,
+    #[serde(default)]
+    kiosk: KioskSection,
+    #[serde(default)]
+    display: DisplaySection,
+    gpio: Option<GpioSection>,
+    staff: Option<StaffSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WooshpaySection {
+    base_url: Option<String>,
+    secret_key_file: Option<PathBuf>,
+    success_url: String,
+    cancel_url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckoutSection {
+    currency: String,
+    #[serde(default = "default_poll_interval_ms")]
+    poll_interval_ms: u64,
+    #[serde(default = "default_timeout_s")]
+    timeout_s: u64,
+}
+
+fn default_poll_interval_ms() -> u64 {
+    2000
+}
+
+fn default_timeout_s() -> u64 {
+    180
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct KioskSection {
+    id: Option<String>,
+}
+
+/// A validated configuration with its catalog loaded.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub catalog_path: PathBuf,
+    pub catalog: Catalog,
+    pub wooshpay: WooshpaySettings,
+    pub checkout: CheckoutSettings,
+    pub kiosk_id: String,
+    pub display: DisplaySettings,
+    /// `None`: no `[gpio]` section, so no lights, buzzer or buttons.
+    pub gpio: Option<GpioSettings>,
+    /// `None`: no `[staff]` section, so no admin screen.
+    pub staff: Option<StaffSettings>,
+}
+
+#[derive(Clone, Debug)]
+pub struct WooshpaySettings {
+    /// `None`: chosen from the key's prefix by [`Config::api_base_url`].
+    pub base_url: Option<Url>,
+    pub secret_key_file: Option<PathBuf>,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckoutSettings {
+    pub currency: Currency,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+}
+
+/// Where the configuration file is looked for: `--config`, then `$WOOSHPAY_KIOSK_CONFIG`, then `/etc`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    Flag(PathBuf),
+    Environment(PathBuf),
+    Default(PathBuf),
+}
+
+impl ConfigSource {
+    pub fn locate(flag: Option<&Path>) -> Self {
+        if let Some(path) = flag {
+            return Self::Flag(path.to_owned());
+        }
+        match std::env::var_os(CONFIG_ENV) {
+            Some(path) if !path.is_empty() => Self::Environment(PathBuf::from(path)),
+            _ => Self::Default(PathBuf::from(DEFAULT_CONFIG_PATH)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Flag(p) | Self::Environment(p) | Self::Default(p) => p,
+        }
+    }
+
+    /// Only the default location may be absent (that means "not set up yet"); a named file must exist.
+    pub fn is_explicit(&self) -> bool {
+        !matches!(self, Self::Default(_))
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: cannot read the configuration file: {e}",
+                path.display()
+            ))
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display();
+        let raw: ConfigFile = toml::from_str(text)
+            .map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+
+        let currency = Currency::from_code(&raw.checkout.currency)
+            .map_err(|e| ConfigError(format!("{file}: [checkout] currency: {e}")))?;
+        if raw.checkout.poll_interval_ms < 250 || raw.checkout.poll_interval_ms > 60_000 {
+            return Err(ConfigError(format!(
+                "{file}: [checkout] poll_interval_ms must be between 250 and 60000 milliseconds, got {}",
+                raw.checkout.poll_interval_ms
+            )));
+        }
+        if raw.checkout.timeout_s < 10 || raw.checkout.timeout_s > 3600 {
+            return Err(ConfigError(format!(
+                "{file}: [checkout] timeout_s must be between 10 and 3600 seconds, got {}",
+                raw.checkout.timeout_s
+            )));
+        }
+        let base_url = raw
+            .wooshpay
+            .base_url
+            .as_deref()
+            .map(|url| {
+                parse_base_url(url)
+                    .map_err(|e| ConfigError(format!("{file}: [wooshpay] base_url: {e}")))
+            })
+            .transpose()?;
+        for (key, value) in [
+            ("success_url", &raw.wooshpay.success_url),
+            ("cancel_url", &raw.wooshpay.cancel_url),
+        ] {
+            match Url::parse(value) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(ConfigError(format!(
+                        "{file}: [wooshpay] {key}: expected an absolute http(s) URL such as \
+                         \"https://shop.example/thanks\", got {value:?}"
+                    )));
+                }
+            }
+        }
+        let kiosk_id = match raw.kiosk.id {
+            Some(id) => validate_kiosk_id(&id)
+                .map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
+            None => default_kiosk_id(),
+        };
+        let display = display_settings(raw.display, &file.to_string())?;
+        let gpio = raw
+            .gpio
+            .map(|section| gpio_settings(section, &file.to_string()))
+            .transpose()?;
+        let staff = raw
+            .staff
+            .map(|section| staff_settings(section, &file.to_string()))
+            .transpose()?;
+        let catalog_path = dir.join(&raw.catalog);
+        let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
+        Ok(Self {
+            path: path.to_owned(),
+            catalog_path,
+            catalog,
+            wooshpay: WooshpaySettings {
+                base_url,
+                secret_key_file: raw.wooshpay.secret_key_file.map(|p| dir.join(p)),
+                success_url: raw.wooshpay.success_url,
+                cancel_url: raw.wooshpay.cancel_url,
+            },
+            checkout: CheckoutSettings {
+                currency,
+                poll_interval: Duration::from_millis(raw.checkout.poll_interval_ms),
+                timeout: Duration::from_secs(raw.checkout.timeout_s),
+            },
+            kiosk_id,
+            display,
+            gpio,
+            staff,
+        })
+    }
+
+    /// The configured base URL, else the host that matches the key: test keys to the test API, live to live.
+    pub fn api_base_url(&self, key: &SecretKey) -> Result<Url, ConfigError> {
+        let file = self.path.display();
+        match (&self.wooshpay.base_url, key.mode()) {
+            (Some(url), mode) => {
+                let host = url.host_str().unwrap_or_default();
+                let mismatch = match mode {
+                    KeyMode::Test => host == "api.wooshpay.com",
+                    KeyMode::Live => host == "apitest.wooshpay.com",
+                };
+                if mismatch {
+                    return Err(ConfigError(format!(
+                        "{file}: [wooshpay] base_url {url} does not match the secret key: sk_test_ keys belong to \
+                         {TEST_BASE_URL}, sk_live_ keys to {LIVE_BASE_URL}"
+                    )));
+                }
+                Ok(url.clone())
+            }
+            (None, KeyMode::Test) => Ok(Url::parse(TEST_BASE_URL).expect("constant URL")),
+            (None, KeyMode::Live) => Ok(Url::parse(LIVE_BASE_URL).expect("constant URL")),
+        }
+    }
+
+    /// The secret key, first found wins: `$WOOSHPAY_SECRET_KEY`, the systemd credential, `secret_key_file`.
+    pub fn load_secret_key(&self) -> Result<SecretKey, ConfigError> {
+        if let Some(value) = std::env::var_os(SECRET_KEY_ENV).filter(|v| !v.is_empty()) {
+            let text = value
+                .to_str()
+                .ok_or_else(|| ConfigError(format!("${SECRET_KEY_ENV} is not valid UTF-8")))?;
+            return SecretKey::parse(text)
+                .map_err(|e| ConfigError(format!("${SECRET_KEY_ENV}: {e}")));
+        }
+        if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+            let path = Path::new(&dir).join(CREDENTIAL_NAME);
+            if path.exists() {
+                return read_key_file(&path);
+            }
+        }
+        if let Some(path) = &self.wooshpay.secret_key_file {
+            return read_key_file(path);
+        }
+        Err(ConfigError(format!(
+            "no WooshPay secret key: set ${SECRET_KEY_ENV}, provide the systemd credential {CREDENTIAL_NAME}, \
+             or set [wooshpay] secret_key_file in {}",
+            self.path.display()
+        )))
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<SecretKey, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "{}: cannot read the secret key file: {e}",
+            path.display()
+        ))
+    })?;
+    warn_if_readable_by_others(path);
+    SecretKey::parse(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o004 != 0
+    {
+        tracing::warn!(
+            file = %path.display(),
+            "the secret key file is readable by every user on this machine; run: chmod 600 {}",
+            path.display()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! Shift reports: the totals staff count the till against, from the last close to now.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::record::{SaleOutcome, SaleRecord};
+use super::{Journal, JournalError};
+
+/// Totals for a shift: what staff count the till against. Amounts per currency, in minor units.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShiftTotals {
+    pub opened_ms: i64,
+    pub closed_ms: Option<i64>,
+    pub sales: u32,
+    pub paid: u32,
+    /// `(currency, minor units)` of paid sales, one entry per currency seen.
+    pub gross_paid: Vec<(String, i64)>,
+    pub expired: u32,
+    pub cancelled: u32,
+    pub failed: u32,
+    pub pending: u32,
+}
+
+impl ShiftTotals {
+    fn add(&mut self, sale: &SaleRecord) {
+        self.sales += 1;
+        match sale.outcome {
+            SaleOutcome::Paid => {
+                self.paid += 1;
+                match self
+                    .gross_paid
+                    .iter_mut()
+                    .find(|(c, _)| c == sale.currency.code())
+                {
+                    Some((_, total)) => *total += sale.amount_total,
+                    None => self
+                        .gross_paid
+                        .push((sale.currency.code().to_owned(), sale.amount_total)),
+                }
+            }
+            SaleOutcome::Expired => self.expired += 1,
+            SaleOutcome::Cancelled => self.cancelled += 1,
+            SaleOutcome::Failed => self.failed += 1,
+            SaleOutcome::Pending => self.pending += 1,
+        }
+    }
+}
+
+impl Journal {
+    /// When the current shift began: the end of the last closed one, else the first sale ever.
+    fn shift_opened_ms(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE((SELECT MAX(closed_ms) FROM shifts), (SELECT MIN(created_ms) FROM sales), 0)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Totals of the shift still open (sales begun since the last close).
+    pub fn current_shift(&self) -> Result<ShiftTotals, JournalError> {
+        let opened_ms = self.shift_opened_ms()?;
+        let mut totals = ShiftTotals {
+            opened_ms,
+            ..ShiftTotals::default()
+        };
+        for sale in self.sales_since(opened_ms)? {
+            totals.add(&sale);
+        }
+        Ok(totals)
+    }
+
+    /// Stores the open shift's report and starts a new shift; the stored report is returned.
+    pub fn close_shift(&self, now_ms: i64) -> Result<ShiftTotals, JournalError> {
+        let mut totals = self.current_shift()?;
+        totals.closed_ms = Some(now_ms.max(totals.opened_ms));
+        let report = serde_json::to_string(&totals).expect("shift totals serialise");
+        self.conn
+            .execute(
+                "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
+                params![totals.opened_ms, totals.closed_ms, report],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(totals)
+    }
+
+    /// Closed shift reports, newest first.
+    pub fn shift_reports(&self, limit: u32) -> Result<Vec<ShiftTotals>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT report_json FROM shifts ORDER BY id DESC LIMIT ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![limit], |row| row.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut reports = Vec::new();
+        for row in rows {
+            let json = row.map_err(|e| self.err(e))?;
+            if let Ok(report) = serde_json::from_str(&json) {
+                reports.push(report);
+            }
+        }
+        Ok(reports)
+    }
+}

@@ -1,4 +1,5 @@
 use super::*;
+use crate::wooshpay::{PaymentIntentStatus, SessionPaymentStatus};
 
 const SECOND: Duration = Duration::from_secs(1);
 

@@ -4,17 +4,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
-use super::faults::{Fault, FaultRule};
+mod auth;
+mod control;
+mod fault_responses;
+mod json;
+
+use auth::{is_authorised, masked_key};
+use control::{
+    control_action, control_add_fault, control_auto, control_clear_faults, control_requests,
+    control_sessions,
+};
+use fault_responses::{fault_status, mutated, serve_fault, slow_body, take_fault};
+use json::{error_bytes, json_response};
+
+use super::faults::Fault;
 use super::server::ConnectionCutter;
 use super::store::{ApiError, StoredResponse};
-use super::{AutoAction, RecordedRequest, SessionAction, Shared, SimError};
+use super::{RecordedRequest, SessionAction, Shared};
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -26,27 +38,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(control_add_fault).delete(control_clear_faults),
         )
         .route("/_sim/auto", put(control_auto))
-        .route("/pay/{page_id}", get(super::pay_page::show))
-        .route("/pay/{page_id}/{action}", post(super::pay_page::act))
-        .route("/thanks", get(super::pay_page::thanks))
-        .route("/cancelled", get(super::pay_page::cancelled))
+        .route("/pay/{page_id}", get(crate::simulator::pay_page::show))
+        .route(
+            "/pay/{page_id}/{action}",
+            post(crate::simulator::pay_page::act),
+        )
+        .route("/thanks", get(crate::simulator::pay_page::thanks))
+        .route("/cancelled", get(crate::simulator::pay_page::cancelled))
         .fallback(api)
         .with_state(shared)
-}
-
-fn json_response(status: u16, body: &[u8]) -> Response {
-    let mut response = Response::new(Body::from(body.to_vec()));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-fn error_bytes(error: &ApiError) -> Vec<u8> {
-    serde_json::to_vec(&error.body()).unwrap_or_default()
 }
 
 /// The `/v1/` API: auth, faults, idempotency, the request log, then the endpoint itself.
@@ -271,225 +271,4 @@ fn limit(query: &str) -> usize {
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(10)
         .clamp(1, 100)
-}
-
-fn take_fault(shared: &Shared, method: &str, path: &str) -> Option<FaultRule> {
-    let mut store = shared.store();
-    let rule = store
-        .faults
-        .iter_mut()
-        .find(|rule| rule.matches(method, path))?;
-    rule.count -= 1;
-    Some(rule.clone())
-}
-
-/// A JSON object answer with the rule's fields set; anything else is sent unchanged.
-fn mutated(bytes: &[u8], set: &serde_json::Map<String, Value>) -> Vec<u8> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(mut value) if value.is_object() => {
-            for (path, field) in set {
-                super::faults::set_path(&mut value, path, field.clone());
-            }
-            serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec())
-        }
-        _ => bytes.to_vec(),
-    }
-}
-
-fn fault_status(fault: &Fault) -> u16 {
-    match fault {
-        Fault::Status { status, .. }
-        | Fault::HtmlError { status }
-        | Fault::Redirect { status, .. } => *status,
-        Fault::Drop => 0,
-        _ => 200,
-    }
-}
-
-async fn serve_fault(
-    fault: &Fault,
-    cutter: Option<ConnectionCutter>,
-    real_body: &[u8],
-) -> Response {
-    match fault {
-        Fault::Status {
-            status,
-            retry_after_s,
-        } => {
-            let (error_type, code) = match *status {
-                429 => ("invalid_request_error", "rate_limit"),
-                // WooshPay's idempotency conflict: "same idempotent key".
-                409 => ("idempotency_error", "idempotency_key_in_use"),
-                _ => ("api_error", "simulated_fault"),
-            };
-            let body = json!({ "error": {
-                "type": error_type, "code": code,
-                "message": format!("Simulated HTTP {status} from the WooshPay simulator."),
-            }});
-            let mut response =
-                json_response(*status, &serde_json::to_vec(&body).unwrap_or_default());
-            if let Some(seconds) = retry_after_s
-                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-        Fault::HtmlError { status } => {
-            let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let reason = code.canonical_reason().unwrap_or("Error");
-            let page = format!(
-                "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-            );
-            (code, [(header::CONTENT_TYPE, "text/html")], page).into_response()
-        }
-        Fault::MalformedJson => {
-            let truncated = if real_body.len() > 8 {
-                real_body[..real_body.len() / 2].to_vec()
-            } else {
-                br#"{"id": "cs_1580071142008291328", "object": "checkout.sess"#.to_vec()
-            };
-            json_response(200, &truncated)
-        }
-        Fault::Drop => {
-            if let Some(cutter) = cutter {
-                cutter.0.notify_one();
-            }
-            std::future::pending::<Response>().await
-        }
-        Fault::Redirect { status, location } => {
-            let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND);
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = code;
-            if let Ok(value) = HeaderValue::from_str(location) {
-                response.headers_mut().insert(header::LOCATION, value);
-            }
-            response
-        }
-        Fault::Delay { .. } | Fault::SlowBody { .. } | Fault::PayFirst | Fault::Mutate { .. } => {
-            json_response(200, real_body)
-        }
-    }
-}
-
-fn slow_body(status: u16, bytes: Vec<u8>, ms: u64) -> Response {
-    const CHUNKS: usize = 10;
-    let chunk_size = bytes.len().div_ceil(CHUNKS).max(1);
-    let pause = Duration::from_millis(ms / CHUNKS as u64);
-    let chunks: Vec<Bytes> = bytes
-        .chunks(chunk_size)
-        .map(Bytes::copy_from_slice)
-        .collect();
-    let stream = futures_util::stream::unfold(chunks.into_iter(), move |mut rest| async move {
-        let chunk = rest.next()?;
-        tokio::time::sleep(pause).await;
-        Some((Ok::<Bytes, std::io::Error>(chunk), rest))
-    });
-    let mut response = Response::new(Body::from_stream(stream));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-fn basic_user(headers: &HeaderMap) -> Option<String> {
-    use base64::Engine;
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let credentials = String::from_utf8(decoded).ok()?;
-    Some(
-        credentials
-            .split_once(':')
-            .map_or(credentials.as_str(), |(user, _)| user)
-            .to_owned(),
-    )
-}
-
-fn is_authorised(headers: &HeaderMap, secret_key: &str) -> bool {
-    basic_user(headers).is_some_and(|user| user == secret_key && !user.starts_with("pk_"))
-}
-
-/// As Stripe does: the key's kind and its last four characters, never the whole key.
-fn masked_key(headers: &HeaderMap) -> String {
-    match basic_user(headers) {
-        None => "(none)".to_owned(),
-        Some(key) => {
-            let prefix = ["sk_test_", "sk_live_", "pk_test_", "pk_live_"]
-                .into_iter()
-                .find(|p| key.starts_with(p))
-                .unwrap_or("");
-            let chars: Vec<char> = key.chars().collect();
-            let last4: String = if chars.len() > prefix.len() + 8 {
-                chars[chars.len() - 4..].iter().collect()
-            } else {
-                String::new()
-            };
-            format!("{prefix}****{last4}")
-        }
-    }
-}
-
-async fn control_sessions(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(shared.store().all_sessions()).into_response()
-}
-
-async fn control_requests(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(shared.store().requests.clone()).into_response()
-}
-
-async fn control_action(
-    State(shared): State<Arc<Shared>>,
-    Path((id, action)): Path<(String, String)>,
-) -> Response {
-    let action = match action.as_str() {
-        "pay" => SessionAction::Pay,
-        "decline" => SessionAction::Decline,
-        "expire" => SessionAction::Expire,
-        other => {
-            return (
-                StatusCode::NOT_FOUND,
-                axum::Json(json!({ "error": format!("unknown action {other:?}") })),
-            )
-                .into_response();
-        }
-    };
-    match shared.store().apply(&id, action) {
-        Ok(()) => axum::Json(json!({ "ok": true })).into_response(),
-        Err(error @ SimError::NotFound(_)) => (
-            StatusCode::NOT_FOUND,
-            axum::Json(json!({ "error": error.to_string() })),
-        )
-            .into_response(),
-        Err(error @ SimError::NotOpen { .. }) => (
-            StatusCode::CONFLICT,
-            axum::Json(json!({ "error": error.to_string() })),
-        )
-            .into_response(),
-    }
-}
-
-async fn control_add_fault(
-    State(shared): State<Arc<Shared>>,
-    axum::Json(rule): axum::Json<FaultRule>,
-) -> Response {
-    shared.store().faults.push(rule);
-    axum::Json(json!({ "ok": true })).into_response()
-}
-
-async fn control_clear_faults(State(shared): State<Arc<Shared>>) -> Response {
-    shared.store().faults.clear();
-    axum::Json(json!({ "ok": true })).into_response()
-}
-
-async fn control_auto(
-    State(shared): State<Arc<Shared>>,
-    axum::Json(auto): axum::Json<Option<AutoAction>>,
-) -> Response {
-    shared.store().auto_action = auto;
-    axum::Json(json!({ "ok": true })).into_response()
 }

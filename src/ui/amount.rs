@@ -10,50 +10,51 @@ use super::{AppWindow, CartAdapter, Screen, convert};
 use crate::catalog::MAX_UNIT_AMOUNT;
 use crate::checkout::cart::MAX_DESCRIPTION_CHARS;
 
-impl Kiosk {
-    pub(super) fn wire_amount(self: &Rc<Self>, window: &AppWindow) {
-        let adapter = window.global::<CartAdapter>();
-        let weak = Rc::downgrade(self);
-        adapter.on_open_amount(move || with(&weak, |k| k.open_amount()));
-        let weak = Rc::downgrade(self);
-        adapter.on_amount_digit(move |digit| with(&weak, |k| k.amount_digit(&digit)));
-        let weak = Rc::downgrade(self);
-        adapter.on_amount_erase(move || {
-            with(&weak, |k| {
-                k.state.borrow_mut().keyed_amount.pop();
-                k.show_keyed_amount("");
-            })
-        });
-        let weak = Rc::downgrade(self);
-        adapter.on_add_amount(move || with(&weak, |k| k.add_amount()));
-        let weak = Rc::downgrade(self);
-        adapter.on_cancel_amount(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
-        let weak = Rc::downgrade(self);
-        adapter.on_describe(move || with(&weak, |k| k.show_screen(Screen::Describe)));
-        let weak = Rc::downgrade(self);
-        adapter.on_description_key(move |key| with(&weak, |k| k.description_key(&key)));
-        let weak = Rc::downgrade(self);
-        adapter.on_description_erase(move || {
-            with(&weak, |k| {
-                let mut state = k.state.borrow_mut();
-                state.keyed_description.pop();
-                state.description_upper = state.keyed_description.is_empty();
-                drop(state);
-                k.show_description();
-            })
-        });
-        let weak = Rc::downgrade(self);
-        adapter.on_description_shift(move || {
-            with(&weak, |k| {
-                let upper = !k.state.borrow().description_upper;
-                k.state.borrow_mut().description_upper = upper;
-                k.show_description();
-            })
-        });
-        let weak = Rc::downgrade(self);
-        adapter.on_description_done(move || with(&weak, |k| k.show_screen(Screen::Amount)));
-    }
+/// The custom-amount keypad and the description keyboard.
+pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
+    let adapter = window.global::<CartAdapter>();
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_open_amount(move || with(&weak, |k| k.open_amount()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_amount_digit(move |digit| with(&weak, |k| k.amount_digit(&digit)));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_amount_erase(move || {
+        with(&weak, |k| {
+            k.state.borrow_mut().keyed_amount.pop();
+            k.show_keyed_amount("");
+        })
+    });
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_add_amount(move || with(&weak, |k| k.add_amount()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_cancel_amount(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_describe(move || with(&weak, |k| k.show_screen(Screen::Describe)));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_description_key(move |key| with(&weak, |k| k.description_key(&key)));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_description_erase(move || {
+        with(&weak, |k| {
+            let mut state = k.state.borrow_mut();
+            state.keyed_description.pop();
+            state.description_upper = state.keyed_description.is_empty();
+            drop(state);
+            k.show_description();
+        })
+    });
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_description_shift(move || {
+        with(&weak, |k| {
+            let upper = !k.state.borrow().description_upper;
+            k.state.borrow_mut().description_upper = upper;
+            k.show_description();
+        })
+    });
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_description_done(move || with(&weak, |k| k.show_screen(Screen::Amount)));
+}
 
+impl Kiosk {
     /// A key of the on-screen keyboard: the key's text (already a capital when ⇧ was on), or a space.
     fn description_key(&self, key: &str) {
         {

@@ -1,13 +1,21 @@
 //! The touchscreen UI: the Slint window (`ui/*.slint`) wired to the checkout engine.
 //!
-//! `convert.rs` is the only place engine types become Slint types; `kiosk.rs` reacts to taps and to the
-//! engine's events. The engine runs on the tokio runtime; nothing here waits on the network.
+//! One module per view, each with one `connect()` that wires its adapter global: `catalog.rs` (tiles and
+//! cart), `amount.rs` (custom amount), `payment.rs` (QR, countdown, Cancel), `result.rs`, `staff.rs` (PIN and
+//! admin); `gateway.rs` follows WooshPay's reachability and recovery; `kiosk.rs` holds the shared state, the
+//! screen and the quiet-spell rules (whose logic is in `crate::kiosk`, tested without a window).
+//! `convert.rs` is the only place engine types become Slint types. The engine runs on the tokio runtime;
+//! nothing here waits on the network.
 
 mod amount;
+mod catalog;
 pub mod convert;
 pub mod fullscreen;
+mod gateway;
 pub mod headless;
 mod kiosk;
+mod payment;
+mod result;
 mod staff;
 
 #[allow(clippy::all, missing_docs)]
@@ -19,6 +27,22 @@ pub use generated::*;
 pub use kiosk::{Kiosk, UiContext};
 
 use crate::config::DisplaySettings;
+
+impl Kiosk {
+    /// The one place the views are wired together: each view module connects its own adapter global to the
+    /// kiosk, then the kiosk starts.
+    pub fn attach(window: &AppWindow, context: UiContext) -> std::rc::Rc<Kiosk> {
+        let kiosk = Kiosk::new(window, context);
+        kiosk::connect(&kiosk, window);
+        catalog::connect(&kiosk, window);
+        amount::connect(&kiosk, window);
+        payment::connect(&kiosk, window);
+        result::connect(&kiosk, window);
+        staff::connect(&kiosk, window);
+        kiosk.start();
+        kiosk
+    }
+}
 
 /// Picks the renderer from `[display] renderer`, unless `SLINT_BACKEND` already says what to use.
 pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformError> {

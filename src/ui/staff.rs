@@ -13,36 +13,36 @@ use crate::staff::Attempt;
 /// How many sales the admin screen lists.
 const RECENT_SALES: u32 = 30;
 
-impl Kiosk {
-    pub(super) fn wire_staff(self: &Rc<Self>, window: &AppWindow) {
-        let adapter = window.global::<StaffAdapter>();
-        adapter.set_enabled(self.context.staff.is_some());
-        let on = |kiosk: &Rc<Kiosk>| Rc::downgrade(kiosk);
-        let weak = on(self);
-        adapter.on_open(move || with(&weak, |k| k.open_pin()));
-        let weak = on(self);
-        adapter.on_digit(move |digit| with(&weak, |k| k.pin_digit(&digit)));
-        let weak = on(self);
-        adapter.on_erase(move || {
-            with(&weak, |k| {
-                k.state.borrow_mut().pin.erase();
-                k.show_pin_entry();
-            })
-        });
-        let weak = on(self);
-        adapter.on_submit(move || with(&weak, Kiosk::submit_pin));
-        let weak = on(self);
-        adapter.on_leave(move || with(&weak, |k| k.lock_staff()));
-        let weak = on(self);
-        adapter.on_recheck(move |id| with(&weak, |k| k.recheck(id.to_string())));
-        let weak = on(self);
-        adapter.on_close_shift(move || with(&weak, |k| k.close_shift()));
-        let weak = on(self);
-        adapter.on_reload_catalog(move || with(&weak, |k| k.reload_catalog()));
-        let weak = on(self);
-        adapter.on_cycle_language(move || with(&weak, |k| k.cycle_language()));
-    }
+/// The Staff control, PIN pad and admin screen.
+pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
+    let adapter = window.global::<StaffAdapter>();
+    adapter.set_enabled(kiosk.context.staff.is_some());
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_open(move || with(&weak, |k| k.open_pin()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_digit(move |digit| with(&weak, |k| k.pin_digit(&digit)));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_erase(move || {
+        with(&weak, |k| {
+            k.state.borrow_mut().pin.erase();
+            k.show_pin_entry();
+        })
+    });
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_submit(move || with(&weak, Kiosk::submit_pin));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_leave(move || with(&weak, |k| k.lock_staff()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_recheck(move |id| with(&weak, |k| k.recheck(id.to_string())));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_close_shift(move || with(&weak, |k| k.close_shift()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_reload_catalog(move || with(&weak, |k| k.reload_catalog()));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_cycle_language(move || with(&weak, |k| k.cycle_language()));
+}
 
+impl Kiosk {
     /// The staff screen's language button: the next bundled language, until the kiosk restarts with
     /// `[display] language`.
     fn cycle_language(&self) {

@@ -1,0 +1,135 @@
+//! WooshPay's reachability and earlier sales: recovery at start and while sales stay unsettled, a probe between
+//! sales, and what the catalog's notice says about both.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::ComponentHandle;
+
+use super::kiosk::Kiosk;
+use super::{CatalogAdapter, ResultKind, Strings, convert};
+use crate::checkout::{CheckoutEvent, Outcome, Recovered, SessionInfo};
+use crate::hw::signal_event;
+
+/// How often the kiosk checks WooshPay while no sale runs: often while it is unreachable, rarely otherwise.
+const PROBE_WHEN_OFFLINE: Duration = Duration::from_secs(10);
+const PROBE_WHEN_ONLINE: Duration = Duration::from_secs(60);
+
+impl Kiosk {
+    /// Recovery at start, then again while earlier sales stay unsettled; between sales a cheap probe keeps
+    /// the "WooshPay unreachable" notice honest. Runs on the runtime; results come back to the UI thread.
+    pub(super) fn watch_gateway(self: &Rc<Self>) {
+        let (results_tx, mut results) = tokio::sync::mpsc::unbounded_channel::<Vec<Recovered>>();
+        let engine = self.context.engine.clone();
+        self.context.runtime.spawn(async move {
+            let mut first = true;
+            loop {
+                if !engine.is_busy() {
+                    if first || engine.unsettled_sales() > 0 {
+                        first = false;
+                        if results_tx.send(engine.recover().await).is_err() {
+                            return;
+                        }
+                    }
+                    engine.probe().await;
+                }
+                let wait = match engine.gateway_status().reachable {
+                    Some(true) => PROBE_WHEN_ONLINE,
+                    _ => PROBE_WHEN_OFFLINE,
+                };
+                tokio::time::sleep(wait).await;
+                if results_tx.is_closed() {
+                    return;
+                }
+            }
+        });
+        let weak = Rc::downgrade(self);
+        let spawned = slint::spawn_local(async move {
+            while let Some(recovered) = results.recv().await {
+                let Some(kiosk) = weak.upgrade() else { return };
+                kiosk.on_recovered(recovered);
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot receive recovery results on the UI thread");
+        }
+    }
+
+    pub(super) fn on_recovered(self: &Rc<Self>, recovered: Vec<Recovered>) {
+        let mut unconfirmed = 0;
+        for item in recovered {
+            match item {
+                Recovered::Settled {
+                    reference,
+                    session_id,
+                    amount,
+                    late_payment: true,
+                    ..
+                } => {
+                    // The customer paid while the kiosk was down: say so, so staff hand over the goods.
+                    let session = SessionInfo {
+                        id: session_id.unwrap_or_default(),
+                        url: String::new(),
+                    };
+                    signal_event(
+                        &*self.context.signals,
+                        &CheckoutEvent::Finished {
+                            outcome: Outcome::Paid { session },
+                        },
+                    );
+                    let Some(window) = self.ui() else { continue };
+                    let strings = window.global::<Strings>();
+                    self.show_result(
+                        ResultKind::Paid,
+                        &strings.invoke_late_payment_title(),
+                        &strings.invoke_late_payment_detail(reference.as_str().into()),
+                        &convert::money(amount),
+                    );
+                }
+                Recovered::Settled { .. } => {}
+                Recovered::Resumable(sale) => {
+                    let on_screen = self.state.borrow().sale.is_some();
+                    let total = convert::money(sale.order.total());
+                    let handle = self.context.engine.resume(sale);
+                    if on_screen {
+                        // A sale is already on screen: follow this one in the background to its recorded end.
+                        self.context.runtime.spawn(handle.outcome());
+                    } else {
+                        self.follow(handle, &total);
+                    }
+                }
+                Recovered::Unresolved { .. } => unconfirmed += 1,
+            }
+        }
+        self.state.borrow_mut().unconfirmed = unconfirmed;
+        self.refresh_gateway();
+    }
+
+    pub(super) fn refresh_gateway(&self) {
+        let status = self.context.engine.gateway_status();
+        let offline = status.reachable == Some(false);
+        let Some(window) = self.ui() else { return };
+        let notice = {
+            let state = self.state.borrow();
+            convert::gateway_notice(
+                offline,
+                status.last_contact_ms,
+                state.unconfirmed,
+                &window.global::<Strings>(),
+            )
+        };
+        let changed = {
+            let mut state = self.state.borrow_mut();
+            let changed = state.offline != offline || state.notice != notice;
+            state.offline = offline;
+            state.notice = notice.clone();
+            changed
+        };
+        if changed {
+            window
+                .global::<CatalogAdapter>()
+                .set_notice(notice.as_str().into());
+            self.refresh_cart();
+        }
+    }
+}

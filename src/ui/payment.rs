@@ -1,0 +1,203 @@
+//! The payment view: a sale's QR code, its countdown and connection state, Cancel, and Retry/Back when the
+//! session could not be created; the sale's end hands over to the result view.
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use slint::{ComponentHandle, Image, TimerMode};
+
+use super::kiosk::{Kiosk, with};
+use super::{AppWindow, PaymentAdapter, PaymentPhase, Screen, Strings, convert};
+use crate::checkout::{ChargeHandle, CheckoutEvent, FailureReason, Outcome, StartError};
+use crate::hw::signal_event;
+
+/// Cancel, and Retry or Back after a failed create.
+pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
+    let payment = window.global::<PaymentAdapter>();
+    let weak = Rc::downgrade(kiosk);
+    payment.on_cancel(move || with(&weak, |k| k.cancel()));
+    let weak = Rc::downgrade(kiosk);
+    payment.on_retry(move || with(&weak, Kiosk::charge));
+    let weak = Rc::downgrade(kiosk);
+    payment.on_back(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
+}
+
+impl Kiosk {
+    pub(super) fn charge(self: &Rc<Self>) {
+        let Some(window) = self.ui() else { return };
+        if self.state.borrow().offline {
+            // The button is disabled too; this covers a tap that raced the notice.
+            return;
+        }
+        let order = {
+            let state = self.state.borrow();
+            state.cart.order(&state.catalog)
+        };
+        let order = match order {
+            Ok(order) => order,
+            Err(_) => return,
+        };
+        let total = convert::money(order.total());
+        let payment = window.global::<PaymentAdapter>();
+        Self::reset_payment(&payment, &total);
+        let handle = match self.context.engine.start_charge(order) {
+            Ok(handle) => handle,
+            Err(StartError::InProgress) => return,
+            Err(error) => {
+                payment.set_error(error.to_string().into());
+                payment.set_phase(PaymentPhase::CreateFailed);
+                self.show_screen(Screen::Payment);
+                return;
+            }
+        };
+        self.follow(handle, &total);
+    }
+
+    pub(super) fn reset_payment(payment: &PaymentAdapter<'_>, total: &str) {
+        payment.set_total(total.into());
+        payment.set_connection_lost(false);
+        payment.set_error("".into());
+        payment.set_qr(Image::default());
+        payment.set_phase(PaymentPhase::Creating);
+    }
+
+    /// Shows a running sale (new, or resumed after a restart) on the payment screen and follows its events.
+    pub(super) fn follow(self: &Rc<Self>, handle: ChargeHandle, total: &str) {
+        if let Some(window) = self.ui() {
+            Self::reset_payment(&window.global::<PaymentAdapter>(), total);
+        }
+        self.show_screen(Screen::Payment);
+        let (mut events, canceller, _task) = handle.into_parts();
+        {
+            let mut state = self.state.borrow_mut();
+            state.sale = Some(canceller);
+            state.sale_total = total.to_owned();
+        }
+        let weak = Rc::downgrade(self);
+        let spawned = slint::spawn_local(async move {
+            while let Some(event) = events.recv().await {
+                let Some(kiosk) = weak.upgrade() else { return };
+                kiosk.on_event(event).await;
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot follow the sale on the UI thread");
+        }
+    }
+
+    pub(super) fn cancel(&self) {
+        if let Some(canceller) = &self.state.borrow().sale {
+            canceller.cancel();
+        }
+        if let Some(window) = self.ui() {
+            window
+                .global::<PaymentAdapter>()
+                .set_phase(PaymentPhase::Closing);
+        }
+    }
+
+    pub(super) async fn on_event(self: &Rc<Self>, event: CheckoutEvent) {
+        signal_event(&*self.context.signals, &event);
+        match event {
+            CheckoutEvent::SessionCreated {
+                url, timeout_ms, ..
+            } => {
+                // Encoding is the slow part (most of a millisecond here, more on a Pi): never on the UI thread.
+                let pixels = self
+                    .context
+                    .runtime
+                    .spawn_blocking(move || {
+                        crate::qr::encode(&url)
+                            .map(|code| convert::qr_pixels(&crate::qr::raster(&code)))
+                    })
+                    .await;
+                let Some(window) = self.ui() else { return };
+                let payment = window.global::<PaymentAdapter>();
+                match pixels {
+                    Ok(Ok(pixels)) => {
+                        payment.set_qr(Image::from_rgb8(pixels));
+                        payment.set_phase(PaymentPhase::Awaiting);
+                        self.start_countdown(Duration::from_millis(timeout_ms));
+                    }
+                    problem => {
+                        // A session nobody can scan must not stay payable: close it like a cancel.
+                        tracing::error!(
+                            ?problem,
+                            "cannot draw the payment QR code; cancelling the session"
+                        );
+                        self.cancel();
+                    }
+                }
+            }
+            CheckoutEvent::ConnectionLost { .. } => self.set_connection_lost(true),
+            CheckoutEvent::ConnectionRestored => self.set_connection_lost(false),
+            CheckoutEvent::Closing { .. } => {
+                if let Some(window) = self.ui() {
+                    window
+                        .global::<PaymentAdapter>()
+                        .set_phase(PaymentPhase::Closing);
+                }
+            }
+            CheckoutEvent::Finished { outcome } => self.finish(&outcome),
+            CheckoutEvent::Creating { .. } | CheckoutEvent::Status { .. } => {}
+        }
+    }
+
+    pub(super) fn set_connection_lost(&self, lost: bool) {
+        if let Some(window) = self.ui() {
+            window.global::<PaymentAdapter>().set_connection_lost(lost);
+        }
+    }
+
+    pub(super) fn start_countdown(self: &Rc<Self>, timeout: Duration) {
+        self.state.borrow_mut().deadline = Some(Instant::now() + timeout);
+        self.update_countdown();
+        let weak = Rc::downgrade(self);
+        self.countdown_timer
+            .start(TimerMode::Repeated, Duration::from_millis(250), move || {
+                with(&weak, |k| k.update_countdown());
+            });
+    }
+
+    pub(super) fn update_countdown(&self) {
+        let Some(deadline) = self.state.borrow().deadline else {
+            return;
+        };
+        if let Some(window) = self.ui() {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            window
+                .global::<PaymentAdapter>()
+                .set_countdown(convert::countdown(remaining));
+        }
+    }
+
+    pub(super) fn finish(self: &Rc<Self>, outcome: &Outcome) {
+        self.countdown_timer.stop();
+        {
+            let mut state = self.state.borrow_mut();
+            state.sale = None;
+            state.deadline = None;
+        }
+        let Some(window) = self.ui() else { return };
+        if let Outcome::Failed {
+            reason: FailureReason::CreateFailed(message),
+            ..
+        } = outcome
+        {
+            // Nothing is payable: stay here with the reason, Retry and Back; the cart is kept.
+            let payment = window.global::<PaymentAdapter>();
+            payment.set_error(message.as_str().into());
+            payment.set_phase(PaymentPhase::CreateFailed);
+            self.refresh_cart();
+            return;
+        }
+        if outcome.is_paid() {
+            // Only a paid sale empties the cart: after a cancel or decline staff can simply try again.
+            self.state.borrow_mut().cart.clear();
+        }
+        self.refresh_cart();
+        let text = convert::result_text(outcome, &window.global::<Strings>());
+        let amount = self.state.borrow().sale_total.clone();
+        self.show_result(text.kind, &text.title, &text.detail, &amount);
+    }
+}

@@ -1,0 +1,50 @@
+//! The result view: paid, expired, cancelled or failed, shown for `[display] result_screen_s`, then back to
+//! the catalog (or at once on Done).
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, TimerMode};
+
+use super::kiosk::{Kiosk, with};
+use super::{AppWindow, ResultAdapter, ResultKind, Screen};
+use crate::hw::Light;
+
+/// Done returns to the catalog before the result's time is up.
+pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
+    let weak = Rc::downgrade(kiosk);
+    window
+        .global::<ResultAdapter>()
+        .on_done(move || with(&weak, |k| k.back_to_catalog()));
+}
+
+impl Kiosk {
+    pub(super) fn show_result(
+        self: &Rc<Self>,
+        kind: ResultKind,
+        title: &str,
+        detail: &str,
+        amount: &str,
+    ) {
+        let Some(window) = self.ui() else { return };
+        let result = window.global::<ResultAdapter>();
+        result.set_kind(kind);
+        result.set_title(title.into());
+        result.set_detail(detail.into());
+        result.set_amount(amount.into());
+        self.show_screen(Screen::Result);
+        let weak = Rc::downgrade(self);
+        self.result_timer.start(
+            TimerMode::SingleShot,
+            self.context.display.result_screen,
+            move || {
+                with(&weak, |k| k.back_to_catalog());
+            },
+        );
+    }
+
+    pub(super) fn back_to_catalog(&self) {
+        self.result_timer.stop();
+        self.context.signals.light(Light::Ready);
+        self.show_screen(Screen::Catalog);
+    }
+}

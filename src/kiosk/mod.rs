@@ -1,11 +1,13 @@
 //! The kiosk's rules without a window: what the screens show and how they move, in plain Rust that the UI
 //! layer (`crate::ui`) binds to Slint and tests run without one.
 
+mod amount_entry;
 mod cart_view;
 mod mode;
 mod navigation;
 mod pin_entry;
 
+pub use amount_entry::AmountEntry;
 pub use cart_view::{CartView, CartViewLine};
 pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};

@@ -13,7 +13,7 @@ use crate::checkout::{Canceller, Cart, CheckoutEngine};
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals};
 use crate::i18n::Language;
-use crate::kiosk::{Navigation, PinEntry, Tick};
+use crate::kiosk::{AmountEntry, Navigation, PinEntry, Tick};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -51,11 +51,8 @@ pub(super) struct State {
     /// Replaced by Reload catalog on the admin screen.
     pub(super) catalog: Catalog,
     pub(super) pin: PinEntry,
-    /// Digits keyed on the custom-amount pad, in minor units.
-    pub(super) keyed_amount: String,
-    /// The custom amount's optional description, and whether the next letter is a capital.
-    pub(super) keyed_description: String,
-    pub(super) description_upper: bool,
+    /// The custom-amount keypad and its description.
+    pub(super) amount: AmountEntry,
     pub(super) selected_category: usize,
     pub(super) categories: Vec<String>,
     pub(super) sale: Option<Canceller>,
@@ -81,9 +78,7 @@ impl Kiosk {
                 cart: Cart::default(),
                 catalog: context.catalog.clone(),
                 pin: PinEntry::default(),
-                keyed_amount: String::new(),
-                keyed_description: String::new(),
-                description_upper: true,
+                amount: AmountEntry::default(),
                 selected_category: 0,
                 categories,
                 sale: None,

@@ -14,7 +14,7 @@ use wooshpay_kiosk::i18n::Language;
 use wooshpay_kiosk::money::{Currency, Money};
 use wooshpay_kiosk::staff::{PinHash, hash_pin};
 use wooshpay_kiosk::ui::{
-    AppWindow, CartAdapter, Kiosk, KioskAdapter, ResultAdapter, Screen, StaffAdapter, UiContext,
+    AdminAdapter, AppWindow, CartAdapter, Kiosk, KioskAdapter, ResultAdapter, Screen, UiContext,
 };
 
 use common::ui::{shows, tap, type_pin, until};
@@ -73,7 +73,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         let screen = || app.global::<KioskAdapter>().get_screen();
         let cart = || app.global::<CartAdapter>();
         let status = |label: &str| {
-            app.global::<StaffAdapter>()
+            app.global::<AdminAdapter>()
                 .get_status()
                 .iter()
                 .find(|row| row.label == label)
@@ -111,7 +111,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         assert_eq!(status("Sprache").as_deref(), Some("Deutsch"));
         assert_eq!(status("Modus").as_deref(), Some("Testmodus"));
         let sale = app
-            .global::<StaffAdapter>()
+            .global::<AdminAdapter>()
             .get_sales()
             .row_data(0)
             .unwrap();
@@ -136,7 +136,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         assert_eq!(status("Language").as_deref(), Some("English"));
         assert_eq!(status("Mode").as_deref(), Some("test mode"));
         assert_eq!(
-            app.global::<StaffAdapter>()
+            app.global::<AdminAdapter>()
                 .get_sales()
                 .row_data(0)
                 .unwrap()

@@ -17,8 +17,9 @@ use wooshpay_kiosk::i18n::Language;
 use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
-    AppWindow, CartAdapter, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, SaleRow, Screen, StaffAdapter, StatusRow, Strings, Theme,
+    AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter,
+    KioskAdapter, PaymentAdapter, PaymentPhase, PinAdapter, ResultAdapter, SaleRow, Screen,
+    StatusRow, Strings, Theme,
 };
 
 struct Headless {
@@ -178,9 +179,9 @@ fn states(app: &AppWindow) -> Vec<State> {
             "custom-amount",
             Box::new(move || {
                 let app = amount_weak.unwrap();
-                let cart = app.global::<CartAdapter>();
-                cart.set_keyed_amount("£12.50".into());
-                cart.set_can_add_amount(true);
+                let amount = app.global::<AmountAdapter>();
+                amount.set_amount("£12.50".into());
+                amount.set_can_add(true);
                 app.global::<KioskAdapter>().set_screen(Screen::Amount);
             }),
         ),
@@ -188,9 +189,12 @@ fn states(app: &AppWindow) -> Vec<State> {
             "custom-amount-description",
             Box::new(move || {
                 let app = describe_weak.unwrap();
-                let cart = app.global::<CartAdapter>();
-                cart.set_keyed_description("Gift card".into());
-                cart.set_description_upper(false);
+                let describe = app.global::<DescribeAdapter>();
+                describe.set_description("Gift card".into());
+                describe.set_upper(false);
+                // As the kiosk does: the amount screen's button shows the description too.
+                app.global::<AmountAdapter>()
+                    .set_description("Gift card".into());
                 app.global::<KioskAdapter>().set_screen(Screen::Describe);
             }),
         ),
@@ -198,10 +202,10 @@ fn states(app: &AppWindow) -> Vec<State> {
             "pin",
             Box::new(move || {
                 let app = pin_weak.unwrap();
-                let staff = app.global::<StaffAdapter>();
-                staff.set_pin_digits(3);
-                staff.set_locked_out(false);
-                staff.set_pin_message("Wrong PIN. 2 more tries before a pause.".into());
+                let pin = app.global::<PinAdapter>();
+                pin.set_digits(3);
+                pin.set_locked_out(false);
+                pin.set_message("Wrong PIN. 2 more tries before a pause.".into());
                 app.global::<KioskAdapter>().set_screen(Screen::Pin);
             }),
         ),
@@ -209,10 +213,10 @@ fn states(app: &AppWindow) -> Vec<State> {
             "pin-locked",
             Box::new(move || {
                 let app = locked_weak.unwrap();
-                let staff = app.global::<StaffAdapter>();
-                staff.set_pin_digits(0);
-                staff.set_locked_out(true);
-                staff.set_pin_message("Too many wrong PINs. Try again in 0:28.".into());
+                let pin = app.global::<PinAdapter>();
+                pin.set_digits(0);
+                pin.set_locked_out(true);
+                pin.set_message("Too many wrong PINs. Try again in 0:28.".into());
                 app.global::<KioskAdapter>().set_screen(Screen::Pin);
             }),
         ),
@@ -220,7 +224,7 @@ fn states(app: &AppWindow) -> Vec<State> {
             "admin",
             Box::new(move || {
                 let app = admin_weak.unwrap();
-                let staff = app.global::<StaffAdapter>();
+                let staff = app.global::<AdminAdapter>();
                 let sale =
                     |id: &str, time: &str, items: &str, amount: &str, outcome: &str| SaleRow {
                         id: id.into(),

@@ -16,7 +16,8 @@ use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::staff::{PinHash, hash_pin};
 use wooshpay_kiosk::ui::{
-    AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, Screen, StaffAdapter, UiContext,
+    AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter, Kiosk,
+    KioskAdapter, PinAdapter, Screen, UiContext,
 };
 
 use common::ui::{enabled, tap, type_pin, until};
@@ -87,7 +88,8 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
     let h_app = app.clone_strong();
     slint::spawn_local(async move {
         let app = h_app;
-        let staff = || app.global::<StaffAdapter>();
+        let staff = || app.global::<AdminAdapter>();
+        let pin = || app.global::<PinAdapter>();
         let screen = || app.global::<KioskAdapter>().get_screen();
 
         // Recovery at start finds the sale left behind paid, and says so first.
@@ -196,11 +198,12 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         tap(&app, "+ Custom amount");
         assert_eq!(screen(), Screen::Amount);
         let cart = || app.global::<CartAdapter>();
-        assert!(!cart().get_can_add_amount(), "nothing keyed, nothing to add");
+        let amount = || app.global::<AmountAdapter>();
+        assert!(!amount().get_can_add(), "nothing keyed, nothing to add");
         for key in ["0", "1", "2", "5", "0"] {
             tap(&app, key);
         }
-        assert_eq!(cart().get_keyed_amount(), "£12.50");
+        assert_eq!(amount().get_amount(), "£12.50");
         tap(&app, "Erase");
         tap(&app, "0");
         // The optional description, typed on the on-screen keyboard: a capital first, then small letters.
@@ -209,10 +212,10 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         for key in ["G", "i", "f", "t", "Space", "Space", "c", "a", "r", "d", "Erase", "d"] {
             tap(&app, key);
         }
-        assert_eq!(cart().get_keyed_description(), "Gift card", "no double space");
+        assert_eq!(app.global::<DescribeAdapter>().get_description(), "Gift card", "no double space");
         tap(&app, "Done");
         assert_eq!(screen(), Screen::Amount);
-        assert_eq!(cart().get_keyed_amount(), "£12.50", "the amount was kept");
+        assert_eq!(amount().get_amount(), "£12.50", "the amount was kept");
         tap(&app, "Add");
         assert_eq!(screen(), Screen::Catalog);
         let lines: Vec<(String, String)> = cart()
@@ -244,25 +247,25 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         tap(&app, "Staff");
         type_pin(&app, "1111");
         until(&rt, "the first warning", || {
-            staff().get_pin_message().contains("Wrong PIN")
+            pin().get_message().contains("Wrong PIN")
         })
         .await;
         assert!(
-            staff().get_pin_message().contains("2 more tries"),
+            pin().get_message().contains("2 more tries"),
             "{}",
-            staff().get_pin_message()
+            pin().get_message()
         );
         type_pin(&app, "1112");
         until(&rt, "the second warning", || {
-            staff().get_pin_message().contains("1 more try before")
+            pin().get_message().contains("1 more try before")
         })
         .await;
         type_pin(&app, "1113");
-        until(&rt, "the lockout", || staff().get_locked_out()).await;
+        until(&rt, "the lockout", || pin().get_locked_out()).await;
         assert!(
-            staff().get_pin_message().contains("Try again in 0:"),
+            pin().get_message().contains("Try again in 0:"),
             "{}",
-            staff().get_pin_message()
+            pin().get_message()
         );
         assert!(
             !enabled(&app, "5"),

@@ -6,33 +6,34 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::kiosk::{Kiosk, with};
-use super::{AppWindow, CartAdapter, Screen, convert};
+use super::{AmountAdapter, AppWindow, DescribeAdapter, Screen, convert};
 use crate::kiosk::AmountEntry;
 
 /// The custom-amount keypad and the description keyboard.
 pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
-    let adapter = window.global::<CartAdapter>();
+    let adapter = window.global::<AmountAdapter>();
     let weak = Rc::downgrade(kiosk);
-    adapter.on_open_amount(move || with(&weak, |k| k.open_amount()));
+    adapter.on_open(move || with(&weak, |k| k.open_amount()));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_amount_digit(move |digit| with(&weak, |k| k.key_amount(|e| e.digit(&digit))));
+    adapter.on_digit(move |digit| with(&weak, |k| k.key_amount(|e| e.digit(&digit))));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_amount_erase(move || with(&weak, |k| k.key_amount(AmountEntry::erase_digit)));
+    adapter.on_erase(move || with(&weak, |k| k.key_amount(AmountEntry::erase_digit)));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_add_amount(move || with(&weak, |k| k.add_amount()));
+    adapter.on_add(move || with(&weak, |k| k.add_amount()));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_cancel_amount(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
+    adapter.on_cancel(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
     let weak = Rc::downgrade(kiosk);
     adapter.on_describe(move || with(&weak, |k| k.show_screen(Screen::Describe)));
+
+    let adapter = window.global::<DescribeAdapter>();
     let weak = Rc::downgrade(kiosk);
-    adapter.on_description_key(move |key| with(&weak, |k| k.key_description(|e| e.key(&key))));
+    adapter.on_key(move |key| with(&weak, |k| k.key_description(|e| e.key(&key))));
     let weak = Rc::downgrade(kiosk);
-    adapter
-        .on_description_erase(move || with(&weak, |k| k.key_description(AmountEntry::erase_key)));
+    adapter.on_erase(move || with(&weak, |k| k.key_description(AmountEntry::erase_key)));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_description_shift(move || with(&weak, |k| k.key_description(AmountEntry::shift)));
+    adapter.on_shift(move || with(&weak, |k| k.key_description(AmountEntry::shift)));
     let weak = Rc::downgrade(kiosk);
-    adapter.on_description_done(move || with(&weak, |k| k.show_screen(Screen::Amount)));
+    adapter.on_done(move || with(&weak, |k| k.show_screen(Screen::Amount)));
 }
 
 impl Kiosk {
@@ -48,10 +49,14 @@ impl Kiosk {
 
     fn show_description(&self) {
         let Some(window) = self.ui() else { return };
-        let adapter = window.global::<CartAdapter>();
         let state = self.state.borrow();
-        adapter.set_keyed_description(state.amount.description().into());
-        adapter.set_description_upper(state.amount.upper());
+        let describe = window.global::<DescribeAdapter>();
+        describe.set_description(state.amount.description().into());
+        describe.set_upper(state.amount.upper());
+        // The amount screen's button shows it too.
+        window
+            .global::<AmountAdapter>()
+            .set_description(state.amount.description().into());
     }
 
     fn open_amount(&self) {
@@ -63,12 +68,12 @@ impl Kiosk {
 
     fn show_keyed_amount(&self, message: &str) {
         let Some(window) = self.ui() else { return };
-        let adapter = window.global::<CartAdapter>();
+        let adapter = window.global::<AmountAdapter>();
         let state = self.state.borrow();
         let amount = convert::keyed_amount(state.amount.digits(), state.catalog.currency);
-        adapter.set_keyed_amount(amount.map(convert::money).unwrap_or_default().into());
-        adapter.set_can_add_amount(amount.is_some_and(|m| m.minor_units > 0));
-        adapter.set_amount_message(message.into());
+        adapter.set_amount(amount.map(convert::money).unwrap_or_default().into());
+        adapter.set_can_add(amount.is_some_and(|m| m.minor_units > 0));
+        adapter.set_message(message.into());
     }
 
     fn add_amount(&self) {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::kiosk::{Kiosk, with};
-use super::{AppWindow, SaleRow, Screen, StaffAdapter, StatusRow, Strings, convert};
+use super::{AdminAdapter, AppWindow, PinAdapter, SaleRow, Screen, StatusRow, Strings, convert};
 use crate::kiosk::{PinAttempt, PinNotice};
 use crate::staff::Attempt;
 
@@ -15,7 +15,7 @@ const RECENT_SALES: u32 = 30;
 
 /// The Staff control, PIN pad and admin screen.
 pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
-    let adapter = window.global::<StaffAdapter>();
+    let adapter = window.global::<PinAdapter>();
     adapter.set_enabled(kiosk.context.staff.is_some());
     let weak = Rc::downgrade(kiosk);
     adapter.on_open(move || with(&weak, |k| k.open_pin()));
@@ -30,6 +30,10 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
     });
     let weak = Rc::downgrade(kiosk);
     adapter.on_submit(move || with(&weak, Kiosk::submit_pin));
+    let weak = Rc::downgrade(kiosk);
+    adapter.on_leave(move || with(&weak, |k| k.lock_staff()));
+
+    let adapter = window.global::<AdminAdapter>();
     let weak = Rc::downgrade(kiosk);
     adapter.on_leave(move || with(&weak, |k| k.lock_staff()));
     let weak = Rc::downgrade(kiosk);
@@ -80,8 +84,8 @@ impl Kiosk {
             (state.pin.digits_typed(), state.pin.notice(now))
         };
         window
-            .global::<StaffAdapter>()
-            .set_pin_digits(i32::try_from(digits).unwrap_or(0));
+            .global::<PinAdapter>()
+            .set_digits(i32::try_from(digits).unwrap_or(0));
         show_pin_notice(&window, notice);
     }
 
@@ -111,7 +115,7 @@ impl Kiosk {
             };
             kiosk.state.borrow_mut().pin.checked(guard);
             let Some(window) = kiosk.ui() else { return };
-            let adapter = window.global::<StaffAdapter>();
+            let adapter = window.global::<AdminAdapter>();
             match attempt {
                 Attempt::Accepted => {
                     kiosk.state.borrow_mut().pin.accepted();
@@ -141,9 +145,8 @@ impl Kiosk {
     pub(super) fn lock_staff(&self) {
         let notice = self.state.borrow_mut().pin.closed();
         if let Some(window) = self.ui() {
-            let adapter = window.global::<StaffAdapter>();
-            adapter.set_pin_digits(0);
-            adapter.set_message("".into());
+            window.global::<PinAdapter>().set_digits(0);
+            window.global::<AdminAdapter>().set_message("".into());
             show_pin_notice(&window, notice);
         }
         self.show_screen(Screen::Catalog);
@@ -159,7 +162,7 @@ impl Kiosk {
     /// Fills the admin screen from the journal and the engine.
     pub(super) fn refresh_admin(&self) {
         let Some(window) = self.ui() else { return };
-        let adapter = window.global::<StaffAdapter>();
+        let adapter = window.global::<AdminAdapter>();
         let (recent, shift, past) = self.context.engine.with_journal(|journal| {
             (
                 journal.recent(RECENT_SALES).unwrap_or_default(),
@@ -201,7 +204,7 @@ impl Kiosk {
 
     fn admin_message(&self, message: &str) {
         if let Some(window) = self.ui() {
-            window.global::<StaffAdapter>().set_message(message.into());
+            window.global::<AdminAdapter>().set_message(message.into());
         }
     }
 
@@ -317,10 +320,10 @@ fn first_ip_address() -> Option<String> {
 
 /// The line under the keypad's dots, in the kiosk's language.
 fn show_pin_notice(window: &AppWindow, notice: PinNotice) {
-    let adapter = window.global::<StaffAdapter>();
+    let adapter = window.global::<PinAdapter>();
     let strings = window.global::<Strings>();
     adapter.set_locked_out(matches!(notice, PinNotice::LockedOut { .. }));
-    adapter.set_pin_message(match notice {
+    adapter.set_message(match notice {
         PinNotice::None => SharedString::new(),
         PinNotice::Prompt => strings.invoke_pin_prompt(),
         PinNotice::Wrong { attempts_left } => {

@@ -1,3 +1,4 @@
+use reqwest::StatusCode;
 use super::*;
 
 #[test]

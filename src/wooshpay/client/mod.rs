@@ -3,91 +3,26 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use reqwest::Method;
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT,
 };
-use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{ApiErrorBody, Error};
+use super::error::Error;
 use super::{
     CheckoutSession, CreateCheckoutSession, CreatePrice, CreateProduct, List, PaymentIntent, Price,
     Product,
 };
 use crate::secret::SecretKey;
 
-/// How hard the client tries before reporting a failure.
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: usize,
-    pub min_delay: Duration,
-    pub max_delay: Duration,
-    /// A `Retry-After` longer than this is shortened to it: a kiosk customer will not wait minutes.
-    pub max_retry_after: Duration,
-}
+mod response;
+mod settings;
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 4,
-            min_delay: Duration::from_millis(400),
-            max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(30),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    pub base_url: Url,
-    pub secret_key: SecretKey,
-    pub connect_timeout: Duration,
-    /// Limit for one attempt, from sending the request to the end of the body.
-    pub request_timeout: Duration,
-    pub retry: RetryPolicy,
-}
-
-impl ClientConfig {
-    pub fn new(base_url: Url, secret_key: SecretKey) -> Self {
-        Self {
-            base_url,
-            secret_key,
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(20),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-/// The `Idempotency-Key` of one logical POST: every retry of that request carries the same key, so the
-/// provider creates at most one object however often the network fails.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn generate() -> Self {
-        Self(format!("wk-{}", uuid::Uuid::new_v4()))
-    }
-
-    /// Restores a key recorded earlier (for example before a crash), to replay the same request.
-    pub fn from_recorded(key: &str) -> Result<Self, Error> {
-        if key.is_empty() || key.len() > 255 || !key.is_ascii() {
-            return Err(Error::InvalidInput(format!(
-                "idempotency key must be 1 to 255 ASCII characters, got {} bytes",
-                key.len()
-            )));
-        }
-        Ok(Self(key.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+use response::{error_chain, parse_retry_after, read_response, snippet, transport_error};
+pub use settings::{ClientConfig, IdempotencyKey, RetryPolicy};
 
 /// A WooshPay API client. Cheap to clone; clones share one connection pool.
 #[derive(Clone)]
@@ -329,92 +264,6 @@ impl Client {
         tracing::debug!(%method, path, status = status.as_u16(), bytes = bytes.len(), "WooshPay response");
         read_response(status, retry_after, location, &bytes)
     }
-}
-
-fn read_response<T: DeserializeOwned>(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    location: Option<String>,
-    bytes: &[u8],
-) -> Result<T, Error> {
-    let code = status.as_u16();
-    if status.is_redirection() {
-        return Err(Error::Redirect {
-            status: code,
-            location: location.unwrap_or_else(|| "(no Location)".to_owned()),
-        });
-    }
-    if status.is_success() {
-        return serde_json::from_slice(bytes).map_err(|e| Error::Decode {
-            status: code,
-            detail: e.to_string(),
-        });
-    }
-    match ApiErrorBody::parse(bytes) {
-        Some(body) if code == 401 => Err(Error::Authentication { status: code, body }),
-        Some(body) => Err(Error::Api {
-            status: code,
-            body,
-            retry_after,
-        }),
-        None if code == 401 => Err(Error::Authentication {
-            status: code,
-            body: ApiErrorBody::default(),
-        }),
-        None => Err(Error::UnexpectedResponse {
-            status: code,
-            snippet: snippet(bytes),
-            retry_after,
-        }),
-    }
-}
-
-/// The start of an unexpected body, on one line, for the log: enough to tell a proxy page from an outage.
-fn snippet(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(160)]);
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.is_empty() {
-        "(empty body)".to_owned()
-    } else {
-        one_line
-    }
-}
-
-fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
-    let text = value.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(text).ok()?;
-    Some(
-        at.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-fn transport_error(error: reqwest::Error) -> Error {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "connection failed"
-    } else {
-        "connection error"
-    };
-    Error::Transport(format!("{kind}: {}", error_chain(&error)))
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn basic_auth_header(key: &SecretKey) -> Result<HeaderValue, Error> {

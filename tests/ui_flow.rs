@@ -14,8 +14,8 @@ use wooshpay_kiosk::hw::{Beep, Light, RecordingSignals, Signal};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 use wooshpay_kiosk::ui::{
-    AppWindow, CartAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase, ResultAdapter,
-    ResultKind, Screen, UiContext,
+    AppWindow, CartAdapter, KioskAdapter, PaymentAdapter, PaymentPhase, ResultAdapter, ResultKind,
+    Screen,
 };
 
 struct Harness {
@@ -127,7 +127,6 @@ fn staff_and_customer_flows_through_the_real_ui() {
         currency,
     )
     .unwrap();
-    let app = AppWindow::new().unwrap();
     let display = DisplaySettings {
         result_screen: Duration::from_millis(700),
         idle_after: Duration::from_secs(3),
@@ -147,21 +146,12 @@ fn staff_and_customer_flows_through_the_real_ui() {
             .trim()
             .to_owned()
     };
-    let kiosk = Kiosk::attach(
-        &app,
-        UiContext {
-            engine,
-            catalog,
-            display,
-            demo: true,
-            runtime: runtime.handle().clone(),
-            signals: std::sync::Arc::new(signals.clone()),
-            staff: None,
-            catalog_source: None,
-            mode: wooshpay_kiosk::ui::convert::Mode::Test,
-            backlight: Backlight::find(sysfs.path(), 10),
-        },
-    );
+    let (app, kiosk) = common::ui::start_kiosk(engine, catalog, runtime.handle())
+        .display(display)
+        .demo()
+        .signals(&signals)
+        .backlight(Backlight::find(sysfs.path(), 10))
+        .attach();
     let harness = Harness {
         app: app.clone_strong(),
         sim,

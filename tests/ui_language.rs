@@ -8,13 +8,11 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::config::{DisplaySettings, StaffSettings};
-use wooshpay_kiosk::hw::RecordingSignals;
+use wooshpay_kiosk::config::DisplaySettings;
 use wooshpay_kiosk::i18n::Language;
 use wooshpay_kiosk::money::{Currency, Money};
-use wooshpay_kiosk::staff::{PinHash, hash_pin};
 use wooshpay_kiosk::ui::{
-    AdminAdapter, AppWindow, CartAdapter, Kiosk, KioskAdapter, ResultAdapter, Screen, UiContext,
+    AdminAdapter, AppWindow, CartAdapter, KioskAdapter, ResultAdapter, Screen,
 };
 
 use common::ui::{shows, tap, type_pin, until};
@@ -44,29 +42,15 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
     let _guard = runtime.enter();
     let engine = common::ui::engine(&sim, state.path(), "ui-language", rt.clone());
 
-    let app = AppWindow::new().unwrap();
-    let kiosk = Kiosk::attach(
-        &app,
-        UiContext {
-            engine,
-            catalog,
-            display: DisplaySettings {
-                language: Language::German,
-                result_screen: Duration::from_secs(30),
-                ..DisplaySettings::default()
-            },
-            demo: false,
-            runtime: rt.clone(),
-            signals: std::sync::Arc::new(RecordingSignals::default()),
-            backlight: None,
-            staff: Some(StaffSettings {
-                pin_hash: PinHash::parse(&hash_pin("2468").unwrap()).unwrap(),
-                admin_lock_after: Duration::from_secs(60),
-            }),
-            catalog_source: Some((catalog_path, currency)),
-            mode: wooshpay_kiosk::ui::convert::Mode::Test,
-        },
-    );
+    let (app, kiosk) = common::ui::start_kiosk(engine, catalog, &rt)
+        .display(DisplaySettings {
+            language: Language::German,
+            result_screen: Duration::from_secs(30),
+            ..DisplaySettings::default()
+        })
+        .staff_pin("2468", Duration::from_secs(60))
+        .catalog_file(&catalog_path)
+        .attach();
     let h_app = app.clone_strong();
     slint::spawn_local(async move {
         let app = h_app;

@@ -19,7 +19,7 @@ use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, SaleOutcome};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::ui::{
     AppWindow, CartAdapter, CatalogAdapter, Kiosk, KioskAdapter, PaymentAdapter, PaymentPhase,
-    ResultAdapter, ResultKind, Screen, UiContext,
+    ResultAdapter, ResultKind, Screen,
 };
 
 fn catalog() -> Catalog {
@@ -66,26 +66,13 @@ fn start_ui(
     runtime: &tokio::runtime::Handle,
     signals: &RecordingSignals,
 ) -> (AppWindow, std::rc::Rc<Kiosk>) {
-    let app = AppWindow::new().unwrap();
-    let kiosk = Kiosk::attach(
-        &app,
-        UiContext {
-            engine,
-            catalog: catalog(),
-            display: DisplaySettings {
-                result_screen: Duration::from_secs(30),
-                ..DisplaySettings::default()
-            },
-            demo: false,
-            runtime: runtime.clone(),
-            signals: std::sync::Arc::new(signals.clone()),
-            staff: None,
-            catalog_source: None,
-            mode: wooshpay_kiosk::ui::convert::Mode::Test,
-            backlight: None,
-        },
-    );
-    (app, kiosk)
+    common::ui::start_kiosk(engine, catalog(), runtime)
+        .display(DisplaySettings {
+            result_screen: Duration::from_secs(30),
+            ..DisplaySettings::default()
+        })
+        .signals(signals)
+        .attach()
 }
 
 fn outcomes(state: &Path) -> Vec<(Option<String>, SaleOutcome)> {

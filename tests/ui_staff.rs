@@ -10,14 +10,11 @@ use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, Model};
 use wooshpay_kiosk::catalog::Catalog;
 use wooshpay_kiosk::checkout::{CheckoutEvent, Order};
-use wooshpay_kiosk::config::{DisplaySettings, StaffSettings};
-use wooshpay_kiosk::hw::RecordingSignals;
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::SessionAction;
-use wooshpay_kiosk::staff::{PinHash, hash_pin};
 use wooshpay_kiosk::ui::{
-    AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter, Kiosk,
-    KioskAdapter, PinAdapter, Screen, UiContext,
+    AdminAdapter, AmountAdapter, CartAdapter, CatalogAdapter, DescribeAdapter, KioskAdapter,
+    PinAdapter, Screen,
 };
 
 use common::ui::{enabled, tap, type_pin, until};
@@ -66,25 +63,10 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
     });
     sim.pay(&pending_id).unwrap();
 
-    let app = AppWindow::new().unwrap();
-    let kiosk = Kiosk::attach(
-        &app,
-        UiContext {
-            engine: engine.clone(),
-            catalog: catalog.clone(),
-            display: DisplaySettings::default(),
-            demo: false,
-            runtime: rt.clone(),
-            signals: std::sync::Arc::new(RecordingSignals::default()),
-            backlight: None,
-            staff: Some(StaffSettings {
-                pin_hash: PinHash::parse(&hash_pin("2468").unwrap()).unwrap(),
-                admin_lock_after: Duration::from_secs(3),
-            }),
-            catalog_source: Some((catalog_path.clone(), currency)),
-            mode: wooshpay_kiosk::ui::convert::Mode::Test,
-        },
-    );
+    let (app, kiosk) = common::ui::start_kiosk(engine.clone(), catalog.clone(), &rt)
+        .staff_pin("2468", Duration::from_secs(3))
+        .catalog_file(&catalog_path)
+        .attach();
     let h_app = app.clone_strong();
     slint::spawn_local(async move {
         let app = h_app;

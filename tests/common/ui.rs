@@ -66,3 +66,78 @@ pub fn engine(
         .retries(1, 20, 50)
         .build(state, runtime)
 }
+
+/// The kiosk's UI on a new window, as `run` starts it: what a test does not set is the default of a configured
+/// kiosk (no staff PIN, no demo banner, no backlight, no GPIO, test mode).
+pub struct StartKiosk {
+    context: wooshpay_kiosk::ui::UiContext,
+}
+
+pub fn start_kiosk(
+    engine: CheckoutEngine,
+    catalog: wooshpay_kiosk::catalog::Catalog,
+    runtime: &tokio::runtime::Handle,
+) -> StartKiosk {
+    StartKiosk {
+        context: wooshpay_kiosk::ui::UiContext {
+            engine,
+            catalog,
+            display: wooshpay_kiosk::config::DisplaySettings::default(),
+            demo: false,
+            runtime: runtime.clone(),
+            signals: std::sync::Arc::new(wooshpay_kiosk::hw::RecordingSignals::default()),
+            staff: None,
+            catalog_source: None,
+            mode: wooshpay_kiosk::ui::convert::Mode::Test,
+            backlight: None,
+        },
+    }
+}
+
+impl StartKiosk {
+    pub fn display(mut self, display: wooshpay_kiosk::config::DisplaySettings) -> Self {
+        self.context.display = display;
+        self
+    }
+
+    pub fn demo(mut self) -> Self {
+        self.context.demo = true;
+        self
+    }
+
+    /// Lights and buzzer recorded into `signals`, for the test to read.
+    pub fn signals(mut self, signals: &wooshpay_kiosk::hw::RecordingSignals) -> Self {
+        self.context.signals = std::sync::Arc::new(signals.clone());
+        self
+    }
+
+    pub fn backlight(
+        mut self,
+        backlight: Option<wooshpay_kiosk::hw::backlight::Backlight>,
+    ) -> Self {
+        self.context.backlight = backlight;
+        self
+    }
+
+    /// `[staff]` with this PIN, locking the staff screens after `lock_after` without a touch.
+    pub fn staff_pin(mut self, pin: &str, lock_after: Duration) -> Self {
+        use wooshpay_kiosk::staff::{PinHash, hash_pin};
+        self.context.staff = Some(wooshpay_kiosk::config::StaffSettings {
+            pin_hash: PinHash::parse(&hash_pin(pin).unwrap()).unwrap(),
+            admin_lock_after: lock_after,
+        });
+        self
+    }
+
+    /// Where Reload catalog reads from.
+    pub fn catalog_file(mut self, path: &std::path::Path) -> Self {
+        self.context.catalog_source = Some((path.to_owned(), self.context.catalog.currency));
+        self
+    }
+
+    pub fn attach(self) -> (AppWindow, std::rc::Rc<wooshpay_kiosk::ui::Kiosk>) {
+        let app = AppWindow::new().unwrap();
+        let kiosk = wooshpay_kiosk::ui::Kiosk::attach(&app, self.context);
+        (app, kiosk)
+    }
+}

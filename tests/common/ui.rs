@@ -141,3 +141,44 @@ impl StartKiosk {
         (app, kiosk)
     }
 }
+
+/// The named steps of one UI flow, each reported on its own: a failed step is recorded and the next one still
+/// runs (from a state the flow's reset restores), and `finish` fails the test naming every step that failed.
+/// One test function per binary drives the UI, because the testing backend is per process.
+#[derive(Default)]
+pub struct Steps {
+    failed: Vec<String>,
+    passed: usize,
+}
+
+impl Steps {
+    pub async fn run(&mut self, name: &str, step: impl std::future::Future<Output = ()>) {
+        use futures_util::FutureExt;
+        match std::panic::AssertUnwindSafe(step).catch_unwind().await {
+            Ok(()) => {
+                self.passed += 1;
+                println!("step ok: {name}");
+            }
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "(no message)".to_owned());
+                println!("step FAILED: {name}: {message}");
+                self.failed.push(format!("{name}: {message}"));
+            }
+        }
+    }
+
+    /// Panics with every failed step, after the event loop has been left.
+    pub fn finish(self) {
+        assert!(
+            self.failed.is_empty(),
+            "{} of {} steps failed:\n  {}",
+            self.failed.len(),
+            self.failed.len() + self.passed,
+            self.failed.join("\n  ")
+        );
+    }
+}

@@ -98,103 +98,118 @@ fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuse
     let state = tempfile::tempdir().unwrap();
     let base = sim.api_base_url();
 
+    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let recorded = finished.clone();
     slint::spawn_local(async move {
         let rt = &handle;
         let signals = RecordingSignals::default();
 
-        // 1. Paid while the kiosk was down: announced as a late payment, recorded once.
-        let before = engine(&base, state.path(), rt);
-        let paid_id = sale_cut_off_while_awaiting_payment(&before, &[("latte", 2)]).await;
-        drop(before);
-        sim.pay(&paid_id).unwrap();
-        let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
-        until(rt, "the late payment", || {
-            app.global::<KioskAdapter>().get_screen() == Screen::Result
-        })
-        .await;
-        let result = app.global::<ResultAdapter>();
-        assert_eq!(result.get_kind(), ResultKind::Paid);
-        assert_eq!(result.get_title(), "Late payment received");
-        assert_eq!(result.get_amount(), "£6.80");
-        assert!(signals.take().contains(&Signal::Light(Light::Paid)));
-        assert_eq!(
-            outcomes(state.path()),
-            [(Some(paid_id.clone()), SaleOutcome::Paid)]
-        );
-        drop(kiosk);
-        drop(app);
-
-        // 2. Still open at restart: back on the payment screen with its own QR and the time it has left.
-        let before = engine(&base, state.path(), rt);
-        let open_id = sale_cut_off_while_awaiting_payment(&before, &[("croissant", 1)]).await;
-        drop(before);
-        let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
-        until(rt, "the resumed payment screen", || {
-            app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
-        })
-        .await;
-        assert_eq!(app.global::<KioskAdapter>().get_screen(), Screen::Payment);
-        assert_eq!(app.global::<PaymentAdapter>().get_total(), "£2.75");
-        let countdown = app.global::<PaymentAdapter>().get_countdown().to_string();
-        assert!(
-            countdown.starts_with("0:5") || countdown.starts_with("1:00"),
-            "about a minute left: {countdown}"
-        );
-        sim.pay(&open_id).unwrap();
-        until(rt, "the Paid screen", || {
-            app.global::<KioskAdapter>().get_screen() == Screen::Result
-        })
-        .await;
-        assert_eq!(app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
-        assert_eq!(
-            outcomes(state.path()),
-            [
-                (Some(paid_id.clone()), SaleOutcome::Paid),
-                (Some(open_id.clone()), SaleOutcome::Paid)
-            ],
-            "each sale recorded once"
-        );
-        assert_eq!(
-            sim.sessions().len(),
-            2,
-            "no session was created by the restarts"
-        );
-        drop(kiosk);
-        drop(app);
-
-        // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
-        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let dead_url = format!("http://{}/", dead.local_addr().unwrap());
-        drop(dead);
-        let offline_state = tempfile::tempdir().unwrap();
-        let (app, kiosk) = start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);
-        ElementHandle::find_by_accessible_label(&app, "Add Latte")
-            .next()
-            .expect("the Latte tile")
-            .invoke_accessible_default_action();
-        until(rt, "the offline notice", || {
-            app.global::<CatalogAdapter>()
-                .get_notice()
-                .contains("cannot be reached")
-        })
-        .await;
-        let notice = app.global::<CatalogAdapter>().get_notice();
-        assert!(notice.contains("new sales are paused"), "{notice}");
-        assert!(
-            !app.global::<CartAdapter>().get_can_charge(),
-            "Charge is refused while offline"
-        );
-        assert!(
-            ElementHandle::find_by_accessible_label(&app, &notice)
+        let mut steps = common::ui::Steps::default();
+        let mut paid_id = String::new();
+        steps
+            .run("a sale paid while the kiosk was down is announced as a late payment, recorded once", async {
+            // 1. Paid while the kiosk was down: announced as a late payment, recorded once.
+            let before = engine(&base, state.path(), rt);
+            paid_id = sale_cut_off_while_awaiting_payment(&before, &[("latte", 2)]).await;
+            drop(before);
+            sim.pay(&paid_id).unwrap();
+            let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
+            until(rt, "the late payment", || {
+                app.global::<KioskAdapter>().get_screen() == Screen::Result
+            })
+            .await;
+            let result = app.global::<ResultAdapter>();
+            assert_eq!(result.get_kind(), ResultKind::Paid);
+            assert_eq!(result.get_title(), "Late payment received");
+            assert_eq!(result.get_amount(), "£6.80");
+            assert!(signals.take().contains(&Signal::Light(Light::Paid)));
+            assert_eq!(
+                outcomes(state.path()),
+                [(Some(paid_id.clone()), SaleOutcome::Paid)]
+            );
+            drop(kiosk);
+            drop(app);
+            })
+            .await;
+        steps
+            .run("a session still open at restart is back on the payment screen with the time it has left", async {
+            // 2. Still open at restart: back on the payment screen with its own QR and the time it has left.
+            let before = engine(&base, state.path(), rt);
+            let open_id = sale_cut_off_while_awaiting_payment(&before, &[("croissant", 1)]).await;
+            drop(before);
+            let (app, kiosk) = start_ui(engine(&base, state.path(), rt), rt, &signals);
+            until(rt, "the resumed payment screen", || {
+                app.global::<PaymentAdapter>().get_phase() == PaymentPhase::Awaiting
+            })
+            .await;
+            assert_eq!(app.global::<KioskAdapter>().get_screen(), Screen::Payment);
+            assert_eq!(app.global::<PaymentAdapter>().get_total(), "£2.75");
+            let countdown = app.global::<PaymentAdapter>().get_countdown().to_string();
+            assert!(
+                countdown.starts_with("0:5") || countdown.starts_with("1:00"),
+                "about a minute left: {countdown}"
+            );
+            sim.pay(&open_id).unwrap();
+            until(rt, "the Paid screen", || {
+                app.global::<KioskAdapter>().get_screen() == Screen::Result
+            })
+            .await;
+            assert_eq!(app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
+            assert_eq!(
+                outcomes(state.path()),
+                [
+                    (Some(paid_id.clone()), SaleOutcome::Paid),
+                    (Some(open_id.clone()), SaleOutcome::Paid)
+                ],
+                "each sale recorded once"
+            );
+            assert_eq!(
+                sim.sessions().len(),
+                2,
+                "no session was created by the restarts"
+            );
+            drop(kiosk);
+            drop(app);
+            })
+            .await;
+        steps
+            .run("with WooshPay unreachable the catalog says so and Charge stays disabled", async {
+            // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
+            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let dead_url = format!("http://{}/", dead.local_addr().unwrap());
+            drop(dead);
+            let offline_state = tempfile::tempdir().unwrap();
+            let (app, kiosk) = start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);
+            ElementHandle::find_by_accessible_label(&app, "Add Latte")
                 .next()
-                .is_some(),
-            "the notice is on screen"
-        );
-        drop(kiosk);
-        drop(app);
-
+                .expect("the Latte tile")
+                .invoke_accessible_default_action();
+            until(rt, "the offline notice", || {
+                app.global::<CatalogAdapter>()
+                    .get_notice()
+                    .contains("cannot be reached")
+            })
+            .await;
+            let notice = app.global::<CatalogAdapter>().get_notice();
+            assert!(notice.contains("new sales are paused"), "{notice}");
+            assert!(
+                !app.global::<CartAdapter>().get_can_charge(),
+                "Charge is refused while offline"
+            );
+            assert!(
+                ElementHandle::find_by_accessible_label(&app, &notice)
+                    .next()
+                    .is_some(),
+                "the notice is on screen"
+            );
+            drop(kiosk);
+            drop(app);
+            })
+            .await;
+        *recorded.borrow_mut() = Some(steps);
         slint::quit_event_loop().unwrap();
     })
     .unwrap();
     slint::run_event_loop().unwrap();
+    finished.take().expect("the flow ran to its end").finish();
 }

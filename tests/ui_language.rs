@@ -52,6 +52,8 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         .catalog_file(&catalog_path)
         .attach();
     let h_app = app.clone_strong();
+    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let recorded = finished.clone();
     slint::spawn_local(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
@@ -64,85 +66,100 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
                 .map(|row| row.value.to_string())
         };
 
-        // German from the start: texts, accessible labels, and amounts written the German way.
-        assert_eq!(app.global::<KioskAdapter>().get_language(), "de");
-        assert!(shows(&app, "Warenkorb"), "the cart heading is German");
-        assert!(!shows(&app, "Cart"), "no English heading left");
-        tap(&app, "Latte hinzufügen");
         let german_latte = Language::German.format_money(latte);
-        assert_eq!(german_latte, "3,40\u{a0}£");
-        assert_eq!(cart().get_total(), german_latte.as_str());
-        assert!(shows(&app, &format!("Summe {german_latte}")));
-
-        // A whole sale in German: the payment screen, a cancel, the result.
-        tap(&app, &format!("{german_latte} kassieren"));
-        until(&rt, "the QR code", || shows(&app, "QR-Code zum Bezahlen")).await;
-        assert!(shows(&app, "Zum Bezahlen scannen"));
-        assert!(shows(&app, &format!("Betrag {german_latte}")));
-        tap(&app, "Abbrechen");
-        until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
-        assert_eq!(app.global::<ResultAdapter>().get_title(), "Abgebrochen");
-        assert_eq!(
-            app.global::<ResultAdapter>().get_detail(),
-            "Es wurde nichts abgebucht."
-        );
-        tap(&app, "Fertig");
-
-        // Staff screen in German; its language button switches to the next language, English.
-        unlock(&app, "Personal");
-        until(&rt, "the admin screen", || screen() == Screen::Admin).await;
-        assert!(shows(&app, "Schicht beenden"));
-        assert_eq!(status("Sprache").as_deref(), Some("Deutsch"));
-        assert_eq!(status("Modus").as_deref(), Some("Testmodus"));
-        let sale = app
-            .global::<AdminAdapter>()
-            .get_sales()
-            .row_data(0)
-            .unwrap();
-        assert_eq!(sale.amount, german_latte.as_str());
-        let shape: String = sale
-            .time
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '9' } else { c })
-            .collect();
-        assert_eq!(
-            shape, "99.99. 99:99",
-            "German dates are day.month.: {}",
-            sale.time
-        );
-        assert!(shows(
-            &app,
-            &format!("{}, {german_latte}, abgebrochen, 1 × Latte", sale.time)
-        ));
-        tap(&app, "Sprache: Deutsch");
-        assert_eq!(app.global::<KioskAdapter>().get_language(), "en");
-        assert!(shows(&app, "Close shift"), "Slint's texts switched");
-        assert_eq!(status("Language").as_deref(), Some("English"));
-        assert_eq!(status("Mode").as_deref(), Some("test mode"));
-        assert_eq!(
-            app.global::<AdminAdapter>()
-                .get_sales()
-                .row_data(0)
-                .unwrap()
-                .amount,
-            "£3.40",
-            "the amounts the Rust side wrote are written again"
-        );
-
-        // And on to Chinese; the cart kept its line, now in the new language's style.
-        tap(&app, "Language: English");
-        assert_eq!(app.global::<KioskAdapter>().get_language(), "zh-CN");
-        assert_eq!(status("语言").as_deref(), Some("简体中文"));
-        tap(&app, "锁定");
-        assert_eq!(screen(), Screen::Catalog);
-        assert!(shows(&app, "购物车"));
-        assert_eq!(cart().get_total(), "£3.40");
-        assert!(shows(&app, "收款 £3.40"));
-        assert!(shows(&app, "员工"), "the Staff control is translated too");
-
+        let mut steps = common::ui::Steps::default();
+        steps
+            .run("German from the start: texts, labels and amounts", async {
+                // German from the start: texts, accessible labels, and amounts written the German way.
+                assert_eq!(app.global::<KioskAdapter>().get_language(), "de");
+                assert!(shows(&app, "Warenkorb"), "the cart heading is German");
+                assert!(!shows(&app, "Cart"), "no English heading left");
+                tap(&app, "Latte hinzufügen");
+                assert_eq!(german_latte, "3,40\u{a0}£");
+                assert_eq!(cart().get_total(), german_latte.as_str());
+                assert!(shows(&app, &format!("Summe {german_latte}")));
+            })
+            .await;
+        steps
+            .run("a whole sale in German", async {
+                // A whole sale in German: the payment screen, a cancel, the result.
+                tap(&app, &format!("{german_latte} kassieren"));
+                until(&rt, "the QR code", || shows(&app, "QR-Code zum Bezahlen")).await;
+                assert!(shows(&app, "Zum Bezahlen scannen"));
+                assert!(shows(&app, &format!("Betrag {german_latte}")));
+                tap(&app, "Abbrechen");
+                until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
+                assert_eq!(app.global::<ResultAdapter>().get_title(), "Abgebrochen");
+                assert_eq!(
+                    app.global::<ResultAdapter>().get_detail(),
+                    "Es wurde nichts abgebucht."
+                );
+                tap(&app, "Fertig");
+            })
+            .await;
+        steps
+            .run("the staff screen in German switches to English", async {
+                // Staff screen in German; its language button switches to the next language, English.
+                unlock(&app, "Personal");
+                until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                assert!(shows(&app, "Schicht beenden"));
+                assert_eq!(status("Sprache").as_deref(), Some("Deutsch"));
+                assert_eq!(status("Modus").as_deref(), Some("Testmodus"));
+                let sale = app
+                    .global::<AdminAdapter>()
+                    .get_sales()
+                    .row_data(0)
+                    .unwrap();
+                assert_eq!(sale.amount, german_latte.as_str());
+                let shape: String = sale
+                    .time
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                    .collect();
+                assert_eq!(
+                    shape, "99.99. 99:99",
+                    "German dates are day.month.: {}",
+                    sale.time
+                );
+                assert!(shows(
+                    &app,
+                    &format!("{}, {german_latte}, abgebrochen, 1 × Latte", sale.time)
+                ));
+                tap(&app, "Sprache: Deutsch");
+                assert_eq!(app.global::<KioskAdapter>().get_language(), "en");
+                assert!(shows(&app, "Close shift"), "Slint's texts switched");
+                assert_eq!(status("Language").as_deref(), Some("English"));
+                assert_eq!(status("Mode").as_deref(), Some("test mode"));
+                assert_eq!(
+                    app.global::<AdminAdapter>()
+                        .get_sales()
+                        .row_data(0)
+                        .unwrap()
+                        .amount,
+                    "£3.40",
+                    "the amounts the Rust side wrote are written again"
+                );
+            })
+            .await;
+        steps
+            .run("on to Chinese, the cart kept", async {
+                // And on to Chinese; the cart kept its line, now in the new language's style.
+                tap(&app, "Language: English");
+                assert_eq!(app.global::<KioskAdapter>().get_language(), "zh-CN");
+                assert_eq!(status("语言").as_deref(), Some("简体中文"));
+                tap(&app, "锁定");
+                assert_eq!(screen(), Screen::Catalog);
+                assert!(shows(&app, "购物车"));
+                assert_eq!(cart().get_total(), "£3.40");
+                assert!(shows(&app, "收款 £3.40"));
+                assert!(shows(&app, "员工"), "the Staff control is translated too");
+            })
+            .await;
+        *recorded.borrow_mut() = Some(steps);
         slint::quit_event_loop().unwrap();
     })
     .unwrap();
     slint::run_event_loop().unwrap();
+    finished.take().expect("the flow ran to its end").finish();
     drop(kiosk);
 }

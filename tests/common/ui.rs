@@ -143,7 +143,8 @@ impl StartKiosk {
 }
 
 /// The named steps of one UI flow, each reported on its own: a failed step is recorded and the next one still
-/// runs (from a state the flow's reset restores), and `finish` fails the test naming every step that failed.
+/// runs (from a clean catalog where the flow resets between steps, else from where the last one left off),
+/// and `finish` fails the test naming every step that failed.
 /// One test function per binary drives the UI, because the testing backend is per process.
 #[derive(Default)]
 pub struct Steps {

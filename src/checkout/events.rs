@@ -82,6 +82,15 @@ impl Canceller {
     pub fn cancel(&self) {
         self.0.send_replace(true);
     }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// A canceller no sale listens to: for tests of what holds one.
+    pub fn detached() -> Self {
+        Self(Arc::new(watch::channel(false).0))
+    }
 }
 
 impl ChargeHandle {

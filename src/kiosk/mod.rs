@@ -5,10 +5,12 @@ mod amount_entry;
 mod cart_view;
 mod mode;
 mod navigation;
+mod payment_view;
 mod pin_entry;
 
 pub use amount_entry::AmountEntry;
 pub use cart_view::{CartView, CartViewLine};
 pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
+pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};

@@ -88,14 +88,14 @@ impl Kiosk {
                 }
                 Recovered::Settled { .. } => {}
                 Recovered::Resumable(sale) => {
-                    let on_screen = self.state.borrow().sale.is_some();
-                    let total = convert::money(sale.order.total());
+                    let on_screen = self.state.borrow().payment.is_running();
+                    let total = sale.order.total();
                     let handle = self.context.engine.resume(sale);
                     if on_screen {
                         // A sale is already on screen: follow this one in the background to its recorded end.
                         self.context.runtime.spawn(handle.outcome());
                     } else {
-                        self.follow(handle, &total);
+                        self.follow(handle, total);
                     }
                 }
                 Recovered::Unresolved { .. } => unconfirmed += 1,

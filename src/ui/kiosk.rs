@@ -9,11 +9,11 @@ use slint::{ComponentHandle, Timer, TimerMode};
 use super::convert;
 use super::{AppWindow, KioskAdapter, Screen, Theme};
 use crate::catalog::Catalog;
-use crate::checkout::{Canceller, Cart, CheckoutEngine};
+use crate::checkout::{Cart, CheckoutEngine};
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals};
 use crate::i18n::Language;
-use crate::kiosk::{AmountEntry, Navigation, PinEntry, Tick};
+use crate::kiosk::{AmountEntry, Navigation, PaymentView, PinEntry, Tick};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -55,10 +55,8 @@ pub(super) struct State {
     pub(super) amount: AmountEntry,
     pub(super) selected_category: usize,
     pub(super) categories: Vec<String>,
-    pub(super) sale: Option<Canceller>,
-    /// The running sale's total as shown, for the result screen.
-    pub(super) sale_total: String,
-    pub(super) deadline: Option<Instant>,
+    /// The sale on the payment screen, if any.
+    pub(super) payment: PaymentView,
     /// The screen up now and the quiet-spell rules (attract screen, dimming, staff lock).
     pub(super) nav: Navigation,
     /// WooshPay did not answer the last request: new sales are refused until it does.
@@ -81,9 +79,7 @@ impl Kiosk {
                 amount: AmountEntry::default(),
                 selected_category: 0,
                 categories,
-                sale: None,
-                sale_total: String::new(),
-                deadline: None,
+                payment: PaymentView::default(),
                 nav: Navigation::new(
                     context.display.idle_after,
                     context.staff.as_ref().map(|staff| staff.admin_lock_after),

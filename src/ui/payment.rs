@@ -2,7 +2,7 @@
 //! session could not be created; the sale's end hands over to the result view.
 
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use slint::{ComponentHandle, Image, TimerMode};
 
@@ -10,6 +10,7 @@ use super::kiosk::{Kiosk, with};
 use super::{AppWindow, PaymentAdapter, PaymentPhase, Screen, Strings, convert};
 use crate::checkout::{ChargeHandle, CheckoutEvent, FailureReason, Outcome, StartError};
 use crate::hw::signal_event;
+use crate::money::Money;
 
 /// Cancel, and Retry or Back after a failed create.
 pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
@@ -37,9 +38,9 @@ impl Kiosk {
             Ok(order) => order,
             Err(_) => return,
         };
-        let total = convert::money(order.total());
+        let total = order.total();
         let payment = window.global::<PaymentAdapter>();
-        Self::reset_payment(&payment, &total);
+        Self::reset_payment(&payment, total);
         let handle = match self.context.engine.start_charge(order) {
             Ok(handle) => handle,
             Err(StartError::InProgress) => return,
@@ -50,11 +51,11 @@ impl Kiosk {
                 return;
             }
         };
-        self.follow(handle, &total);
+        self.follow(handle, total);
     }
 
-    pub(super) fn reset_payment(payment: &PaymentAdapter<'_>, total: &str) {
-        payment.set_total(total.into());
+    pub(super) fn reset_payment(payment: &PaymentAdapter<'_>, total: Money) {
+        payment.set_total(convert::money(total).into());
         payment.set_connection_lost(false);
         payment.set_error("".into());
         payment.set_qr(Image::default());
@@ -62,17 +63,13 @@ impl Kiosk {
     }
 
     /// Shows a running sale (new, or resumed after a restart) on the payment screen and follows its events.
-    pub(super) fn follow(self: &Rc<Self>, handle: ChargeHandle, total: &str) {
+    pub(super) fn follow(self: &Rc<Self>, handle: ChargeHandle, total: Money) {
         if let Some(window) = self.ui() {
             Self::reset_payment(&window.global::<PaymentAdapter>(), total);
         }
         self.show_screen(Screen::Payment);
         let (mut events, canceller, _task) = handle.into_parts();
-        {
-            let mut state = self.state.borrow_mut();
-            state.sale = Some(canceller);
-            state.sale_total = total.to_owned();
-        }
+        self.state.borrow_mut().payment.follow(canceller, total);
         let weak = Rc::downgrade(self);
         let spawned = slint::spawn_local(async move {
             while let Some(event) = events.recv().await {
@@ -86,9 +83,7 @@ impl Kiosk {
     }
 
     pub(super) fn cancel(&self) {
-        if let Some(canceller) = &self.state.borrow().sale {
-            canceller.cancel();
-        }
+        self.state.borrow().payment.cancel();
         if let Some(window) = self.ui() {
             window
                 .global::<PaymentAdapter>()
@@ -150,7 +145,8 @@ impl Kiosk {
     }
 
     pub(super) fn start_countdown(self: &Rc<Self>, timeout: Duration) {
-        self.state.borrow_mut().deadline = Some(Instant::now() + timeout);
+        let now = self.now();
+        self.state.borrow_mut().payment.session_shown(now, timeout);
         self.update_countdown();
         let weak = Rc::downgrade(self);
         self.countdown_timer
@@ -160,11 +156,10 @@ impl Kiosk {
     }
 
     pub(super) fn update_countdown(&self) {
-        let Some(deadline) = self.state.borrow().deadline else {
+        let Some(remaining) = self.state.borrow().payment.remaining(self.now()) else {
             return;
         };
         if let Some(window) = self.ui() {
-            let remaining = deadline.saturating_duration_since(Instant::now());
             window
                 .global::<PaymentAdapter>()
                 .set_countdown(convert::countdown(remaining));
@@ -173,11 +168,7 @@ impl Kiosk {
 
     pub(super) fn finish(self: &Rc<Self>, outcome: &Outcome) {
         self.countdown_timer.stop();
-        {
-            let mut state = self.state.borrow_mut();
-            state.sale = None;
-            state.deadline = None;
-        }
+        let total = self.state.borrow_mut().payment.finish();
         let Some(window) = self.ui() else { return };
         if let Outcome::Failed {
             reason: FailureReason::CreateFailed(message),
@@ -197,7 +188,7 @@ impl Kiosk {
         }
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());
-        let amount = self.state.borrow().sale_total.clone();
+        let amount = total.map(convert::money).unwrap_or_default();
         self.show_result(text.kind, &text.title, &text.detail, &amount);
     }
 }

@@ -57,7 +57,7 @@ impl Kiosk {
     }
 
     fn open_pin(&self) {
-        if self.context.staff.is_none() || self.state.borrow().sale.is_some() {
+        if self.context.staff.is_none() || self.state.borrow().payment.is_running() {
             return;
         }
         self.state.borrow_mut().pin.clear();

@@ -1,5 +1,5 @@
-use reqwest::StatusCode;
 use super::*;
+use reqwest::StatusCode;
 
 #[test]
 fn retry_after_reads_seconds_and_http_dates() {

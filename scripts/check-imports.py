@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks that the crate's imports form no circle: neither between two source files nor between two top-level
-modules (src/checkout/ -> src/journal/ -> src/checkout/ would be an arrow up the layers). A module's own
-`mod child;` and `pub use child::…` are the parent owning its children, not an import. Test modules
-(`#[cfg(test)] mod tests` to the end of a file) are left out. Prints each circle; exit 1 if there is one.
+"""Checks that the crate's imports form no circle, neither between two source files nor between two top-level
+modules, and that no import runs up the layers of docs/architecture.md (LAYERS below: a module imports from its
+own layer or the ones beneath it). A module's own `mod child;` and `pub use child::…` are the parent owning its
+children, not an import. Test modules (`#[cfg(test)] mod tests` to the end of a file) are left out. Prints each
+circle and each arrow up; exit 1 if there is one.
 
     python3 scripts/check-imports.py [--graph]
 """
@@ -11,6 +12,18 @@ import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
+
+# The layers of docs/architecture.md, bottom first. Every top-level module must be placed.
+LAYERS = [
+    ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator"}),
+    ("shop data", {"catalog", "order", "journal"}),
+    ("gateway and configuration", {"wooshpay", "config"}),
+    ("payments", {"checkout"}),
+    ("the kiosk's rules", {"kiosk"}),
+    ("devices and screens", {"hw", "ui", "demo"}),
+    ("commands", {"cli", ""}),
+]
+LAYER = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
 
 
 def module_of(path):
@@ -125,5 +138,18 @@ for kind, graph in (("files", files), ("top-level modules", rooms)):
     for circle in circles(graph):
         bad += 1
         print(f"circle between {kind}: {' <-> '.join(name(m) for m in circle)}")
-print(f"{len(files)} files, {sum(map(len, files.values()))} imports between them, {bad} circles")
-sys.exit(1 if bad else 0)
+up = 0
+for m in sorted(files):
+    top = m[0] if m else ""
+    if top not in LAYER:
+        up += 1
+        print(f"{name(m)}: src/{top} is in no layer of LAYERS (and of docs/architecture.md)")
+        continue
+    for t in sorted(files[m]):
+        target = t[0] if t else ""
+        if LAYER.get(target, len(LAYERS)) > LAYER[top]:
+            up += 1
+            print(f"arrow up the layers: {name(m)} ({LAYERS[LAYER[top]][0]}) -> {name(t)} "
+                  f"({LAYERS[LAYER[target]][0] if target in LAYER else 'no layer'})")
+print(f"{len(files)} files, {sum(map(len, files.values()))} imports between them, {bad} circles, {up} arrows up")
+sys.exit(1 if bad or up else 0)

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Image, PhysicalSize, PlatformError};
+use wooshpay_kiosk::kiosk::CatalogView;
 use wooshpay_kiosk::ui::{
     AppWindow, CatalogAdapter, KioskAdapter, PaymentAdapter, PaymentPhase, Screen, convert,
 };
@@ -62,14 +63,14 @@ fn main() {
         let start = Instant::now();
         let app = AppWindow::new().unwrap();
         app.global::<KioskAdapter>().set_demo(true);
-        let categories: Vec<slint::SharedString> = convert::categories(&catalog)
+        let shelf = CatalogView::new(catalog.clone());
+        let categories: Vec<slint::SharedString> = shelf
+            .categories()
             .iter()
             .map(|c| c.as_str().into())
             .collect();
-        app.global::<CatalogAdapter>().set_tiles(convert::tiles(
-            &catalog,
-            categories.first().map(|c| c.as_str()),
-        ));
+        app.global::<CatalogAdapter>()
+            .set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
         app.global::<CatalogAdapter>()
             .set_categories(slint::ModelRc::new(slint::VecModel::from(categories)));
         app.show().unwrap();

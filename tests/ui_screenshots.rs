@@ -14,6 +14,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Image, ModelRc, PhysicalSize, PlatformError, VecModel};
 use wooshpay_kiosk::checkout::{Cart, FailureReason, Outcome, SessionInfo};
 use wooshpay_kiosk::i18n::Language;
+use wooshpay_kiosk::kiosk::CatalogView;
 use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
@@ -68,15 +69,16 @@ fn states(app: &AppWindow) -> Vec<State> {
         let (catalog, weak) = (catalog.clone(), weak.clone());
         move |cart: &Cart| {
             let app = weak.unwrap();
-            let keys = convert::categories(&catalog);
-            let categories: Vec<slint::SharedString> = keys
+            let shelf = CatalogView::new((*catalog).clone());
+            let categories: Vec<slint::SharedString> = shelf
+                .categories()
                 .iter()
                 .map(|c| convert::category_label(c, &app.global::<Strings>()))
                 .collect();
             let adapter = app.global::<CatalogAdapter>();
             adapter.set_categories(ModelRc::new(VecModel::from(categories.clone())));
             adapter.set_selected_category(0);
-            adapter.set_tiles(convert::tiles(&catalog, keys.first().map(|c| c.as_str())));
+            adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
             let cart_adapter = app.global::<CartAdapter>();
             cart_adapter.set_lines(convert::cart_lines(cart, &catalog));
             let total = cart

@@ -3,6 +3,7 @@
 
 mod amount_entry;
 mod cart_view;
+mod catalog_view;
 mod mode;
 mod navigation;
 mod payment_view;
@@ -10,6 +11,7 @@ mod pin_entry;
 
 pub use amount_entry::AmountEntry;
 pub use cart_view::{CartView, CartViewLine};
+pub use catalog_view::CatalogView;
 pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;

@@ -70,7 +70,7 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let adapter = window.global::<AmountAdapter>();
         let state = self.state.borrow();
-        let amount = convert::keyed_amount(state.amount.digits(), state.catalog.currency);
+        let amount = convert::keyed_amount(state.amount.digits(), state.shelf.catalog().currency);
         adapter.set_amount(amount.map(convert::money).unwrap_or_default().into());
         adapter.set_can_add(amount.is_some_and(|m| m.minor_units > 0));
         adapter.set_message(message.into());

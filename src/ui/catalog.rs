@@ -32,27 +32,26 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
 
 impl Kiosk {
     pub(super) fn select_category(&self, index: i32) {
-        self.state.borrow_mut().selected_category = usize::try_from(index).unwrap_or(0);
+        if let Ok(index) = usize::try_from(index) {
+            self.state.borrow_mut().shelf.select(index);
+        }
         self.show_catalog_tiles();
     }
 
     pub(super) fn show_catalog_tiles(&self) {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
+        let shelf = &state.shelf;
         let adapter = window.global::<CatalogAdapter>();
         let strings = window.global::<Strings>();
-        let names: Vec<slint::SharedString> = state
-            .categories
+        let names: Vec<slint::SharedString> = shelf
+            .categories()
             .iter()
             .map(|c| convert::category_label(c, &strings))
             .collect();
         adapter.set_categories(slint::ModelRc::new(slint::VecModel::from(names)));
-        adapter.set_selected_category(i32::try_from(state.selected_category).unwrap_or(0));
-        let category = state
-            .categories
-            .get(state.selected_category)
-            .map(String::as_str);
-        adapter.set_tiles(convert::tiles(&state.catalog, category));
+        adapter.set_selected_category(i32::try_from(shelf.selected()).unwrap_or(0));
+        adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
     }
 
     pub(super) fn edit_cart(&self, edit: impl FnOnce(&mut Cart)) {
@@ -69,7 +68,7 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CartAdapter>();
-        let view = CartView::of(&state.cart, &state.catalog);
+        let view = CartView::of(&state.cart, state.shelf.catalog());
         adapter.set_lines(convert::cart_view_lines(&view));
         adapter.set_total(convert::money(view.total).into());
         adapter.set_can_charge(view.chargeable && !state.offline && !self.context.engine.is_busy());

@@ -8,26 +8,6 @@ use crate::checkout::{Cart, FailureReason, Outcome};
 use crate::kiosk::CartView;
 use crate::money::Money;
 
-/// Category tabs in the order categories first appear; items without one are listed under "" (shown as
-/// "Other" in the kiosk's language, see [`category_label`]).
-pub fn categories(catalog: &Catalog) -> Vec<String> {
-    if catalog.items.iter().all(|item| item.category.is_none()) {
-        return Vec::new();
-    }
-    let mut names: Vec<String> = Vec::new();
-    for item in &catalog.items {
-        let name = category_of(item);
-        if !names.iter().any(|n| n == name) {
-            names.push(name.to_owned());
-        }
-    }
-    names
-}
-
-fn category_of(item: &CatalogItem) -> &str {
-    item.category.as_deref().unwrap_or("")
-}
-
 /// A category tab's text: the catalog's own name, or "Other" for items without one.
 pub fn category_label(category: &str, strings: &Strings<'_>) -> SharedString {
     if category.is_empty() {
@@ -42,11 +22,12 @@ pub fn money(amount: Money) -> String {
     crate::i18n::current().format_money(amount)
 }
 
-pub fn tiles(catalog: &Catalog, category: Option<&str>) -> ModelRc<CatalogTile> {
-    let tiles: Vec<CatalogTile> = catalog
-        .items
-        .iter()
-        .filter(|item| category.is_none_or(|c| category_of(item) == c))
+/// The tiles of `items`, priced from `catalog`.
+pub fn tiles<'a>(
+    catalog: &Catalog,
+    items: impl Iterator<Item = &'a CatalogItem>,
+) -> ModelRc<CatalogTile> {
+    let tiles: Vec<CatalogTile> = items
         .map(|item| {
             let image = item
                 .image

@@ -13,7 +13,7 @@ use crate::checkout::{Cart, CheckoutEngine};
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals};
 use crate::i18n::Language;
-use crate::kiosk::{AmountEntry, Navigation, PaymentView, PinEntry, Tick};
+use crate::kiosk::{AmountEntry, CatalogView, Navigation, PaymentView, PinEntry, Tick};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -48,13 +48,11 @@ pub struct Kiosk {
 
 pub(super) struct State {
     pub(super) cart: Cart,
-    /// Replaced by Reload catalog on the admin screen.
-    pub(super) catalog: Catalog,
+    /// The catalog on sale and its tabs; replaced by Reload catalog on the admin screen.
+    pub(super) shelf: CatalogView,
     pub(super) pin: PinEntry,
     /// The custom-amount keypad and its description.
     pub(super) amount: AmountEntry,
-    pub(super) selected_category: usize,
-    pub(super) categories: Vec<String>,
     /// The sale on the payment screen, if any.
     pub(super) payment: PaymentView,
     /// The screen up now and the quiet-spell rules (attract screen, dimming, staff lock).
@@ -69,16 +67,13 @@ pub(super) struct State {
 impl Kiosk {
     /// The kiosk's state, with the window showing the shop, theme and language; no view wired yet.
     pub(super) fn new(window: &AppWindow, context: UiContext) -> Rc<Kiosk> {
-        let categories = convert::categories(&context.catalog);
         let kiosk = Rc::new(Kiosk {
             window: window.as_weak(),
             state: RefCell::new(State {
                 cart: Cart::default(),
-                catalog: context.catalog.clone(),
+                shelf: CatalogView::new(context.catalog.clone()),
                 pin: PinEntry::default(),
                 amount: AmountEntry::default(),
-                selected_category: 0,
-                categories,
                 payment: PaymentView::default(),
                 nav: Navigation::new(
                     context.display.idle_after,

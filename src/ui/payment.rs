@@ -32,7 +32,7 @@ impl Kiosk {
         }
         let order = {
             let state = self.state.borrow();
-            state.cart.order(&state.catalog)
+            state.cart.order(state.shelf.catalog())
         };
         let order = match order {
             Ok(order) => order,

@@ -183,7 +183,7 @@ impl Kiosk {
             .collect();
         adapter.set_past_shifts(ModelRc::new(VecModel::from(past)));
         let gateway = self.context.engine.gateway_status();
-        let catalog_items = self.state.borrow().catalog.items.len();
+        let catalog_items = self.state.borrow().shelf.catalog().items.len();
         let status: Vec<StatusRow> = convert::status_rows(
             &convert::StatusFacts {
                 mode: self.context.mode,
@@ -279,9 +279,8 @@ impl Kiosk {
                 let count = catalog.items.len();
                 {
                     let mut state = self.state.borrow_mut();
-                    state.categories = convert::categories(&catalog);
                     state.cart.retain_known(&catalog);
-                    state.catalog = catalog;
+                    state.shelf.replace(catalog);
                 }
                 self.show_catalog_tiles();
                 self.refresh_cart();

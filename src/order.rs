@@ -20,6 +20,10 @@ impl OrderLine {
     }
 }
 
+/// The id of the tip's line: under the prefix no catalog item may use, so it is never mistaken for one.
+/// (`RESERVED_ID_PREFIX` followed by "tip"; a test checks it, as `concat!` takes only literals.)
+pub const TIP_ITEM_ID: &str = "custom-tip";
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Order {
     pub currency: Currency,
@@ -97,6 +101,30 @@ impl Order {
         })
     }
 
+    /// The customer's tip: a line of its own, added after the items were priced.
+    pub fn with_tip(mut self, tip_minor_units: i64, label: &str) -> Self {
+        self.lines.retain(|line| line.item_id != TIP_ITEM_ID);
+        if tip_minor_units > 0 {
+            self.lines.push(OrderLine {
+                item_id: TIP_ITEM_ID.to_owned(),
+                name: label.to_owned(),
+                description: None,
+                unit_amount: tip_minor_units,
+                quantity: 1,
+            });
+        }
+        self
+    }
+
+    /// The tip within the total, in minor units; 0 without one.
+    pub fn tip_amount(&self) -> i64 {
+        self.lines
+            .iter()
+            .filter(|line| line.item_id == TIP_ITEM_ID)
+            .map(OrderLine::amount)
+            .sum()
+    }
+
     pub fn total(&self) -> Money {
         Money::new(self.checked_total().unwrap_or(i64::MAX), self.currency)
     }
@@ -118,6 +146,21 @@ mod tests {
             Currency::from_code("GBP").unwrap(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_tip_is_its_own_line_under_the_reserved_prefix() {
+        assert!(TIP_ITEM_ID.starts_with(crate::catalog::RESERVED_ID_PREFIX));
+        let order = Order::from_quantities(&catalog(), &[("latte".to_owned(), 1)])
+            .unwrap()
+            .with_tip(48, "Tip");
+        assert_eq!(order.tip_amount(), 48);
+        assert_eq!(order.total().minor_units, 368);
+        assert_eq!(order.lines.last().unwrap().name, "Tip");
+        // Choosing again replaces the tip; "No tip" removes it.
+        let order = order.with_tip(64, "Tip");
+        assert_eq!((order.tip_amount(), order.lines.len()), (64, 2));
+        assert_eq!(order.with_tip(0, "Tip").lines.len(), 1);
     }
 
     #[test]

@@ -124,6 +124,8 @@ pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
         "amount_total": sale.amount_total,
         "currency": sale.currency.code(),
         "outcome": sale.outcome.as_str(),
+        "order_number": sale.order_number,
+        "tip_amount": sale.tip_amount,
     })
 }
 
@@ -139,6 +141,8 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
         "currency",
         "amount",
         "outcome",
+        "order_number",
+        "tip_amount",
     ])?;
     for sale in sales {
         let cells = [
@@ -151,6 +155,8 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
             sale.currency.code().to_owned(),
             sale.amount().format_plain(),
             sale.outcome.as_str().to_owned(),
+            sale.order_number.map(|n| n.to_string()).unwrap_or_default(),
+            sale.tip_amount.to_string(),
         ];
         writer.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
@@ -180,9 +186,13 @@ fn write_table(
             .finished_ms
             .map(local_time)
             .unwrap_or_else(|| "-".into());
+        let order = sale
+            .order_number
+            .map(|n| format!("  (order {n})"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{}  {:<28}  {:<9}  {:>12}  finished {}  {}",
+            "{}  {:<28}  {:<9}  {:>12}  finished {}  {}{order}",
             local_time(sale.created_ms),
             super::terminal_safe(sale.session_id.as_deref().unwrap_or("(no session)")),
             sale.outcome.as_str(),

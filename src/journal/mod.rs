@@ -12,13 +12,16 @@ use rusqlite::{Connection, params};
 use crate::order::Order;
 use schema::MIGRATIONS;
 
+mod order_number;
 mod record;
 mod schema;
 mod shift;
+mod stock;
 
 use record::StoredSale;
 pub use record::{RecordedOutcome, SaleOutcome, SaleRecord, UnreadableSale};
 pub use shift::ShiftTotals;
+pub use stock::{StockLevel, StockUpdate};
 
 /// Characters of the per-journal reference prefix: lower case and digits, four of them (1.7 million prefixes).
 const PREFIX_ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
@@ -242,8 +245,8 @@ impl Journal {
                 self.conn
                     .execute(
                         "INSERT INTO sales (client_reference_id, idempotency_key, amount_total, currency, lines_json,
-                                            created_ms, create_params)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                            created_ms, create_params, tip_amount)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![
                             client_reference_id,
                             idempotency_key,
@@ -251,7 +254,8 @@ impl Journal {
                             total.currency.code(),
                             lines,
                             now_ms,
-                            create_params
+                            create_params,
+                            order.tip_amount()
                         ],
                     )
                     .map_err(|e| self.err(e))?;
@@ -321,6 +325,8 @@ impl Journal {
     }
 
     /// Records the outcome once: `false` when the sale already had one (a second "paid" is never recorded).
+    /// A paid sale gets its order number and takes its items from stock in the same transaction, so a
+    /// number or a count can never be spent on a sale that was not recorded paid, nor twice on one that was.
     pub fn finish(
         &self,
         sale: i64,
@@ -328,16 +334,26 @@ impl Journal {
         detail: &str,
         now_ms: i64,
     ) -> Result<bool, JournalError> {
-        let changed = self
-            .conn
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let changed = tx
             .execute(
                 "UPDATE sales SET outcome = ?2, detail = ?3, finished_ms = ?4 WHERE id = ?1 AND outcome = 'pending'",
                 params![sale, outcome.as_str(), detail, now_ms],
             )
             .map_err(|e| self.err(e))?;
         if changed == 1 {
+            if outcome == RecordedOutcome::Paid {
+                let number = order_number::allocate(&tx).map_err(|e| self.err(e))?;
+                tx.execute(
+                    "UPDATE sales SET order_number = ?2 WHERE id = ?1",
+                    params![sale, number],
+                )
+                .map_err(|e| self.err(e))?;
+                stock::take_for_sale(&tx, sale).map_err(|e| self.err(e))?;
+            }
             self.event(sale, &format!("outcome {}", outcome.as_str()), now_ms)?;
         }
+        tx.commit().map_err(|e| self.err(e))?;
         Ok(changed == 1)
     }
 
@@ -382,7 +398,8 @@ impl Journal {
     ) -> Result<Vec<Result<SaleRecord, UnreadableSale>>, JournalError> {
         let sql = format!(
             "SELECT session_id, client_reference_id, idempotency_key, amount_total, currency, lines_json,
-                    created_ms, finished_ms, outcome, id, url, detail, create_params FROM sales {clause}"
+                    created_ms, finished_ms, outcome, id, url, detail, create_params, order_number, tip_amount
+             FROM sales {clause}"
         );
         let mut statement = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = statement
@@ -401,6 +418,8 @@ impl Journal {
                     url: row.get(10)?,
                     detail: row.get(11)?,
                     create_params: row.get(12)?,
+                    order_number: row.get(13)?,
+                    tip_amount: row.get(14)?,
                 })
             })
             .map_err(|e| self.err(e))?;

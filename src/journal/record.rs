@@ -105,6 +105,10 @@ pub struct SaleRecord {
     pub detail: Option<String>,
     /// The create request's JSON body, for replaying it under the same key.
     pub create_params: Option<String>,
+    /// The number the counter calls out (1–999 within a shift); only a paid sale has one.
+    pub order_number: Option<u32>,
+    /// The tip within `amount_total`, in minor units (also one of `lines`); 0 without a tip.
+    pub tip_amount: i64,
 }
 
 impl SaleRecord {
@@ -156,6 +160,8 @@ pub(super) struct StoredSale {
     pub outcome: String,
     pub detail: Option<String>,
     pub create_params: Option<String>,
+    pub order_number: Option<u32>,
+    pub tip_amount: i64,
 }
 
 impl StoredSale {
@@ -190,6 +196,8 @@ impl StoredSale {
             outcome,
             detail: self.detail,
             create_params: self.create_params,
+            order_number: self.order_number,
+            tip_amount: self.tip_amount,
         })
     }
 }

@@ -51,4 +51,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO journal_meta (key, value) VALUES ('last_sale_number', '0');
 "#,
+    // 5: the counter's order number of a paid sale (1–999, starting again at each shift), the tip charged
+    // with a sale (also one of its lines, kept here so reports need not parse lines), and stock: counts that
+    // paid sales take down and staff set, and the staff's own "sold out" mark. `catalog_stock` is the
+    // catalog's `stock = N` the count was last seeded from, so editing the file restocks but a restart does not.
+    r#"
+    ALTER TABLE sales ADD COLUMN order_number INTEGER;
+    ALTER TABLE sales ADD COLUMN tip_amount INTEGER NOT NULL DEFAULT 0;
+    INSERT INTO journal_meta (key, value) VALUES ('last_order_number', '0');
+    CREATE TABLE stock (
+        item_id TEXT PRIMARY KEY,
+        remaining INTEGER CHECK (remaining IS NULL OR remaining >= 0),
+        catalog_stock INTEGER,
+        sold_out INTEGER NOT NULL DEFAULT 0
+    );
+"#,
 ];

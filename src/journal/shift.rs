@@ -19,6 +19,17 @@ pub struct ShiftTotals {
     pub cancelled: u32,
     pub failed: u32,
     pub pending: u32,
+    /// `(currency, minor units)` of tips within `gross_paid`; absent from reports stored before tips existed.
+    #[serde(default)]
+    pub tips: Vec<(String, i64)>,
+}
+
+/// Adds `amount` to the entry for `currency`, starting one when it is the first.
+fn add_to(totals: &mut Vec<(String, i64)>, currency: &str, amount: i64) {
+    match totals.iter_mut().find(|(c, _)| c == currency) {
+        Some((_, total)) => *total += amount,
+        None => totals.push((currency.to_owned(), amount)),
+    }
 }
 
 impl ShiftTotals {
@@ -27,15 +38,13 @@ impl ShiftTotals {
         match sale.outcome {
             SaleOutcome::Paid => {
                 self.paid += 1;
-                match self
-                    .gross_paid
-                    .iter_mut()
-                    .find(|(c, _)| c == sale.currency.code())
-                {
-                    Some((_, total)) => *total += sale.amount_total,
-                    None => self
-                        .gross_paid
-                        .push((sale.currency.code().to_owned(), sale.amount_total)),
+                add_to(
+                    &mut self.gross_paid,
+                    sale.currency.code(),
+                    sale.amount_total,
+                );
+                if sale.tip_amount > 0 {
+                    add_to(&mut self.tips, sale.currency.code(), sale.tip_amount);
                 }
             }
             SaleOutcome::Expired => self.expired += 1,
@@ -76,12 +85,14 @@ impl Journal {
         let mut totals = self.current_shift()?;
         totals.closed_ms = Some(now_ms.max(totals.opened_ms));
         let report = serde_json::to_string(&totals).expect("shift totals serialise");
-        self.conn
-            .execute(
-                "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
-                params![totals.opened_ms, totals.closed_ms, report],
-            )
-            .map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
+            params![totals.opened_ms, totals.closed_ms, report],
+        )
+        .map_err(|e| self.err(e))?;
+        super::order_number::restart(&tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
         Ok(totals)
     }
 

@@ -352,3 +352,211 @@ fn outcomes_read_back_as_their_journal_words() {
         Some(RecordedOutcome::Cancelled)
     );
 }
+
+/// Begins a sale for `order` and records it with `outcome`; its row id.
+fn settle(journal: &Journal, reference: &str, order: &Order, outcome: RecordedOutcome) -> i64 {
+    let sale = journal
+        .begin_sale(reference, &format!("key-{reference}"), order, "{}", 1_000)
+        .unwrap();
+    journal.finish(sale, outcome, "", 2_000).unwrap();
+    sale
+}
+
+fn order_number(journal: &Journal, sale: i64) -> Option<u32> {
+    journal
+        .recent(1_000)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.row_id == sale)
+        .unwrap()
+        .order_number
+}
+
+#[test]
+fn paid_sales_get_order_numbers_that_count_through_the_shift_and_survive_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    let first = settle(&journal, "a-1", &order(), RecordedOutcome::Paid);
+    let expired = settle(&journal, "a-2", &order(), RecordedOutcome::Expired);
+    let second = settle(&journal, "a-3", &order(), RecordedOutcome::Paid);
+    assert_eq!(order_number(&journal, first), Some(1));
+    assert_eq!(
+        order_number(&journal, expired),
+        None,
+        "only a paid sale has a number"
+    );
+    assert_eq!(order_number(&journal, second), Some(2));
+    // A second "paid" for the same sale takes no new number.
+    assert!(
+        !journal
+            .finish(second, RecordedOutcome::Paid, "", 3_000)
+            .unwrap()
+    );
+    drop(journal);
+
+    // After a restart the shift goes on from where it was: no number is handed out twice.
+    let journal = Journal::open(&path).unwrap();
+    let third = settle(&journal, "a-4", &order(), RecordedOutcome::Paid);
+    assert_eq!(order_number(&journal, third), Some(3));
+
+    // Closing the shift starts again at 1; the closed shift's sales keep their numbers.
+    journal.close_shift(5_000).unwrap();
+    let next_shift = settle(&journal, "a-5", &order(), RecordedOutcome::Paid);
+    assert_eq!(order_number(&journal, next_shift), Some(1));
+    assert_eq!(order_number(&journal, third), Some(3));
+}
+
+#[test]
+fn order_numbers_stay_three_digits() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    journal
+        .conn
+        .execute(
+            "UPDATE journal_meta SET value = '998' WHERE key = 'last_order_number'",
+            [],
+        )
+        .unwrap();
+    let a = settle(&journal, "b-1", &order(), RecordedOutcome::Paid);
+    let b = settle(&journal, "b-2", &order(), RecordedOutcome::Paid);
+    assert_eq!(
+        (order_number(&journal, a), order_number(&journal, b)),
+        (Some(999), Some(1))
+    );
+}
+
+fn level(journal: &Journal, item: &str) -> Option<StockLevel> {
+    journal
+        .stock_levels()
+        .unwrap()
+        .into_iter()
+        .find(|level| level.item_id == item)
+}
+
+#[test]
+fn stock_counts_down_on_paid_sales_only_and_sells_out_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    journal
+        .sync_stock(&[("latte".into(), Some(5)), ("cookie".into(), None)])
+        .unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(5));
+    assert_eq!(
+        level(&journal, "cookie"),
+        None,
+        "an uncounted item has no stock"
+    );
+
+    // Two lattes each: cancelled, expired and failed sales take nothing.
+    settle(&journal, "c-1", &order(), RecordedOutcome::Cancelled);
+    settle(&journal, "c-2", &order(), RecordedOutcome::Expired);
+    settle(&journal, "c-3", &order(), RecordedOutcome::Failed);
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(5));
+    settle(&journal, "c-4", &order(), RecordedOutcome::Paid);
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(3));
+    // A pending sale takes nothing until it is recorded paid.
+    let pending = journal
+        .begin_sale("c-5", "key-c-5", &order(), "{}", 1_000)
+        .unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(3));
+    journal
+        .finish(pending, RecordedOutcome::Paid, "recovered", 3_000)
+        .unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(1));
+    // The customer paid for two with one on the shelf: the sale stands and the count stops at 0.
+    settle(&journal, "c-6", &order(), RecordedOutcome::Paid);
+    let latte = level(&journal, "latte").unwrap();
+    assert_eq!((latte.remaining, latte.available()), (Some(0), false));
+
+    // A restart and a reload of the same catalog keep the count.
+    drop(journal);
+    let journal = Journal::open(&path).unwrap();
+    journal.sync_stock(&[("latte".into(), Some(5))]).unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(0));
+    // A new `stock` in the file is a restock.
+    journal.sync_stock(&[("latte".into(), Some(12))]).unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(12));
+    // An item that left the catalog leaves its stock behind.
+    journal.sync_stock(&[("cookie".into(), None)]).unwrap();
+    assert_eq!(level(&journal, "latte"), None);
+}
+
+#[test]
+fn staff_mark_items_sold_out_and_set_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    let marked = journal
+        .update_stock("cookie", StockUpdate::SoldOut(true))
+        .unwrap();
+    assert!(!marked.available());
+    drop(journal);
+    let journal = Journal::open(&path).unwrap();
+    assert!(
+        !level(&journal, "cookie").unwrap().available(),
+        "the mark survives a restart"
+    );
+    // The catalog reload keeps the mark for an item that still exists.
+    journal.sync_stock(&[("cookie".into(), None)]).unwrap();
+    assert!(level(&journal, "cookie").unwrap().sold_out);
+    assert!(
+        journal
+            .update_stock("cookie", StockUpdate::SoldOut(false))
+            .unwrap()
+            .available()
+    );
+
+    journal.sync_stock(&[("latte".into(), Some(1))]).unwrap();
+    settle(&journal, "d-1", &order(), RecordedOutcome::Paid);
+    assert!(!level(&journal, "latte").unwrap().available());
+    // Marked available again after selling out: no longer counted.
+    let latte = journal
+        .update_stock("latte", StockUpdate::SoldOut(false))
+        .unwrap();
+    assert_eq!((latte.remaining, latte.available()), (None, true));
+    // Setting a count above 0 lifts a sold-out mark; 0 sells it out.
+    journal
+        .update_stock("latte", StockUpdate::SoldOut(true))
+        .unwrap();
+    let latte = journal
+        .update_stock("latte", StockUpdate::Remaining(Some(8)))
+        .unwrap();
+    assert_eq!((latte.remaining, latte.available()), (Some(8), true));
+    let latte = journal
+        .update_stock("latte", StockUpdate::Remaining(Some(0)))
+        .unwrap();
+    assert!(!latte.available());
+}
+
+#[test]
+fn a_tip_is_journalled_separately_and_totalled_by_the_shift() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    settle(
+        &journal,
+        "e-1",
+        &order().with_tip(100, "Tip"),
+        RecordedOutcome::Paid,
+    );
+    settle(
+        &journal,
+        "e-2",
+        &order().with_tip(50, "Tip"),
+        RecordedOutcome::Expired,
+    );
+    settle(&journal, "e-3", &order(), RecordedOutcome::Paid);
+    let sales = journal.recent(10).unwrap();
+    assert_eq!(
+        sales.iter().map(|s| s.tip_amount).collect::<Vec<_>>(),
+        [0, 50, 100]
+    );
+    let shift = journal.current_shift().unwrap();
+    assert_eq!(shift.gross_paid, [("GBP".to_owned(), 680 + 100 + 680)]);
+    assert_eq!(
+        shift.tips,
+        [("GBP".to_owned(), 100)],
+        "only paid tips count"
+    );
+}

@@ -84,6 +84,12 @@ async fn demo_sale_paid_after_a_few_polls() {
     let last = events.until("paid").await;
     assert_eq!(last["id"], id.as_str());
     assert_eq!(last["amount_total"], 955);
+    assert!(
+        last["order_number"]
+            .as_u64()
+            .is_some_and(|n| (1..=999).contains(&n)),
+        "a paid sale carries its order number: {last}"
+    );
     let (code, _) = finish(child).await;
     assert_eq!(code, 0);
 }
@@ -579,6 +585,15 @@ async fn sales_lists_every_sale_once_as_json_csv_and_since_a_date() {
         (&json!("paid"), &json!(680), &json!("GBP"))
     );
     assert_eq!(sales[0]["lines"][0]["quantity"], 2);
+    // The first paid sale of the shift is order 1; a sale that was not paid has no number. No tips here.
+    assert_eq!(
+        (&sales[0]["order_number"], &sales[1]["order_number"]),
+        (&json!(1), &json!(null))
+    );
+    assert_eq!(
+        (&sales[0]["tip_amount"], &sales[1]["tip_amount"]),
+        (&json!(0), &json!(0))
+    );
     assert!(sales[0]["created"].as_str().unwrap().ends_with('Z'));
     assert!(sales[0]["finished"].is_string());
     assert_eq!(sales[1]["id"], sessions[1]["id"]);
@@ -592,14 +607,15 @@ async fn sales_lists_every_sale_once_as_json_csv_and_since_a_date() {
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 3, "{csv}");
     assert!(rows[0].starts_with(
-        "id,client_reference_id,created,finished,lines,amount_total,currency,amount,outcome"
+        "id,client_reference_id,created,finished,lines,amount_total,currency,amount,outcome,order_number,tip_amount"
     ));
-    assert!(rows[1].ends_with(",680,GBP,6.80,paid"), "{csv}");
+    assert!(rows[1].ends_with(",680,GBP,6.80,paid,1,0"), "{csv}");
+    assert!(rows[2].ends_with(",275,GBP,2.75,failed,,0"), "{csv}");
 
     let human = shop.command(&["sales"]).output().await.unwrap();
     let human = String::from_utf8(human.stdout).unwrap();
     assert!(
-        human.contains("£6.80") && human.contains("2 × Latte"),
+        human.contains("£6.80") && human.contains("2 × Latte") && human.contains("(order 1)"),
         "{human}"
     );
 

@@ -241,6 +241,9 @@ fn staff_and_customer_flows_through_the_real_ui() {
                     .await;
                     assert_eq!(h.app.global::<ResultAdapter>().get_kind(), ResultKind::Paid);
                     assert_eq!(h.app.global::<ResultAdapter>().get_amount(), "£10.00");
+                    // The number the counter calls out, from the journal: the shift's first paid sale.
+                    assert_eq!(h.app.global::<ResultAdapter>().get_order_number(), 1);
+                    assert!(h.shows("Order 1"));
                     h.until("the return to the catalog", |app| {
                         app.global::<KioskAdapter>().get_screen() == Screen::Catalog
                     })

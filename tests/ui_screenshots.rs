@@ -118,6 +118,7 @@ fn states(app: &AppWindow) -> Vec<State> {
             adapter.set_title(text.title);
             adapter.set_detail(text.detail);
             adapter.set_amount(total.to_string().into());
+            adapter.set_order_number(if outcome.is_paid() { 42 } else { 0 });
             app.global::<KioskAdapter>().set_screen(Screen::Result);
         }
     };
@@ -305,6 +306,7 @@ fn states(app: &AppWindow) -> Vec<State> {
                     "Sale front-42 was paid while the kiosk was restarting. It is recorded.".into(),
                 );
                 adapter.set_amount("£6.80".into());
+                adapter.set_order_number(7);
                 app.global::<KioskAdapter>().set_screen(Screen::Result);
             }),
         ),

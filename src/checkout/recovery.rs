@@ -44,6 +44,8 @@ pub enum Recovered {
         amount: Money,
         outcome: RecordedOutcome,
         late_payment: bool,
+        /// The order number of a sale recorded paid.
+        order_number: Option<u32>,
     },
     /// Still open: resume it with the engine's `resume`.
     Resumable(PendingSale),
@@ -159,6 +161,12 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
             amount,
             outcome: journal_outcome(inner, record.row_id).unwrap_or(outcome),
             late_payment,
+            order_number: inner
+                .store()
+                .journal
+                .order_number_of(record.row_id)
+                .ok()
+                .flatten(),
         }
     };
     if observation.is_paid() {
@@ -187,7 +195,7 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
     // Past the timeout: expire it and read it back, through the same steps as a live sale.
     let (events, _) = mpsc::unbounded_channel();
     let (_cancel_tx, cancel) = watch::channel(false);
-    let outcome = SaleRun::new(
+    let (outcome, order_number) = SaleRun::new(
         inner,
         pending.order,
         pending.reference,
@@ -208,6 +216,7 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
         amount,
         outcome: held.unwrap_or(outcome),
         late_payment,
+        order_number,
     };
     match outcome {
         Outcome::Paid { .. } => settled(RecordedOutcome::Paid, true),

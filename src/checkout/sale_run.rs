@@ -32,7 +32,7 @@ pub(super) fn spawn(
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let inner = shared.clone();
     let task = shared.runtime.spawn(async move {
-        let outcome = SaleRun::new(
+        let (outcome, order_number) = SaleRun::new(
             &inner,
             order,
             reference,
@@ -47,6 +47,7 @@ pub(super) fn spawn(
         drop(busy);
         let _ = events_tx.send(CheckoutEvent::Finished {
             outcome: outcome.clone(),
+            order_number,
         });
         outcome
     });
@@ -117,10 +118,21 @@ impl<'a> SaleRun<'a> {
         }
     }
 
-    pub(super) async fn run(mut self) -> Outcome {
+    /// The outcome, and the order number the journal gave it when it was paid.
+    pub(super) async fn run(mut self) -> (Outcome, Option<u32>) {
         let outcome = self.drive().await;
         self.record_outcome(&outcome);
-        outcome
+        let order_number = match (&outcome, self.journal_sale) {
+            (Outcome::Paid { .. }, Some(sale)) => self
+                .inner
+                .store()
+                .journal
+                .order_number_of(sale)
+                .ok()
+                .flatten(),
+            _ => None,
+        };
+        (outcome, order_number)
     }
 
     async fn drive(&mut self) -> Outcome {

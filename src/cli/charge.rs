@@ -255,10 +255,18 @@ impl Printer<'_> {
                     "Closing session {id} and confirming nobody paid meanwhile…"
                 );
             }
-            CheckoutEvent::Finished { outcome } => {
+            CheckoutEvent::Finished {
+                outcome,
+                order_number,
+            } => {
                 let total = self.order.total();
                 let text = match outcome {
-                    Outcome::Paid { session } => format!("PAID {total} (session {})", session.id),
+                    Outcome::Paid { session } => match order_number {
+                        Some(number) => {
+                            format!("PAID {total} (session {}, order {number})", session.id)
+                        }
+                        None => format!("PAID {total} (session {})", session.id),
+                    },
                     Outcome::Expired {
                         session,
                         by_kiosk: true,
@@ -331,11 +339,16 @@ fn json_line(event: &CheckoutEvent, order: &Order) -> Option<serde_json::Value> 
         CheckoutEvent::ConnectionLost { message } => {
             json!({ "event": "connection_lost", "message": message })
         }
-        CheckoutEvent::Finished { outcome } => {
+        CheckoutEvent::Finished {
+            outcome,
+            order_number,
+        } => {
             let id = outcome.session().map(|s| s.id.clone());
             let total = order.total();
             let mut line = match outcome {
-                Outcome::Paid { .. } => json!({ "event": "paid", "id": id }),
+                Outcome::Paid { .. } => {
+                    json!({ "event": "paid", "id": id, "order_number": order_number })
+                }
                 Outcome::Expired { by_kiosk, .. } => {
                     json!({ "event": "expired", "id": id, "by_kiosk": by_kiosk })
                 }

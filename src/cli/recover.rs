@@ -63,6 +63,7 @@ impl Reporter {
                     amount,
                     outcome,
                     late_payment,
+                    ..
                 } => self.settled(
                     &reference,
                     session_id.as_deref(),

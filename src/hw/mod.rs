@@ -91,7 +91,7 @@ pub fn signal_event(signals: &dyn Signals, event: &CheckoutEvent) {
             signals.light(Light::WaitingForPayment);
             signals.beep(Beep::ScanNow);
         }
-        CheckoutEvent::Finished { outcome } => match outcome {
+        CheckoutEvent::Finished { outcome, .. } => match outcome {
             Outcome::Paid { .. } => {
                 signals.light(Light::Paid);
                 signals.beep(Beep::Paid);

@@ -170,6 +170,21 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
+    /// The order number of a paid sale; `None` before it is paid (or for a row the journal does not have).
+    pub fn order_number_of(&self, sale: i64) -> Result<Option<u32>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT order_number FROM sales WHERE id = ?1",
+                params![sale],
+                |row| row.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// When the last create request of a sale was sent (its newest "create requested" event).
     pub fn last_create_attempt_ms(&self, sale: i64) -> Result<Option<i64>, JournalError> {
         self.conn

@@ -64,6 +64,7 @@ impl Kiosk {
                     session_id,
                     amount,
                     late_payment: true,
+                    order_number,
                     ..
                 } => {
                     // The customer paid while the kiosk was down: say so, so staff hand over the goods.
@@ -75,6 +76,7 @@ impl Kiosk {
                         &*self.context.signals,
                         &CheckoutEvent::Finished {
                             outcome: Outcome::Paid { session },
+                            order_number,
                         },
                     );
                     let Some(window) = self.ui() else { continue };
@@ -84,6 +86,7 @@ impl Kiosk {
                         &strings.invoke_late_payment_title(),
                         &strings.invoke_late_payment_detail(reference.as_str().into()),
                         &convert::money(amount),
+                        order_number,
                     );
                 }
                 Recovered::Settled { .. } => {}

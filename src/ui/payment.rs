@@ -133,7 +133,10 @@ impl Kiosk {
                         .set_phase(PaymentPhase::Closing);
                 }
             }
-            CheckoutEvent::Finished { outcome } => self.finish(&outcome),
+            CheckoutEvent::Finished {
+                outcome,
+                order_number,
+            } => self.finish(&outcome, order_number),
             CheckoutEvent::Creating { .. } | CheckoutEvent::Status { .. } => {}
         }
     }
@@ -166,7 +169,7 @@ impl Kiosk {
         }
     }
 
-    pub(super) fn finish(self: &Rc<Self>, outcome: &Outcome) {
+    pub(super) fn finish(self: &Rc<Self>, outcome: &Outcome, order_number: Option<u32>) {
         self.countdown_timer.stop();
         let total = self.state.borrow_mut().payment.finish();
         let Some(window) = self.ui() else { return };
@@ -189,6 +192,6 @@ impl Kiosk {
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());
         let amount = total.map(convert::money).unwrap_or_default();
-        self.show_result(text.kind, &text.title, &text.detail, &amount);
+        self.show_result(text.kind, &text.title, &text.detail, &amount, order_number);
     }
 }

@@ -24,6 +24,7 @@ impl Kiosk {
         title: &str,
         detail: &str,
         amount: &str,
+        order_number: Option<u32>,
     ) {
         let Some(window) = self.ui() else { return };
         let result = window.global::<ResultAdapter>();
@@ -31,6 +32,8 @@ impl Kiosk {
         result.set_title(title.into());
         result.set_detail(detail.into());
         result.set_amount(amount.into());
+        // 0: no number to call out (only a paid sale has one).
+        result.set_order_number(order_number.map_or(0, |n| n as i32));
         self.show_screen(Screen::Result);
         let weak = Rc::downgrade(self);
         self.result_timer.start(

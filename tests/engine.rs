@@ -159,7 +159,8 @@ async fn polls_failing_show_connection_lost_then_the_sale_completes() {
     assert!(matches!(
         events.last(),
         Some(CheckoutEvent::Finished {
-            outcome: Outcome::Paid { .. }
+            outcome: Outcome::Paid { .. },
+            order_number: Some(1),
         })
     ));
     assert!(handle.outcome().await.is_paid());

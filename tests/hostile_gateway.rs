@@ -158,7 +158,7 @@ async fn session_created(handle: &mut wooshpay_kiosk::checkout::ChargeHandle) ->
         if let CheckoutEvent::SessionCreated { id, .. } = event {
             return id;
         }
-        if let CheckoutEvent::Finished { outcome } = event {
+        if let CheckoutEvent::Finished { outcome, .. } = event {
             panic!("the sale ended before a session was shown: {outcome:?}");
         }
     }

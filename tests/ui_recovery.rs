@@ -55,7 +55,7 @@ async fn sale_cut_off_while_awaiting_payment(
                 let _ = task.await;
                 return id;
             }
-            CheckoutEvent::Finished { outcome } => panic!("finished early: {outcome:?}"),
+            CheckoutEvent::Finished { outcome, .. } => panic!("finished early: {outcome:?}"),
             _ => {}
         }
     }

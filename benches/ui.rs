@@ -69,8 +69,11 @@ fn main() {
             .iter()
             .map(|c| c.as_str().into())
             .collect();
-        app.global::<CatalogAdapter>()
-            .set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
+        app.global::<CatalogAdapter>().set_tiles(convert::tiles(
+            shelf.catalog(),
+            shelf.items(),
+            &wooshpay_kiosk::kiosk::Stock::default(),
+        ));
         app.global::<CatalogAdapter>()
             .set_categories(slint::ModelRc::new(slint::VecModel::from(categories)));
         app.show().unwrap();

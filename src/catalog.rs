@@ -22,6 +22,8 @@ pub struct CatalogItem {
     pub description: Option<String>,
     pub category: Option<String>,
     pub image: Option<PathBuf>,
+    /// `stock = N`: how many there are to sell; paid sales count it down. `None`: not counted.
+    pub stock: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,10 +147,10 @@ fn parse_item(
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "id" | "name" | "unit_amount" | "description" | "category" | "image"
+            "id" | "name" | "unit_amount" | "description" | "category" | "image" | "stock"
         ) {
             return Err(format!(
-                "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category or image"
+                "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category, image or stock"
             ));
         }
     }
@@ -181,6 +183,18 @@ fn parse_item(
             "{label}: `unit_amount` must be between 0 and {MAX_UNIT_AMOUNT} minor units, got {unit_amount}"
         ));
     }
+    let stock = match table.get("stock") {
+        None => None,
+        Some(toml::Value::Integer(count)) => Some(u32::try_from(*count).map_err(|_| {
+            format!("{label}: `stock` must be a whole number from 0 up, got {count}")
+        })?),
+        Some(other) => {
+            return Err(format!(
+                "{label}: `stock` must be a whole number from 0 up, got a {}",
+                other.type_str()
+            ));
+        }
+    };
     let image = optional_string(table, "image", &label)?.map(|relative| base.join(relative));
     if let Some(path) = &image
         && !path.is_file()
@@ -198,6 +212,7 @@ fn parse_item(
             .filter(|d| !d.trim().is_empty()),
         category: optional_string(table, "category", &label)?.filter(|c| !c.trim().is_empty()),
         image,
+        stock,
     })
 }
 

@@ -14,13 +14,14 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Image, ModelRc, PhysicalSize, PlatformError, VecModel};
 use wooshpay_kiosk::checkout::{Cart, FailureReason, Outcome, SessionInfo};
 use wooshpay_kiosk::i18n::Language;
-use wooshpay_kiosk::kiosk::CatalogView;
+use wooshpay_kiosk::journal::StockLevel;
+use wooshpay_kiosk::kiosk::{CartView, CatalogView, Stock};
 use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter,
     KioskAdapter, PaymentAdapter, PaymentPhase, PinAdapter, ResultAdapter, SaleRow, Screen,
-    StatusRow, Strings, Theme,
+    StatusRow, StockRow, Strings, Theme,
 };
 
 struct Headless {
@@ -47,6 +48,34 @@ fn demo_catalog() -> wooshpay_kiosk::catalog::Catalog {
         currency,
     )
     .unwrap()
+}
+
+/// A café with a long menu: 60 items in 7 categories, 40 of them coffees, so the tabs need a second row at
+/// 800×480 and the first category scrolls.
+fn large_catalog() -> wooshpay_kiosk::catalog::Catalog {
+    let categories = [
+        ("Coffee", 40),
+        ("Tea", 5),
+        ("Cold drinks", 4),
+        ("Bakery", 4),
+        ("Breakfast", 3),
+        ("Lunch", 2),
+        ("Sweets", 2),
+    ];
+    let mut text = String::new();
+    let mut n = 0;
+    for (category, count) in categories {
+        for i in 1..=count {
+            n += 1;
+            text.push_str(&format!(
+                "[[item]]\nid = \"item-{n}\"\nname = \"{category} {i}\"\nunit_amount = {}\ncategory = \"{category}\"\n",
+                150 + 10 * n
+            ));
+        }
+    }
+    let currency = wooshpay_kiosk::money::Currency::from_code("GBP").unwrap();
+    wooshpay_kiosk::catalog::Catalog::parse(&text, "large".as_ref(), ".".as_ref(), currency)
+        .unwrap()
 }
 
 fn session() -> SessionInfo {
@@ -78,7 +107,11 @@ fn states(app: &AppWindow) -> Vec<State> {
             let adapter = app.global::<CatalogAdapter>();
             adapter.set_categories(ModelRc::new(VecModel::from(categories.clone())));
             adapter.set_selected_category(0);
-            adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
+            adapter.set_tiles(convert::tiles(
+                shelf.catalog(),
+                shelf.items(),
+                &Stock::default(),
+            ));
             let cart_adapter = app.global::<CartAdapter>();
             cart_adapter.set_lines(convert::cart_lines(cart, &catalog));
             let total = cart
@@ -140,8 +173,50 @@ fn states(app: &AppWindow) -> Vec<State> {
     let (german_weak, german_cart, c5) = (weak.clone(), cart.clone(), c4.clone());
     let (chinese_cart, c6) = (cart.clone(), c4.clone());
     let german_payment_weak = weak;
+    let large_weak_catalog = large_weak.clone();
     vec![
         ("catalog", Box::new(move || c1(&cart))),
+        (
+            "catalog-large-sold-out",
+            Box::new(move || {
+                // Two items sold out (one marked by staff, one counted down to 0) after the second was tapped
+                // into the cart: its tile is greyed and its cart line flagged, so Charge waits.
+                let app = large_weak_catalog.unwrap();
+                let catalog = large_catalog();
+                let stock = Stock::new(vec![
+                    StockLevel {
+                        item_id: "item-2".into(),
+                        remaining: None,
+                        sold_out: true,
+                    },
+                    StockLevel {
+                        item_id: "item-5".into(),
+                        remaining: Some(0),
+                        sold_out: false,
+                    },
+                ]);
+                let mut cart = Cart::default();
+                cart.add("item-5");
+                cart.add("item-1");
+                let shelf = CatalogView::new(catalog.clone());
+                let categories: Vec<slint::SharedString> = shelf
+                    .categories()
+                    .iter()
+                    .map(|c| c.as_str().into())
+                    .collect();
+                let adapter = app.global::<CatalogAdapter>();
+                adapter.set_categories(ModelRc::new(VecModel::from(categories)));
+                adapter.set_selected_category(0);
+                adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items(), &stock));
+                adapter.set_notice("".into());
+                let view = CartView::of(&cart, &catalog).with_stock(&stock);
+                let cart_adapter = app.global::<CartAdapter>();
+                cart_adapter.set_lines(convert::cart_view_lines(&view));
+                cart_adapter.set_total(convert::money(view.total).into());
+                cart_adapter.set_can_charge(view.chargeable);
+                app.global::<KioskAdapter>().set_screen(Screen::Catalog);
+            }),
+        ),
         ("catalog-empty", Box::new(move || c2(&Cart::default()))),
         (
             "catalog-large-text",
@@ -241,6 +316,19 @@ fn states(app: &AppWindow) -> Vec<State> {
                         amount: amount.into(),
                         outcome: outcome.into(),
                     };
+                let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
+                    id: id.into(),
+                    name: name.into(),
+                    counted: remaining.is_some(),
+                    remaining: remaining.unwrap_or(0),
+                    sold_out,
+                };
+                staff.set_stock(ModelRc::new(VecModel::from(vec![
+                    row("flat-white", "Flat white", None, false),
+                    row("croissant", "Croissant", Some(4), false),
+                    row("muffin", "Blueberry muffin", Some(0), true),
+                    row("orange-juice", "Orange juice", None, true),
+                ])));
                 staff.set_sales(ModelRc::new(VecModel::from(vec![
                     sale(
                         "cs_2125215140038049795",

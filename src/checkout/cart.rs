@@ -42,6 +42,14 @@ impl Cart {
         }
     }
 
+    /// How many of an item the cart holds.
+    pub fn quantity_of(&self, item_id: &str) -> u32 {
+        self.lines
+            .iter()
+            .find(|(id, _)| id == item_id)
+            .map_or(0, |(_, quantity)| *quantity)
+    }
+
     /// One fewer; the line goes when it reaches zero.
     pub fn decrease(&mut self, item_id: &str) {
         if let Some(index) = self.lines.iter().position(|(id, _)| id == item_id) {

@@ -5,12 +5,16 @@ use crate::catalog::Catalog;
 use crate::checkout::Cart;
 use crate::money::Money;
 
+use super::Stock;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CartViewLine {
     pub id: String,
     pub name: String,
     pub quantity: u32,
     pub amount: Money,
+    /// Stock no longer covers the line (the item sold out after it was tapped).
+    pub sold_out: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +38,7 @@ impl CartView {
                         name: line.name.clone(),
                         quantity: line.quantity,
                         amount: Money::new(line.amount(), order.currency),
+                        sold_out: false,
                     })
                     .collect(),
                 chargeable: true,
@@ -60,6 +65,7 @@ impl CartView {
                                 unit_amount.saturating_mul(i64::from(*quantity)),
                                 catalog.currency,
                             ),
+                            sold_out: false,
                         })
                     })
                     .collect(),
@@ -67,6 +73,19 @@ impl CartView {
                 chargeable: false,
             },
         }
+    }
+}
+
+impl CartView {
+    /// Flags the lines stock cannot cover; Charge waits until staff take them out.
+    pub fn with_stock(mut self, stock: &Stock) -> Self {
+        for line in &mut self.lines {
+            line.sold_out = stock.short_of(&line.id, line.quantity);
+        }
+        if self.lines.iter().any(|line| line.sold_out) {
+            self.chargeable = false;
+        }
+        self
     }
 }
 
@@ -133,5 +152,29 @@ mod tests {
         assert_eq!(view.total.minor_units, 0);
         assert_eq!(view.lines.len(), 1);
         assert_eq!(view.lines[0].name, "Latte");
+    }
+
+    #[test]
+    fn a_line_whose_item_sold_out_after_it_was_tapped_is_flagged_and_holds_charge() {
+        let mut cart = Cart::default();
+        cart.add("latte");
+        cart.add("cookie");
+        let stock = Stock::new(vec![crate::journal::StockLevel {
+            item_id: "cookie".into(),
+            remaining: None,
+            sold_out: true,
+        }]);
+        let view = CartView::of(&cart, &catalog(TWO_ITEMS)).with_stock(&stock);
+        assert!(!view.chargeable);
+        assert_eq!(
+            view.lines.iter().map(|l| l.sold_out).collect::<Vec<_>>(),
+            [false, true]
+        );
+        cart.remove("cookie");
+        assert!(
+            CartView::of(&cart, &catalog(TWO_ITEMS))
+                .with_stock(&stock)
+                .chargeable
+        );
     }
 }

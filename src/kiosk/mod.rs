@@ -8,6 +8,7 @@ mod mode;
 mod navigation;
 mod payment_view;
 mod pin_entry;
+mod stock;
 
 pub use amount_entry::AmountEntry;
 pub use cart_view::{CartView, CartViewLine};
@@ -16,3 +17,4 @@ pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
+pub use stock::Stock;

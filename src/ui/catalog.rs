@@ -15,11 +15,11 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
     let weak = Rc::downgrade(kiosk);
     catalog.on_select_category(move |index| with(&weak, |k| k.select_category(index)));
     let weak = Rc::downgrade(kiosk);
-    catalog.on_add_item(move |id| with(&weak, |k| k.edit_cart(|cart| cart.add(&id))));
+    catalog.on_add_item(move |id| with(&weak, |k| k.add_item(&id)));
 
     let cart = window.global::<CartAdapter>();
     let weak = Rc::downgrade(kiosk);
-    cart.on_increase(move |id| with(&weak, |k| k.edit_cart(|cart| cart.add(&id))));
+    cart.on_increase(move |id| with(&weak, |k| k.add_item(&id)));
     let weak = Rc::downgrade(kiosk);
     cart.on_decrease(move |id| with(&weak, |k| k.edit_cart(|cart| cart.decrease(&id))));
     let weak = Rc::downgrade(kiosk);
@@ -38,6 +38,19 @@ impl Kiosk {
         self.show_catalog_tiles();
     }
 
+    /// A tile or a line's +: refused when stock cannot cover one more (a sold-out tile, the last one in the
+    /// cart already).
+    fn add_item(&self, id: &str) {
+        let allowed = {
+            let state = self.state.borrow();
+            let in_cart = state.cart.quantity_of(id);
+            state.stock.can_add(id, in_cart)
+        };
+        if allowed {
+            self.edit_cart(|cart| cart.add(id));
+        }
+    }
+
     pub(super) fn show_catalog_tiles(&self) {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
@@ -51,7 +64,7 @@ impl Kiosk {
             .collect();
         adapter.set_categories(slint::ModelRc::new(slint::VecModel::from(names)));
         adapter.set_selected_category(i32::try_from(shelf.selected()).unwrap_or(0));
-        adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items()));
+        adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items(), &state.stock));
     }
 
     pub(super) fn edit_cart(&self, edit: impl FnOnce(&mut Cart)) {
@@ -68,7 +81,7 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CartAdapter>();
-        let view = CartView::of(&state.cart, state.shelf.catalog());
+        let view = CartView::of(&state.cart, state.shelf.catalog()).with_stock(&state.stock);
         adapter.set_lines(convert::cart_view_lines(&view));
         adapter.set_total(convert::money(view.total).into());
         adapter.set_can_charge(view.chargeable && !state.offline && !self.context.engine.is_busy());

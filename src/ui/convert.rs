@@ -26,6 +26,7 @@ pub fn money(amount: Money) -> String {
 pub fn tiles<'a>(
     catalog: &Catalog,
     items: impl Iterator<Item = &'a CatalogItem>,
+    stock: &crate::kiosk::Stock,
 ) -> ModelRc<CatalogTile> {
     let tiles: Vec<CatalogTile> = items
         .map(|item| {
@@ -39,6 +40,7 @@ pub fn tiles<'a>(
                 price: money(catalog.price_of(item)).into(),
                 has_image: image.is_some(),
                 image: image.unwrap_or_default(),
+                sold_out: stock.sold_out(&item.id),
             }
         })
         .collect();
@@ -59,6 +61,7 @@ pub fn cart_view_lines(view: &CartView) -> ModelRc<CartLine> {
             name: line.name.as_str().into(),
             quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
             amount: money(line.amount).into(),
+            sold_out: line.sold_out,
         })
         .collect();
     ModelRc::new(VecModel::from(lines))

@@ -13,7 +13,7 @@ use crate::checkout::{Cart, CheckoutEngine};
 use crate::config::DisplaySettings;
 use crate::hw::{Light, Signals};
 use crate::i18n::Language;
-use crate::kiosk::{AmountEntry, CatalogView, Navigation, PaymentView, PinEntry, Tick};
+use crate::kiosk::{AmountEntry, CatalogView, Navigation, PaymentView, PinEntry, Stock, Tick};
 
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
@@ -50,6 +50,8 @@ pub(super) struct State {
     pub(super) cart: Cart,
     /// The catalog on sale and its tabs; replaced by Reload catalog on the admin screen.
     pub(super) shelf: CatalogView,
+    /// Sold-out marks and counts, as last read from the journal.
+    pub(super) stock: Stock,
     pub(super) pin: PinEntry,
     /// The custom-amount keypad and its description.
     pub(super) amount: AmountEntry,
@@ -72,6 +74,7 @@ impl Kiosk {
             state: RefCell::new(State {
                 cart: Cart::default(),
                 shelf: CatalogView::new(context.catalog.clone()),
+                stock: Stock::default(),
                 pin: PinEntry::default(),
                 amount: AmountEntry::default(),
                 payment: PaymentView::default(),
@@ -110,8 +113,7 @@ impl Kiosk {
         if let Some(backlight) = &self.context.backlight {
             backlight.restore();
         }
-        self.show_catalog_tiles();
-        self.refresh_cart();
+        self.sync_stock();
         let weak = Rc::downgrade(self);
         self.idle_timer
             .start(TimerMode::Repeated, Duration::from_secs(1), move || {

@@ -17,6 +17,7 @@ mod kiosk;
 mod payment;
 mod result;
 mod staff;
+mod stock;
 
 #[allow(clippy::all, missing_docs)]
 mod generated {
@@ -39,6 +40,7 @@ impl Kiosk {
         payment::connect(&kiosk, window);
         result::connect(&kiosk, window);
         staff::connect(&kiosk, window);
+        stock::connect(&kiosk, window);
         kiosk.start();
         kiosk
     }

@@ -188,6 +188,8 @@ impl Kiosk {
         if outcome.is_paid() {
             // Only a paid sale empties the cart: after a cancel or decline staff can simply try again.
             self.state.borrow_mut().cart.clear();
+            // The journal took the sale's items from stock when it recorded the payment.
+            self.refresh_stock();
         }
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());

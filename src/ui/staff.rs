@@ -282,6 +282,7 @@ impl Kiosk {
                     state.cart.retain_known(&catalog);
                     state.shelf.replace(catalog);
                 }
+                self.sync_stock();
                 self.show_catalog_tiles();
                 self.refresh_cart();
                 self.refresh_admin();

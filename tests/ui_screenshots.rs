@@ -21,7 +21,7 @@ use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter,
     KioskAdapter, PaymentAdapter, PaymentPhase, PinAdapter, ResultAdapter, SaleRow, Screen,
-    StatusRow, StockRow, Strings, Theme,
+    StatusRow, StockRow, Strings, Theme, TipAdapter, TipChoice,
 };
 
 struct Headless {
@@ -172,10 +172,34 @@ fn states(app: &AppWindow) -> Vec<State> {
     let busy_weak = weak.clone();
     let (german_weak, german_cart, c5) = (weak.clone(), cart.clone(), c4.clone());
     let (chinese_cart, c6) = (cart.clone(), c4.clone());
+    let tip_weak = weak.clone();
     let german_payment_weak = weak;
     let large_weak_catalog = large_weak.clone();
     vec![
         ("catalog", Box::new(move || c1(&cart))),
+        (
+            "tip",
+            Box::new(move || {
+                // As the kiosk offers it for a £13.30 cart with `tip_percentages = [10, 15, 20]`.
+                let app = tip_weak.unwrap();
+                let total = Money::new(
+                    1330,
+                    wooshpay_kiosk::money::Currency::from_code("GBP").unwrap(),
+                );
+                let choices: Vec<TipChoice> =
+                    wooshpay_kiosk::kiosk::tip_options(total, &[10, 15, 20])
+                        .into_iter()
+                        .map(|o| TipChoice {
+                            percent: format!("{} %", o.percent).into(),
+                            amount: convert::money(o.amount).into(),
+                        })
+                        .collect();
+                let adapter = app.global::<TipAdapter>();
+                adapter.set_total(convert::money(total).into());
+                adapter.set_choices(ModelRc::new(VecModel::from(choices)));
+                app.global::<KioskAdapter>().set_screen(Screen::Tip);
+            }),
+        ),
         (
             "catalog-large-sold-out",
             Box::new(move || {

@@ -270,6 +270,7 @@ fn run_ui(
         display: setup.display.clone(),
         demo: setup.demo.is_some(),
         runtime: runtime.handle().clone(),
+        tip_percentages: setup.tip_percentages.clone(),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
     crate::ui::run(context, window_mode, started, gpio)

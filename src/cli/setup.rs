@@ -26,6 +26,8 @@ pub struct Setup {
     pub display: DisplaySettings,
     pub gpio: Option<GpioSettings>,
     pub staff: Option<StaffSettings>,
+    /// `[checkout] tip_percentages`; none in the demo.
+    pub tip_percentages: Vec<u32>,
     /// The catalog file, for Reload catalog; `None` in the demo.
     pub catalog_path: Option<PathBuf>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
@@ -79,6 +81,7 @@ impl Setup {
             display: config.display.clone(),
             gpio: config.gpio.clone(),
             staff: config.staff.clone(),
+            tip_percentages: config.checkout.tip_percentages.clone(),
             catalog_path: Some(config.catalog_path.clone()),
             demo: None,
             state_lock: None,
@@ -117,6 +120,7 @@ impl Setup {
             },
             gpio: None,
             staff: None,
+            tip_percentages: Vec::new(),
             catalog_path: None,
             demo: Some((demo, state)),
             state_lock: None,

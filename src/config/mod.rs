@@ -66,6 +66,9 @@ struct CheckoutSection {
     poll_interval_ms: u64,
     #[serde(default = "default_timeout_s")]
     timeout_s: u64,
+    /// Tip choices offered to the customer after Charge, in percent; none (the default) offers no tip.
+    #[serde(default)]
+    tip_percentages: Vec<i64>,
 }
 
 fn default_poll_interval_ms() -> u64 {
@@ -112,6 +115,8 @@ pub struct CheckoutSettings {
     pub currency: Currency,
     pub poll_interval: Duration,
     pub timeout: Duration,
+    /// `tip_percentages`: the tips offered after Charge, in percent; empty: the tip screen is off.
+    pub tip_percentages: Vec<u32>,
 }
 
 /// Where the configuration file is looked for: `--config`, then `$WOOSHPAY_KIOSK_CONFIG`, then `/etc`.
@@ -229,6 +234,8 @@ impl Config {
                 currency,
                 poll_interval: Duration::from_millis(raw.checkout.poll_interval_ms),
                 timeout: Duration::from_secs(raw.checkout.timeout_s),
+                tip_percentages: tip_percentages(&raw.checkout.tip_percentages)
+                    .map_err(|e| ConfigError(format!("{file}: [checkout] tip_percentages {e}")))?,
             },
             kiosk_id,
             display,
@@ -312,3 +319,26 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(test)]
 mod tests;
+
+/// At most four distinct whole percentages from 1 to 100, kept in the order written: four choices and
+/// "No tip" still fit the narrowest screen with finger-sized buttons.
+fn tip_percentages(raw: &[i64]) -> Result<Vec<u32>, String> {
+    if raw.len() > 4 {
+        return Err(format!(
+            "must list at most 4 percentages, got {}",
+            raw.len()
+        ));
+    }
+    let mut percentages = Vec::with_capacity(raw.len());
+    for &value in raw {
+        let percent = u32::try_from(value)
+            .ok()
+            .filter(|p| (1..=100).contains(p))
+            .ok_or_else(|| format!("must be whole percentages from 1 to 100, got {value}"))?;
+        if percentages.contains(&percent) {
+            return Err(format!("lists {percent} twice"));
+        }
+        percentages.push(percent);
+    }
+    Ok(percentages)
+}

@@ -262,3 +262,43 @@ fn a_secret_pasted_into_the_config_is_not_echoed_in_the_error() {
     assert!(error.contains("unknown field `secret_key`"), "{error}");
     assert!(!error.contains("TOPSECRET"), "{error}");
 }
+
+#[test]
+fn tips_are_off_by_default_and_percentages_are_checked() {
+    let (_dir, path) = write_shop(VALID);
+    assert!(
+        Config::load(&path)
+            .unwrap()
+            .checkout
+            .tip_percentages
+            .is_empty()
+    );
+    let with = |list: &str| {
+        let (dir, path) = write_shop(&VALID.replace(
+            "currency = \"GBP\"",
+            &format!("currency = \"GBP\"\ntip_percentages = {list}"),
+        ));
+        (dir, Config::load(&path))
+    };
+    let (_dir, loaded) = with("[10, 15, 20]");
+    assert_eq!(loaded.unwrap().checkout.tip_percentages, [10, 15, 20]);
+    for (list, expected) in [
+        (
+            "[0]",
+            "tip_percentages must be whole percentages from 1 to 100, got 0",
+        ),
+        ("[10, 10]", "tip_percentages lists 10 twice"),
+        (
+            "[5, 10, 15, 20, 25]",
+            "tip_percentages must list at most 4 percentages, got 5",
+        ),
+        ("[150]", "from 1 to 100, got 150"),
+    ] {
+        let (_dir, loaded) = with(list);
+        let error = loaded.err().unwrap().to_string();
+        assert!(
+            error.contains("config.toml: [checkout] ") && error.contains(expected),
+            "{list}: {error}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod navigation;
 mod payment_view;
 mod pin_entry;
 mod stock;
+mod tip_choice;
 
 pub use amount_entry::AmountEntry;
 pub use cart_view::{CartView, CartViewLine};
@@ -18,3 +19,4 @@ pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
 pub use stock::Stock;
+pub use tip_choice::{TipOption, tip_options};

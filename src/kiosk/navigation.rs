@@ -18,6 +18,8 @@ pub enum Screen {
     Amount,
     Describe,
     Busy,
+    /// "Add a tip?" after Charge, for the customer.
+    Tip,
 }
 
 /// What the clock decided, for the UI to act on.

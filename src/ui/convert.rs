@@ -225,6 +225,15 @@ pub fn shift_lines(
             count(totals.failed),
         ),
     ];
+    if !totals.tips.is_empty() {
+        let tips = totals
+            .tips
+            .iter()
+            .map(|(currency, amount)| money_text(*amount, currency))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        lines.push(strings.invoke_shift_tips(tips.into()));
+    }
     if totals.pending > 0 {
         lines.push(strings.invoke_shift_pending(count(totals.pending)));
     }
@@ -344,5 +353,6 @@ pub fn screen_rule(screen: Screen) -> crate::kiosk::Screen {
         Screen::Amount => Rule::Amount,
         Screen::Describe => Rule::Describe,
         Screen::Busy => Rule::Busy,
+        Screen::Tip => Rule::Tip,
     }
 }

@@ -29,6 +29,8 @@ pub struct UiContext {
     pub catalog_source: Option<(std::path::PathBuf, crate::money::Currency)>,
     /// Test, live or demo, for the status panel.
     pub mode: super::convert::Mode,
+    /// `[checkout] tip_percentages`: the tips offered after Charge; empty: no tip screen.
+    pub tip_percentages: Vec<u32>,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
     pub signals: std::sync::Arc<dyn Signals>,
     /// Dimmed on the attract screen when `[display] idle_brightness_percent` is set and a panel has one.
@@ -64,6 +66,8 @@ pub(super) struct State {
     /// Earlier sales recovery could not settle yet (it keeps trying).
     pub(super) unconfirmed: usize,
     pub(super) notice: String,
+    /// The tip chosen for the sale on screen, in minor units, kept for Retry.
+    pub(super) tip: i64,
 }
 
 impl Kiosk {
@@ -86,6 +90,7 @@ impl Kiosk {
                 offline: false,
                 unconfirmed: 0,
                 notice: String::new(),
+                tip: 0,
             }),
             context,
             started: Instant::now(),

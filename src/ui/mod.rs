@@ -18,6 +18,7 @@ mod payment;
 mod result;
 mod staff;
 mod stock;
+mod tip;
 
 #[allow(clippy::all, missing_docs)]
 mod generated {
@@ -41,6 +42,7 @@ impl Kiosk {
         result::connect(&kiosk, window);
         staff::connect(&kiosk, window);
         stock::connect(&kiosk, window);
+        tip::connect(&kiosk, window);
         kiosk.start();
         kiosk
     }

@@ -18,24 +18,41 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
     let weak = Rc::downgrade(kiosk);
     payment.on_cancel(move || with(&weak, |k| k.cancel()));
     let weak = Rc::downgrade(kiosk);
-    payment.on_retry(move || with(&weak, Kiosk::charge));
+    payment.on_retry(move || with(&weak, Kiosk::retry_sale));
     let weak = Rc::downgrade(kiosk);
     payment.on_back(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
 }
 
 impl Kiosk {
+    /// Charge: the tip screen first when tips are offered, else the sale at once.
     pub(super) fn charge(self: &Rc<Self>) {
-        let Some(window) = self.ui() else { return };
         if self.state.borrow().offline {
             // The button is disabled too; this covers a tap that raced the notice.
             return;
         }
+        if self.context.tip_percentages.is_empty() {
+            self.start_sale(0);
+        } else {
+            self.offer_tips();
+        }
+    }
+
+    /// Retry after a create failed: the same cart and the tip already chosen.
+    fn retry_sale(self: &Rc<Self>) {
+        let tip = self.state.borrow().tip;
+        self.start_sale(tip);
+    }
+
+    /// Starts the cart's sale with `tip` minor units on top (0: none).
+    pub(super) fn start_sale(self: &Rc<Self>, tip: i64) {
+        let Some(window) = self.ui() else { return };
         let order = {
-            let state = self.state.borrow();
+            let mut state = self.state.borrow_mut();
+            state.tip = tip;
             state.cart.order(state.shelf.catalog())
         };
         let order = match order {
-            Ok(order) => order,
+            Ok(order) => order.with_tip(tip, &window.global::<Strings>().invoke_tip_line()),
             Err(_) => return,
         };
         let total = order.total();

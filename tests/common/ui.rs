@@ -90,6 +90,7 @@ pub fn start_kiosk(
             catalog_source: None,
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
+            tip_percentages: Vec::new(),
         },
     }
 }
@@ -126,6 +127,12 @@ impl StartKiosk {
             pin_hash: PinHash::parse(&hash_pin(pin).unwrap()).unwrap(),
             admin_lock_after: lock_after,
         });
+        self
+    }
+
+    /// `[checkout] tip_percentages`.
+    pub fn tips(mut self, percentages: &[u32]) -> Self {
+        self.context.tip_percentages = percentages.to_vec();
         self
     }
 

@@ -20,7 +20,7 @@ LAYERS = [
     ("gateway and configuration", {"wooshpay", "config"}),
     ("payments", {"checkout"}),
     ("the kiosk's rules", {"kiosk"}),
-    ("devices and screens", {"hw", "ui", "demo"}),
+    ("devices and screens", {"hw", "printer", "ui", "demo"}),
     ("commands", {"cli", ""}),
 ]
 LAYER = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -11,6 +11,8 @@ pub mod kiosk;
 pub mod logging;
 pub mod money;
 pub mod order;
+/// Receipts and kitchen tickets on ESC/POS thermal printers, through a job queue that survives restarts.
+pub mod printer;
 pub mod qr;
 pub mod secret;
 pub mod service;

@@ -94,6 +94,15 @@ impl Language {
         }
     }
 
+    /// The date and time on a receipt (`strftime`), with the year: a receipt is kept.
+    pub fn receipt_time_pattern(self) -> &'static str {
+        match self {
+            Language::English => "%d %b %Y %H:%M",
+            Language::SimplifiedChinese => "%Y年%-m月%-d日 %H:%M",
+            Language::German => "%d.%m.%Y %H:%M",
+        }
+    }
+
     pub fn format_money(self, money: Money) -> String {
         money.format_with(self.number_style())
     }

@@ -327,6 +327,8 @@ fn states(app: &AppWindow) -> Vec<State> {
             Box::new(move || {
                 let app = admin_weak.unwrap();
                 let staff = app.global::<AdminAdapter>();
+                // With a printer, paid sales offer Reprint.
+                staff.set_can_print(true);
                 let sale =
                     |id: &str, time: &str, items: &str, amount: &str, outcome: &str| SaleRow {
                         id: id.into(),
@@ -339,6 +341,12 @@ fn states(app: &AppWindow) -> Vec<State> {
                         items: items.into(),
                         amount: amount.into(),
                         outcome: outcome.into(),
+                        // Paid sales carry their order numbers; the newest is the shift's 2nd.
+                        order_number: match (outcome, id.ends_with("9795")) {
+                            ("paid", true) => 2,
+                            ("paid", false) => 1,
+                            _ => 0,
+                        },
                     };
                 let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
                     id: id.into(),
@@ -402,6 +410,10 @@ fn states(app: &AppWindow) -> Vec<State> {
                     row("IP address", "192.168.1.42"),
                     row("Version", "0.1.0"),
                     row("Catalog", "9 items from /etc/wooshpay-kiosk/catalog.toml"),
+                    row(
+                        "Printer",
+                        "not printing: cannot open /dev/usb/lp0: No such file or directory (2 waiting; trying again)",
+                    ),
                 ])));
                 staff.set_message("Shift closed and stored.".into());
                 app.global::<KioskAdapter>().set_screen(Screen::Admin);

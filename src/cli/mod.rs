@@ -271,6 +271,13 @@ fn run_ui(
         demo: setup.demo.is_some(),
         runtime: runtime.handle().clone(),
         tip_percentages: setup.tip_percentages.clone(),
+        // Jobs wait in the state directory, so a receipt queued before a power cut prints after it.
+        printer: setup.printer.clone().map(|config| {
+            std::sync::Arc::new(crate::printer::Printer::start(
+                config,
+                crate::printer::queue_dir(&setup.state_dir),
+            ))
+        }),
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
     crate::ui::run(context, window_mode, started, gpio)

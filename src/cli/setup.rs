@@ -28,6 +28,8 @@ pub struct Setup {
     pub staff: Option<StaffSettings>,
     /// `[checkout] tip_percentages`; none in the demo.
     pub tip_percentages: Vec<u32>,
+    /// `[printer]`; none in the demo.
+    pub printer: Option<crate::printer::PrinterConfig>,
     /// The catalog file, for Reload catalog; `None` in the demo.
     pub catalog_path: Option<PathBuf>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
@@ -82,6 +84,7 @@ impl Setup {
             gpio: config.gpio.clone(),
             staff: config.staff.clone(),
             tip_percentages: config.checkout.tip_percentages.clone(),
+            printer: config.printer.clone(),
             catalog_path: Some(config.catalog_path.clone()),
             demo: None,
             state_lock: None,
@@ -121,6 +124,7 @@ impl Setup {
             gpio: None,
             staff: None,
             tip_percentages: Vec::new(),
+            printer: None,
             catalog_path: None,
             demo: Some((demo, state)),
             state_lock: None,

@@ -47,6 +47,7 @@ struct ConfigFile {
     display: DisplaySection,
     gpio: Option<GpioSection>,
     staff: Option<StaffSection>,
+    printer: Option<crate::printer::RawPrinter>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +100,8 @@ pub struct Config {
     pub gpio: Option<GpioSettings>,
     /// `None`: no `[staff]` section, so no admin screen.
     pub staff: Option<StaffSettings>,
+    /// `None`: no `[printer]` section, so nothing is printed.
+    pub printer: Option<crate::printer::PrinterConfig>,
 }
 
 #[derive(Clone, Debug)]
@@ -218,6 +221,12 @@ impl Config {
             .staff
             .map(|section| staff_settings(section, &file.to_string()))
             .transpose()?;
+        let printer = raw
+            .printer
+            .as_ref()
+            .map(|section| crate::printer::validate(section, &file.to_string()))
+            .transpose()
+            .map_err(ConfigError)?;
         let catalog_path = dir.join(&raw.catalog);
         let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
         Ok(Self {
@@ -241,6 +250,7 @@ impl Config {
             display,
             gpio,
             staff,
+            printer,
         })
     }
 

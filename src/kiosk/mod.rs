@@ -8,6 +8,7 @@ mod mode;
 mod navigation;
 mod payment_view;
 mod pin_entry;
+mod print_jobs;
 mod stock;
 mod tip_choice;
 
@@ -18,5 +19,6 @@ pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
+pub use print_jobs::{Shop, print_jobs, receipt_of, reprint_job, ticket_of};
 pub use stock::Stock;
 pub use tip_choice::{TipOption, tip_options};

@@ -195,6 +195,7 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
         items: items.into(),
         amount: money(sale.amount()).into(),
         outcome: sale.outcome.as_str().into(),
+        order_number: sale.order_number.map_or(0, |n| n as i32),
     }
 }
 
@@ -273,6 +274,8 @@ pub struct StatusFacts<'a> {
     pub catalog_items: usize,
     pub catalog: CatalogSource<'a>,
     pub language: crate::i18n::Language,
+    /// `None`: no `[printer]`.
+    pub printer: Option<crate::printer::PrinterState>,
 }
 
 pub fn status_rows(facts: &StatusFacts<'_>, strings: &Strings<'_>) -> Vec<StatusRow> {
@@ -327,7 +330,27 @@ pub fn status_rows(facts: &StatusFacts<'_>, strings: &Strings<'_>) -> Vec<Status
             strings.invoke_status_language(),
             facts.language.native_name().into(),
         ),
+        row(
+            strings.invoke_status_printer(),
+            match &facts.printer {
+                None => strings.invoke_printer_none(),
+                Some(state) => printer_text(state, strings),
+            },
+        ),
     ]
+}
+
+/// Whether the printer is keeping up, and if not, why and how much is waiting.
+fn printer_text(state: &crate::printer::PrinterState, strings: &Strings<'_>) -> SharedString {
+    use crate::printer::PrinterStatus;
+    let waiting = count(state.waiting_jobs);
+    match &state.status {
+        PrinterStatus::Failing { error, .. } => {
+            strings.invoke_printer_failing(error.as_str().into(), waiting)
+        }
+        PrinterStatus::Printing => strings.invoke_printer_printing(waiting),
+        PrinterStatus::Idle => strings.invoke_printer_ready(),
+    }
 }
 
 /// The custom-amount keypad's digits as money: "1250" in GBP reads £12.50; no digits read £0.00.

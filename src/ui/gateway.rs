@@ -68,8 +68,9 @@ impl Kiosk {
                     ..
                 } => {
                     // The customer paid while the kiosk was down: say so, so staff hand over the goods.
+                    let session_id = session_id.unwrap_or_default();
                     let session = SessionInfo {
-                        id: session_id.unwrap_or_default(),
+                        id: session_id.clone(),
                         url: String::new(),
                     };
                     signal_event(
@@ -79,6 +80,8 @@ impl Kiosk {
                             order_number,
                         },
                     );
+                    self.print_paid(&session_id);
+                    self.refresh_stock();
                     let Some(window) = self.ui() else { continue };
                     let strings = window.global::<Strings>();
                     self.show_result(

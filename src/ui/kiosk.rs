@@ -31,6 +31,8 @@ pub struct UiContext {
     pub mode: super::convert::Mode,
     /// `[checkout] tip_percentages`: the tips offered after Charge; empty: no tip screen.
     pub tip_percentages: Vec<u32>,
+    /// `[printer]`: receipts and kitchen tickets; `None`: nothing is printed.
+    pub printer: Option<std::sync::Arc<crate::printer::Printer>>,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
     pub signals: std::sync::Arc<dyn Signals>,
     /// Dimmed on the attract screen when `[display] idle_brightness_percent` is set and a panel has one.
@@ -126,6 +128,9 @@ impl Kiosk {
                     kiosk.tick();
                     kiosk.refresh_gateway();
                     kiosk.refresh_pin_countdown();
+                    if kiosk.state.borrow().nav.screen() == crate::kiosk::Screen::Admin {
+                        kiosk.refresh_status();
+                    }
                 }
             });
         self.watch_gateway();

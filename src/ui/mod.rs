@@ -15,6 +15,7 @@ mod gateway;
 pub mod headless;
 mod kiosk;
 mod payment;
+mod printing;
 mod result;
 mod staff;
 mod stock;
@@ -43,6 +44,7 @@ impl Kiosk {
         staff::connect(&kiosk, window);
         stock::connect(&kiosk, window);
         tip::connect(&kiosk, window);
+        printing::connect(&kiosk, window);
         kiosk.start();
         kiosk
     }

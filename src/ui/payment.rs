@@ -207,6 +207,9 @@ impl Kiosk {
             self.state.borrow_mut().cart.clear();
             // The journal took the sale's items from stock when it recorded the payment.
             self.refresh_stock();
+            if let Some(session) = outcome.session() {
+                self.print_paid(&session.id);
+            }
         }
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());

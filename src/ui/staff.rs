@@ -182,6 +182,14 @@ impl Kiosk {
             .map(|report| convert::shift_summary(report, &strings))
             .collect();
         adapter.set_past_shifts(ModelRc::new(VecModel::from(past)));
+        self.refresh_status();
+    }
+
+    /// The status panel: once a second while the admin screen is up, as WooshPay and the printer come and go.
+    pub(super) fn refresh_status(&self) {
+        let Some(window) = self.ui() else { return };
+        let adapter = window.global::<AdminAdapter>();
+        let strings = window.global::<Strings>();
         let gateway = self.context.engine.gateway_status();
         let catalog_items = self.state.borrow().shelf.catalog().items.len();
         let status: Vec<StatusRow> = convert::status_rows(
@@ -196,6 +204,7 @@ impl Kiosk {
                     None => convert::CatalogSource::BuiltIn,
                 },
                 language: crate::i18n::current(),
+                printer: self.context.printer.as_ref().map(|printer| printer.state()),
             },
             &strings,
         );

@@ -91,6 +91,7 @@ pub fn start_kiosk(
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
             tip_percentages: Vec::new(),
+            printer: None,
         },
     }
 }
@@ -127,6 +128,18 @@ impl StartKiosk {
             pin_hash: PinHash::parse(&hash_pin(pin).unwrap()).unwrap(),
             admin_lock_after: lock_after,
         });
+        self
+    }
+
+    /// `[printer]`, printing into its queue under `queue_dir`.
+    pub fn printer(
+        mut self,
+        config: wooshpay_kiosk::printer::PrinterConfig,
+        queue_dir: &std::path::Path,
+    ) -> Self {
+        self.context.printer = Some(std::sync::Arc::new(
+            wooshpay_kiosk::printer::Printer::start(config, queue_dir),
+        ));
         self
     }
 

@@ -1,0 +1,210 @@
+//! What goes on paper for a paid sale: the customer's receipt and the kitchen's ticket, from the sale as the
+//! journal recorded it, in the kiosk's language. Only a paid sale (one with an order number) is printed.
+
+use jiff::tz::TimeZone;
+
+use crate::i18n::Language;
+use crate::journal::{SaleOutcome, SaleRecord};
+use crate::money::Money;
+use crate::order::TIP_ITEM_ID;
+use crate::printer::{
+    PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, Ticket, receipt_job, ticket_job,
+};
+
+/// The shop's side of a receipt.
+pub struct Shop<'a> {
+    pub name: &'a str,
+    pub kiosk_id: &'a str,
+}
+
+/// The jobs `config` asks for (receipt, ticket or both), for a paid sale; none for any other.
+pub fn print_jobs(
+    sale: &SaleRecord,
+    shop: &Shop<'_>,
+    config: &PrinterConfig,
+    language: Language,
+    zone: &TimeZone,
+) -> Result<Vec<PrintJob>, PrinterError> {
+    let mut jobs = Vec::new();
+    let (Some(receipt), Some(ticket)) = (
+        receipt_of(sale, shop, language, zone),
+        ticket_of(sale, language, zone),
+    ) else {
+        return Ok(jobs);
+    };
+    if config.receipt {
+        jobs.push(receipt_job(config, sale.row_id, &receipt, language.code())?);
+    }
+    if config.ticket {
+        jobs.push(ticket_job(config, sale.row_id, &ticket, language.code())?);
+    }
+    Ok(jobs)
+}
+
+/// Only the customer's receipt: what Reprint on the staff screen asks for.
+pub fn reprint_job(
+    sale: &SaleRecord,
+    shop: &Shop<'_>,
+    config: &PrinterConfig,
+    language: Language,
+    zone: &TimeZone,
+) -> Result<Option<PrintJob>, PrinterError> {
+    receipt_of(sale, shop, language, zone)
+        .map(|receipt| receipt_job(config, sale.row_id, &receipt, language.code()))
+        .transpose()
+}
+
+/// The customer's receipt; `None` unless the sale is paid.
+pub fn receipt_of(
+    sale: &SaleRecord,
+    shop: &Shop<'_>,
+    language: Language,
+    zone: &TimeZone,
+) -> Option<Receipt> {
+    let order_number = paid_order_number(sale)?;
+    let money = |minor_units: i64| language.format_money(Money::new(minor_units, sale.currency));
+    Some(Receipt {
+        shop_name: shop.name.to_owned(),
+        when: when(sale, language, zone),
+        order_number,
+        lines: sale
+            .lines
+            .iter()
+            .filter(|line| line.item_id != TIP_ITEM_ID)
+            .map(|line| ReceiptLine {
+                quantity: line.quantity,
+                name: line.name.clone(),
+                amount: money(line.amount()),
+            })
+            .collect(),
+        tip: (sale.tip_amount > 0).then(|| money(sale.tip_amount)),
+        total: money(sale.amount_total),
+        reference: sale.session_id.clone().unwrap_or_default(),
+        kiosk_id: shop.kiosk_id.to_owned(),
+        // The printer's `footer` fills in.
+        footer: None,
+    })
+}
+
+/// The kitchen's ticket: the number to call, what to make, when. No prices, no tip.
+pub fn ticket_of(sale: &SaleRecord, language: Language, zone: &TimeZone) -> Option<Ticket> {
+    Some(Ticket {
+        order_number: paid_order_number(sale)?,
+        when: when(sale, language, zone),
+        lines: sale
+            .lines
+            .iter()
+            .filter(|line| line.item_id != TIP_ITEM_ID)
+            .map(|line| (line.quantity, line.name.clone()))
+            .collect(),
+    })
+}
+
+fn paid_order_number(sale: &SaleRecord) -> Option<u32> {
+    (sale.outcome == SaleOutcome::Paid)
+        .then_some(sale.order_number)
+        .flatten()
+}
+
+/// When it was paid (or begun, for a row from before outcomes had times), where the kiosk is.
+fn when(sale: &SaleRecord, language: Language, zone: &TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(sale.finished_ms.unwrap_or(sale.created_ms))
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime(language.receipt_time_pattern())
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::order::OrderLine;
+
+    fn sale(outcome: SaleOutcome, order_number: Option<u32>) -> SaleRecord {
+        let line = |id: &str, name: &str, unit_amount: i64, quantity: u32| OrderLine {
+            item_id: id.into(),
+            name: name.into(),
+            description: None,
+            unit_amount,
+            quantity,
+        };
+        SaleRecord {
+            row_id: 7,
+            session_id: Some("cs_2125082531412836358".into()),
+            url: None,
+            client_reference_id: "front-k7q2-7".into(),
+            idempotency_key: "k".into(),
+            lines: vec![
+                line("flat-white", "Flat white", 330, 2),
+                line(TIP_ITEM_ID, "Tip", 66, 1),
+            ],
+            amount_total: 726,
+            currency: Currency::from_code("GBP").unwrap(),
+            // 2026-11-24 12:41:00 UTC
+            created_ms: 1_795_524_060_000,
+            finished_ms: Some(1_795_524_060_000),
+            outcome,
+            detail: None,
+            create_params: None,
+            order_number,
+            tip_amount: 66,
+        }
+    }
+
+    const SHOP: Shop<'static> = Shop {
+        name: "Demo Café",
+        kiosk_id: "front",
+    };
+
+    #[test]
+    fn a_paid_sale_prints_its_number_lines_tip_and_total_in_the_kiosks_language() {
+        let receipt = receipt_of(
+            &sale(SaleOutcome::Paid, Some(42)),
+            &SHOP,
+            Language::German,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(receipt.order_number, 42);
+        assert_eq!(receipt.when, "24.11.2026 12:41");
+        assert_eq!(
+            receipt.lines,
+            [ReceiptLine {
+                quantity: 2,
+                name: "Flat white".into(),
+                amount: "6,60\u{a0}£".into()
+            }],
+            "the tip is its own line on paper, not an item"
+        );
+        assert_eq!(receipt.tip.as_deref(), Some("0,66\u{a0}£"));
+        assert_eq!(receipt.total, "7,26\u{a0}£");
+        assert_eq!(receipt.reference, "cs_2125082531412836358");
+        assert_eq!(receipt.kiosk_id, "front");
+        let ticket = ticket_of(
+            &sale(SaleOutcome::Paid, Some(42)),
+            Language::English,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(ticket.lines, [(2, "Flat white".to_owned())]);
+        assert_eq!(ticket.when, "24 Nov 2026 12:41");
+    }
+
+    #[test]
+    fn nothing_is_printed_for_a_sale_that_is_not_paid() {
+        for (outcome, number) in [
+            (SaleOutcome::Pending, None),
+            (SaleOutcome::Expired, None),
+            (SaleOutcome::Cancelled, None),
+            // A damaged row that says paid without a number is not printed either.
+            (SaleOutcome::Paid, None),
+        ] {
+            let sale = sale(outcome, number);
+            assert!(receipt_of(&sale, &SHOP, Language::English, &TimeZone::UTC).is_none());
+            assert!(ticket_of(&sale, Language::English, &TimeZone::UTC).is_none());
+        }
+    }
+}

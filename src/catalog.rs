@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::i18n::Language;
 use crate::money::{Currency, Money};
 
 /// Ids the kiosk gives its own cart lines (custom amounts); a catalog item may not start with it, so a custom
@@ -24,6 +25,12 @@ pub struct CatalogItem {
     pub image: Option<PathBuf>,
     /// `stock = N`: how many there are to sell; paid sales count it down. `None`: not counted.
     pub stock: Option<u32>,
+    /// `names = { de = "Milchkaffee", zh-CN = "拿铁" }`: the name in other languages.
+    #[serde(skip)]
+    pub names: Vec<(Language, String)>,
+    /// `descriptions = { de = "…" }`: the description in other languages.
+    #[serde(skip)]
+    pub descriptions: Vec<(Language, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +114,29 @@ impl Catalog {
     pub fn price_of(&self, item: &CatalogItem) -> Money {
         Money::new(item.unit_amount, self.currency)
     }
+
+    /// The catalog as a customer reading `language` sees it: each item's name and description in that
+    /// language where the file gives one, else as written.
+    pub fn in_language(&self, language: Language) -> Catalog {
+        let pick = |translations: &[(Language, String)]| {
+            translations
+                .iter()
+                .find(|(l, _)| *l == language)
+                .map(|(_, text)| text.clone())
+        };
+        Catalog {
+            currency: self.currency,
+            items: self
+                .items
+                .iter()
+                .map(|item| CatalogItem {
+                    name: pick(&item.names).unwrap_or_else(|| item.name.clone()),
+                    description: pick(&item.descriptions).or_else(|| item.description.clone()),
+                    ..item.clone()
+                })
+                .collect(),
+        }
+    }
 }
 
 fn parse_item(
@@ -147,10 +177,18 @@ fn parse_item(
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "id" | "name" | "unit_amount" | "description" | "category" | "image" | "stock"
+            "id" | "name"
+                | "unit_amount"
+                | "description"
+                | "category"
+                | "image"
+                | "stock"
+                | "names"
+                | "descriptions"
         ) {
             return Err(format!(
-                "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category, image or stock"
+                "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category, image, \
+                 stock, names or descriptions"
             ));
         }
     }
@@ -213,7 +251,42 @@ fn parse_item(
         category: optional_string(table, "category", &label)?.filter(|c| !c.trim().is_empty()),
         image,
         stock,
+        names: translations(table, "names", &label)?,
+        descriptions: translations(table, "descriptions", &label)?,
     })
+}
+
+/// `names = { de = "Milchkaffee", zh-CN = "拿铁" }`: keys are the languages the kiosk speaks.
+fn translations(
+    table: &toml::Table,
+    key: &str,
+    label: &str,
+) -> Result<Vec<(Language, String)>, String> {
+    let Some(value) = table.get(key) else {
+        return Ok(Vec::new());
+    };
+    let entries = value.as_table().ok_or_else(|| {
+        format!(
+            "{label}: `{key}` must be a table of languages, such as {key} = {{ de = \"…\" }}, got a {}",
+            value.type_str()
+        )
+    })?;
+    let mut translations = Vec::with_capacity(entries.len());
+    for (code, text) in entries {
+        let language = Language::from_code(code).ok_or_else(|| {
+            format!(
+                "{label}: `{key}.{code}`: not a language the kiosk speaks; expected one of {}",
+                Language::supported_codes()
+            )
+        })?;
+        let text = text
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("{label}: `{key}.{code}` must be a non-empty string"))?;
+        translations.push((language, text.to_owned()));
+    }
+    Ok(translations)
 }
 
 fn optional_string(table: &toml::Table, key: &str, label: &str) -> Result<Option<String>, String> {
@@ -230,6 +303,48 @@ fn optional_string(table: &toml::Table, key: &str, label: &str) -> Result<Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_have_names_and_descriptions_in_other_languages() {
+        let catalog = parse(
+            "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\ndescription=\"Double shot\"\n\
+             names = { de = \"Milchkaffee\", zh-CN = \"拿铁\" }\ndescriptions = { de = \"Doppelter Espresso\" }\n\
+             [[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\n",
+        )
+        .unwrap();
+        let german = catalog.in_language(Language::German);
+        assert_eq!(german.items[0].name, "Milchkaffee");
+        assert_eq!(
+            german.items[0].description.as_deref(),
+            Some("Doppelter Espresso")
+        );
+        assert_eq!(
+            german.items[1].name, "Tea",
+            "an item without a translation keeps its name"
+        );
+        let chinese = catalog.in_language(Language::SimplifiedChinese);
+        assert_eq!(chinese.items[0].name, "拿铁");
+        assert_eq!(chinese.items[0].description.as_deref(), Some("Double shot"));
+        assert_eq!(catalog.in_language(Language::English), catalog);
+        assert_eq!(german.items[0].unit_amount, 340, "only the words change");
+
+        let error = parse(
+            "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\nnames = { fr = \"Café au lait\" }\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("item 1 (id \"latte\"): `names.fr`: not a language the kiosk speaks; expected one of \"en\""),
+            "{error}"
+        );
+        let error = parse(
+            "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\nnames = \"Milchkaffee\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("`names` must be a table of languages"),
+            "{error}"
+        );
+    }
 
     fn parse(text: &str) -> Result<Catalog, String> {
         let gbp = Currency::from_code("GBP").unwrap();

@@ -98,7 +98,9 @@ fn states(app: &AppWindow) -> Vec<State> {
         let (catalog, weak) = (catalog.clone(), weak.clone());
         move |cart: &Cart| {
             let app = weak.unwrap();
-            let shelf = CatalogView::new((*catalog).clone());
+            // As the kiosk shows it: item names in the language it speaks now.
+            let mut shelf = CatalogView::new((*catalog).clone());
+            shelf.set_language(wooshpay_kiosk::i18n::current());
             let categories: Vec<slint::SharedString> = shelf
                 .categories()
                 .iter()
@@ -113,7 +115,7 @@ fn states(app: &AppWindow) -> Vec<State> {
                 &Stock::default(),
             ));
             let cart_adapter = app.global::<CartAdapter>();
-            cart_adapter.set_lines(convert::cart_lines(cart, &catalog));
+            cart_adapter.set_lines(convert::cart_lines(cart, shelf.catalog()));
             let total = cart
                 .order(&catalog)
                 .map(|o| o.total())

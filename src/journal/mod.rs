@@ -185,6 +185,32 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
+    /// A kiosk setting staff chose on screen (the language), kept beside the sales so it outlives a restart.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM journal_meta WHERE key = ?1",
+                params![format!("setting.{key}")],
+                |row| row.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO journal_meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![format!("setting.{key}"), value],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// When the last create request of a sale was sent (its newest "create requested" event).
     pub fn last_create_attempt_ms(&self, sale: i64) -> Result<Option<i64>, JournalError> {
         self.conn

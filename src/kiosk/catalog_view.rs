@@ -2,9 +2,14 @@
 //! tab is selected, and the items that tab shows.
 
 use crate::catalog::{Catalog, CatalogItem};
+use crate::i18n::Language;
 
 pub struct CatalogView {
+    /// The catalog as the file writes it.
+    base: Catalog,
+    /// In the language the kiosk speaks now: what the tiles, the cart and a sale's lines show.
     catalog: Catalog,
+    language: Language,
     /// `""` is the tab of items without a category; empty when no item has one (then there are no tabs).
     categories: Vec<String>,
     selected: usize,
@@ -14,9 +19,17 @@ impl CatalogView {
     pub fn new(catalog: Catalog) -> Self {
         Self {
             categories: categories(&catalog),
+            base: catalog.clone(),
             catalog,
+            language: Language::default(),
             selected: 0,
         }
+    }
+
+    /// The kiosk's language changed: item names and descriptions follow where the catalog translates them.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        self.catalog = self.base.in_language(language);
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -45,7 +58,8 @@ impl CatalogView {
         self.selected = current
             .and_then(|name| self.categories.iter().position(|c| *c == name))
             .unwrap_or(0);
-        self.catalog = catalog;
+        self.catalog = catalog.in_language(self.language);
+        self.base = catalog;
     }
 
     /// The items the selected tab shows: all of them when there are no tabs.
@@ -149,5 +163,27 @@ mod tests {
             (0, vec!["tea"]),
             "gone: the first tab"
         );
+    }
+
+    #[test]
+    fn the_catalog_follows_the_kiosks_language_and_a_reload_keeps_it() {
+        let text = "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\nnames = { de = \"Milchkaffee\" }\n";
+        let parse = |text: &str| {
+            Catalog::parse(
+                text,
+                std::path::Path::new("c.toml"),
+                std::path::Path::new("."),
+                crate::money::Currency::from_code("GBP").unwrap(),
+            )
+            .unwrap()
+        };
+        let mut view = CatalogView::new(parse(text));
+        assert_eq!(view.catalog().items[0].name, "Latte");
+        view.set_language(Language::German);
+        assert_eq!(view.catalog().items[0].name, "Milchkaffee");
+        view.replace(parse(&text.replace("Milchkaffee", "Latte macchiato")));
+        assert_eq!(view.catalog().items[0].name, "Latte macchiato");
+        view.set_language(Language::English);
+        assert_eq!(view.catalog().items[0].name, "Latte");
     }
 }

@@ -53,6 +53,11 @@ impl PaymentView {
         Some(deadline.saturating_sub(now))
     }
 
+    /// The running sale's total, to write it again in another language.
+    pub fn total(&self) -> Option<Money> {
+        self.running.as_ref().map(|running| running.total)
+    }
+
     /// The sale has ended: its total, for the result screen.
     pub fn finish(&mut self) -> Option<Money> {
         self.running.take().map(|running| running.total)

@@ -15,6 +15,9 @@ use crate::hw::{Light, Signals};
 use crate::i18n::Language;
 use crate::kiosk::{AmountEntry, CatalogView, Navigation, PaymentView, PinEntry, Stock, Tick};
 
+/// The journal setting that keeps the staff's language choice.
+const LANGUAGE_SETTING: &str = "language";
+
 /// Everything the UI needs from the rest of the program.
 pub struct UiContext {
     pub engine: CheckoutEngine,
@@ -70,6 +73,8 @@ pub(super) struct State {
     pub(super) notice: String,
     /// The tip chosen for the sale on screen, in minor units, kept for Retry.
     pub(super) tip: i64,
+    /// The language staff chose (else `[display] language`); a customer's choice lasts one sale.
+    pub(super) staff_language: Language,
 }
 
 impl Kiosk {
@@ -93,6 +98,7 @@ impl Kiosk {
                 unconfirmed: 0,
                 notice: String::new(),
                 tip: 0,
+                staff_language: context.display.language,
             }),
             context,
             started: Instant::now(),
@@ -110,7 +116,11 @@ impl Kiosk {
         adapter.set_shop_name(kiosk.context.display.shop_name.as_str().into());
         adapter.set_demo(kiosk.context.demo);
         adapter.set_screen(Screen::Catalog);
-        kiosk.apply_language(window, kiosk.context.display.language);
+        let language = kiosk
+            .saved_language()
+            .unwrap_or(kiosk.context.display.language);
+        kiosk.state.borrow_mut().staff_language = language;
+        kiosk.apply_language(window, language);
         kiosk
     }
 
@@ -216,11 +226,50 @@ impl Kiosk {
             return;
         }
         crate::i18n::set_current(language);
+        self.state.borrow_mut().shelf.set_language(language);
         let adapter = window.global::<KioskAdapter>();
         adapter.set_language(language.code().into());
         adapter.set_language_name(language.native_name().into());
         adapter.set_language_short(language.short_label().into());
         tracing::info!(language = language.code(), "language selected");
+    }
+
+    /// The language staff last chose on the staff screen, from the journal.
+    fn saved_language(&self) -> Option<Language> {
+        let saved = self
+            .context
+            .engine
+            .with_journal(|journal| journal.setting(LANGUAGE_SETTING));
+        match saved {
+            Ok(code) => code.as_deref().and_then(Language::from_code),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the saved language; using [display] language");
+                None
+            }
+        }
+    }
+
+    /// Staff chose a language: it stays after a restart, over `[display] language`.
+    pub(super) fn save_language(&self, language: Language) {
+        self.state.borrow_mut().staff_language = language;
+        let saved = self
+            .context
+            .engine
+            .with_journal(|journal| journal.set_setting(LANGUAGE_SETTING, language.code()));
+        if let Err(error) = saved {
+            tracing::error!(%error, "cannot save the language; it lasts until the next restart");
+        }
+    }
+
+    /// After a sale a customer switched to another language: back to the staff's.
+    pub(super) fn restore_staff_language(&self) {
+        let staff = self.state.borrow().staff_language;
+        if crate::i18n::current() != staff
+            && let Some(window) = self.ui()
+        {
+            self.apply_language(&window, staff);
+            self.refresh_texts();
+        }
     }
 
     /// After a language switch: everything the Rust side formatted is formatted again.

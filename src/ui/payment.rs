@@ -20,7 +20,14 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
     let weak = Rc::downgrade(kiosk);
     payment.on_retry(move || with(&weak, Kiosk::retry_sale));
     let weak = Rc::downgrade(kiosk);
-    payment.on_back(move || with(&weak, |k| k.show_screen(Screen::Catalog)));
+    payment.on_back(move || {
+        with(&weak, |k| {
+            k.restore_staff_language();
+            k.show_screen(Screen::Catalog);
+        })
+    });
+    let weak = Rc::downgrade(kiosk);
+    payment.on_change_language(move || with(&weak, |k| k.customer_language()));
 }
 
 impl Kiosk {
@@ -215,5 +222,18 @@ impl Kiosk {
         let text = convert::result_text(outcome, &window.global::<Strings>());
         let amount = total.map(convert::money).unwrap_or_default();
         self.show_result(text.kind, &text.title, &text.detail, &amount, order_number);
+    }
+
+    /// The customer's language button on the payment screen: the next language for this sale; the kiosk returns
+    /// to the staff's language when the sale is over.
+    fn customer_language(&self) {
+        let Some(window) = self.ui() else { return };
+        self.apply_language(&window, crate::i18n::current().next());
+        self.refresh_texts();
+        if let Some(total) = self.state.borrow().payment.total() {
+            window
+                .global::<PaymentAdapter>()
+                .set_total(convert::money(total).into());
+        }
     }
 }

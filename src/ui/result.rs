@@ -47,6 +47,7 @@ impl Kiosk {
 
     pub(super) fn back_to_catalog(&self) {
         self.result_timer.stop();
+        self.restore_staff_language();
         self.context.signals.light(Light::Ready);
         self.show_screen(Screen::Catalog);
     }

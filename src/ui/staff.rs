@@ -47,12 +47,13 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
 }
 
 impl Kiosk {
-    /// The staff screen's language button: the next bundled language, until the kiosk restarts with
-    /// `[display] language`.
+    /// The staff screen's language button: the next bundled language, kept in the journal so it outlives a
+    /// restart (over `[display] language`).
     fn cycle_language(&self) {
         let Some(window) = self.ui() else { return };
         let next = crate::i18n::current().next();
         self.apply_language(&window, next);
+        self.save_language(next);
         self.refresh_texts();
     }
 

@@ -37,6 +37,8 @@ pub struct CatalogItem {
 pub struct Catalog {
     pub currency: Currency,
     pub items: Vec<CatalogItem>,
+    /// `[categories.Coffee] de = "Kaffee"`: a category's name in other languages.
+    pub category_names: Vec<(String, Vec<(Language, String)>)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,9 +68,9 @@ impl Catalog {
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| CatalogError(crate::toml_errors::describe(origin, text, &e)))?;
         for key in table.keys() {
-            if key != "item" {
+            if key != "item" && key != "categories" {
                 return Err(CatalogError(format!(
-                    "{file}: unknown key `{key}`: a catalog holds only [[item]] tables"
+                    "{file}: unknown key `{key}`: a catalog holds [[item]] tables and an optional [categories] table"
                 )));
             }
         }
@@ -104,7 +106,28 @@ impl Catalog {
             }
             items.push(item);
         }
-        Ok(Self { currency, items })
+        let category_names = match table.get("categories") {
+            None => Vec::new(),
+            Some(toml::Value::Table(categories)) => categories
+                .iter()
+                .map(|(category, _)| {
+                    translations(categories, category, &format!("[categories] {category:?}"))
+                        .map(|names| (category.clone(), names))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| CatalogError(format!("{file}: {e}")))?,
+            Some(other) => {
+                return Err(CatalogError(format!(
+                    "{file}: `categories` must be a table such as [categories.Coffee] de = \"Kaffee\", got a {}",
+                    other.type_str()
+                )));
+            }
+        };
+        Ok(Self {
+            currency,
+            items,
+            category_names,
+        })
     }
 
     pub fn item(&self, id: &str) -> Option<&CatalogItem> {
@@ -124,6 +147,15 @@ impl Catalog {
                 .find(|(l, _)| *l == language)
                 .map(|(_, text)| text.clone())
         };
+        let category = |name: &Option<String>| {
+            name.as_ref().map(|name| {
+                self.category_names
+                    .iter()
+                    .find(|(category, _)| category == name)
+                    .and_then(|(_, names)| pick(names))
+                    .unwrap_or_else(|| name.clone())
+            })
+        };
         Catalog {
             currency: self.currency,
             items: self
@@ -132,9 +164,11 @@ impl Catalog {
                 .map(|item| CatalogItem {
                     name: pick(&item.names).unwrap_or_else(|| item.name.clone()),
                     description: pick(&item.descriptions).or_else(|| item.description.clone()),
+                    category: category(&item.category),
                     ..item.clone()
                 })
                 .collect(),
+            category_names: self.category_names.clone(),
         }
     }
 }
@@ -327,6 +361,24 @@ mod tests {
         assert_eq!(chinese.items[0].description.as_deref(), Some("Double shot"));
         assert_eq!(catalog.in_language(Language::English), catalog);
         assert_eq!(german.items[0].unit_amount, 340, "only the words change");
+
+        let catalog = parse(
+            "[categories.Coffee]\nde = \"Kaffee\"\nzh-CN = \"咖啡\"\n\
+             [[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\ncategory=\"Coffee\"\n\
+             [[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\ncategory=\"Tea\"\n",
+        )
+        .unwrap();
+        let german = catalog.in_language(Language::German);
+        assert_eq!(german.items[0].category.as_deref(), Some("Kaffee"));
+        assert_eq!(german.items[1].category.as_deref(), Some("Tea"));
+        let error = parse(
+            "[categories]\nCoffee = \"Kaffee\"\n[[item]]\nid=\"a\"\nname=\"A\"\nunit_amount=1\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("[categories] \"Coffee\": `Coffee` must be a table of languages"),
+            "{error}"
+        );
 
         let error = parse(
             "[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\nnames = { fr = \"Café au lait\" }\n",

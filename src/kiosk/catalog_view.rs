@@ -27,9 +27,11 @@ impl CatalogView {
     }
 
     /// The kiosk's language changed: item names and descriptions follow where the catalog translates them.
+    /// The tabs are renamed in place: the same tab stays selected.
     pub fn set_language(&mut self, language: Language) {
         self.language = language;
         self.catalog = self.base.in_language(language);
+        self.categories = categories(&self.catalog);
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -54,12 +56,12 @@ impl CatalogView {
     /// A reloaded catalog: the selected tab stays if the new catalog still has it, else the first one.
     pub fn replace(&mut self, catalog: Catalog) {
         let current = self.categories.get(self.selected).cloned();
-        self.categories = categories(&catalog);
+        self.catalog = catalog.in_language(self.language);
+        self.base = catalog;
+        self.categories = categories(&self.catalog);
         self.selected = current
             .and_then(|name| self.categories.iter().position(|c| *c == name))
             .unwrap_or(0);
-        self.catalog = catalog.in_language(self.language);
-        self.base = catalog;
     }
 
     /// The items the selected tab shows: all of them when there are no tabs.
@@ -185,5 +187,19 @@ mod tests {
         assert_eq!(view.catalog().items[0].name, "Latte macchiato");
         view.set_language(Language::English);
         assert_eq!(view.catalog().items[0].name, "Latte");
+
+        // Translated tabs: the same tab stays selected and still shows its items.
+        let text = "[categories.Tea]\nde = \"Tee\"\n\
+                    [[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=340\ncategory=\"Coffee\"\n\
+                    [[item]]\nid=\"tea\"\nname=\"Tea\"\nunit_amount=250\ncategory=\"Tea\"\n";
+        let mut view = CatalogView::new(parse(text));
+        view.select(1);
+        view.set_language(Language::German);
+        assert_eq!(view.categories(), ["Coffee", "Tee"]);
+        assert_eq!(view.selected(), 1);
+        assert_eq!(
+            view.items().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["tea"]
+        );
     }
 }

@@ -177,6 +177,84 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 .await;
             })
             .await;
+        steps
+            .run(
+                "a sale recorded paid by a Re-check is printed, once",
+                async {
+                    // A sale whose screen went away while it awaited payment; the customer paid meanwhile.
+                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
+                        &Catalog::parse(
+                            common::CATALOG,
+                            "catalog.toml".as_ref(),
+                            ".".as_ref(),
+                            Currency::from_code("GBP").unwrap(),
+                        )
+                        .unwrap(),
+                        &[("croissant".to_owned(), 1)],
+                    )
+                    .unwrap();
+                    let charging = engine.clone();
+                    let id = rt
+                        .spawn(async move {
+                            let (mut events, _, task) =
+                                charging.start_charge(order).unwrap().into_parts();
+                            loop {
+                                if let Some(
+                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
+                                        id,
+                                        ..
+                                    },
+                                ) = events.recv().await
+                                {
+                                    task.abort();
+                                    let _ = task.await;
+                                    return id;
+                                }
+                            }
+                        })
+                        .await
+                        .unwrap();
+                    sim.pay(&id).unwrap();
+                    let before = count(&printed(&device), "--- cut ---");
+                    tap(&app, "Bestellung 1 nachdrucken"); // still on the staff screen, in German
+                    until(&rt, "the reprint", || {
+                        count(&printed(&device), "--- cut ---") == before + 1
+                    })
+                    .await;
+                    // The staff screen lists the sale once it is opened again.
+                    tap(&app, "Sperren");
+                    tap(&app, "Personal");
+                    type_pin(&app, "2468");
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    let re_check = app
+                        .global::<AdminAdapter>()
+                        .get_sales()
+                        .iter()
+                        .position(|sale| sale.id == id.as_str())
+                        .unwrap();
+                    assert_eq!(re_check, 0, "the newest sale is listed first");
+                    tap(&app, "Prüfen");
+                    until(&rt, "the late sale's receipt and ticket", || {
+                        count(&printed(&device), "--- cut ---") == before + 3
+                    })
+                    .await;
+                    let lines = printed(&device);
+                    assert_eq!(count(&lines, "Bestellung 2"), 1, "its receipt");
+                    // Its kitchen ticket, in the staff's language (German, chosen on the staff screen above).
+                    assert_eq!(count(&lines, "Küche"), 1, "{}", lines.join("\n"));
+                    // Asking again prints nothing more: the journal knows it was printed.
+                    app.global::<AdminAdapter>().set_message("".into());
+                    tap(&app, "Prüfen");
+                    until(&rt, "the second answer", || {
+                        app.global::<AdminAdapter>()
+                            .get_message()
+                            .contains(id.as_str())
+                    })
+                    .await;
+                    assert_eq!(count(&printed(&device), "--- cut ---"), before + 3);
+                },
+            )
+            .await;
         *recorded.borrow_mut() = Some(steps);
         slint::quit_event_loop().unwrap();
     })

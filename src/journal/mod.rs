@@ -185,6 +185,28 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
+    /// Paid sales finished since `since_ms` whose receipt or ticket has not been queued for the printer yet,
+    /// oldest first: a sale recorded paid by recovery, a Re-check or a sale followed in the background, or one
+    /// whose print was lost to a crash right after the payment was recorded.
+    pub fn unprinted_paid_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, JournalError> {
+        self.query(
+            "WHERE outcome = 'paid' AND order_number IS NOT NULL AND printed_ms IS NULL
+               AND finished_ms >= ?1 ORDER BY id",
+            params![since_ms],
+        )
+    }
+
+    /// The sale's print jobs are on the printer's queue (on disk): never queued again.
+    pub fn mark_printed(&self, sale: i64, now_ms: i64) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE sales SET printed_ms = ?2 WHERE id = ?1 AND printed_ms IS NULL",
+                params![sale, now_ms],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// A kiosk setting staff chose on screen (the language), kept beside the sales so it outlives a restart.
     pub fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
         self.conn
@@ -390,7 +412,10 @@ impl Journal {
                     params![sale, number],
                 )
                 .map_err(|e| self.err(e))?;
-                stock::take_for_sale(&tx, sale).map_err(|e| self.err(e))?;
+                // A count that cannot be taken is logged, never a reason to leave a paid sale unrecorded.
+                if let Err(error) = stock::take_for_sale(&tx, sale) {
+                    tracing::error!(%error, sale, "the paid sale's items could not be taken from stock");
+                }
             }
             self.event(sale, &format!("outcome {}", outcome.as_str()), now_ms)?;
         }

@@ -66,4 +66,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
         sold_out INTEGER NOT NULL DEFAULT 0
     );
 "#,
+    // 6: when a paid sale's receipt and ticket went onto the printer's queue, so a sale recorded paid anywhere
+    // (recovery, Re-check, a crash between recording and printing) is printed once, and only once.
+    r#"
+    ALTER TABLE sales ADD COLUMN printed_ms INTEGER;
+"#,
 ];

@@ -31,6 +31,10 @@ pub enum StockUpdate {
     SoldOut(bool),
     /// Sets how many are left (`None`: stop counting). A count above 0 also lifts a sold-out mark.
     Remaining(Option<u32>),
+    /// One more or one fewer on the shelf, counted from what the journal holds now (never from a screen's
+    /// copy, which a sale recorded meanwhile has made stale); never below 0. One more on an uncounted item
+    /// starts counting at 1. A sold-out mark stays: staff lift it themselves.
+    Adjust(i32),
 }
 
 /// Takes a paid sale's items from stock, inside the transaction that records it paid. A count never goes
@@ -146,6 +150,13 @@ impl Journal {
                      remaining = CASE WHEN remaining = 0 THEN NULL ELSE remaining END
                  WHERE item_id = ?1",
                 params![item_id],
+            ),
+            StockUpdate::Adjust(by) => tx.execute(
+                "UPDATE stock SET remaining = CASE
+                     WHEN remaining IS NULL THEN CASE WHEN ?2 > 0 THEN ?2 ELSE NULL END
+                     ELSE MAX(remaining + ?2, 0) END
+                 WHERE item_id = ?1",
+                params![item_id, by],
             ),
             StockUpdate::Remaining(count) => tx.execute(
                 "UPDATE stock SET remaining = ?2,

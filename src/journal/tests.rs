@@ -528,6 +528,37 @@ fn staff_mark_items_sold_out_and_set_counts() {
         .update_stock("latte", StockUpdate::Remaining(Some(0)))
         .unwrap();
     assert!(!latte.available());
+
+    // − and + count from the journal's figure, so a sale recorded meanwhile is never undone.
+    journal
+        .update_stock("latte", StockUpdate::Remaining(Some(3)))
+        .unwrap();
+    journal.sync_stock(&[("latte".into(), Some(1))]).unwrap();
+    journal
+        .update_stock("latte", StockUpdate::Remaining(Some(3)))
+        .unwrap();
+    settle(&journal, "d-2", &order(), RecordedOutcome::Paid);
+    let latte = journal
+        .update_stock("latte", StockUpdate::Adjust(1))
+        .unwrap();
+    assert_eq!(latte.remaining, Some(2), "3 − 2 sold + 1");
+    let latte = journal
+        .update_stock("latte", StockUpdate::Adjust(-5))
+        .unwrap();
+    assert_eq!(latte.remaining, Some(0), "never below 0");
+    // + on an uncounted item starts counting; − leaves it uncounted; neither lifts a sold-out mark.
+    journal
+        .update_stock("tea", StockUpdate::SoldOut(true))
+        .unwrap();
+    assert_eq!(
+        journal
+            .update_stock("tea", StockUpdate::Adjust(-1))
+            .unwrap()
+            .remaining,
+        None
+    );
+    let tea = journal.update_stock("tea", StockUpdate::Adjust(1)).unwrap();
+    assert_eq!((tea.remaining, tea.sold_out), (Some(1), true));
 }
 
 #[test]
@@ -559,4 +590,20 @@ fn a_tip_is_journalled_separately_and_totalled_by_the_shift() {
         [("GBP".to_owned(), 100)],
         "only paid tips count"
     );
+}
+
+#[test]
+fn a_paid_sale_is_printed_once_and_only_paid_sales_are_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let paid = settle(&journal, "f-1", &order(), RecordedOutcome::Paid);
+    settle(&journal, "f-2", &order(), RecordedOutcome::Expired);
+    let waiting = journal.unprinted_paid_since(0).unwrap();
+    assert_eq!(waiting.iter().map(|s| s.row_id).collect::<Vec<_>>(), [paid]);
+    assert!(
+        journal.unprinted_paid_since(3_000).unwrap().is_empty(),
+        "too old to print now"
+    );
+    journal.mark_printed(paid, 2_500).unwrap();
+    assert!(journal.unprinted_paid_since(0).unwrap().is_empty());
 }

@@ -29,6 +29,9 @@ pub enum Tick {
     GoIdle,
     /// Nobody touched the staff screens for `[staff] admin_lock_after_s`: back to the catalog, locked.
     LockStaff { idle: Duration },
+    /// The customer walked away from "Add a tip?": back to the cart, nothing charged, so the next customer is
+    /// never asked to pay for it.
+    LeaveTip,
 }
 
 #[derive(Debug)]
@@ -93,6 +96,10 @@ impl Navigation {
             {
                 Some(Tick::LockStaff { idle })
             }
+            Screen::Tip if idle >= self.idle_after => {
+                self.screen = Screen::Catalog;
+                Some(Tick::LeaveTip)
+            }
             _ => None,
         }
     }
@@ -118,6 +125,15 @@ mod tests {
         assert_eq!(nav.tick(s(170), true), Some(Tick::GoIdle));
         assert_eq!(nav.screen(), Screen::Idle);
         assert_eq!(nav.tick(s(500), true), None, "already idle");
+    }
+
+    #[test]
+    fn an_abandoned_tip_screen_returns_to_the_cart() {
+        let mut nav = Navigation::new(IDLE_AFTER, None, s(0));
+        let _ = nav.show(Screen::Tip, s(10));
+        assert_eq!(nav.tick(s(99), false), None);
+        assert_eq!(nav.tick(s(100), false), Some(Tick::LeaveTip));
+        assert_eq!(nav.screen(), Screen::Catalog);
     }
 
     #[test]

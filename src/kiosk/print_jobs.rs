@@ -17,26 +17,44 @@ pub struct Shop<'a> {
     pub kiosk_id: &'a str,
 }
 
+/// The languages a sale is printed in: the receipt in the customer's (the one on screen when it was paid), the
+/// kitchen's ticket in the staff's.
+#[derive(Clone, Copy, Debug)]
+pub struct PrintLanguages {
+    pub receipt: Language,
+    pub ticket: Language,
+}
+
 /// The jobs `config` asks for (receipt, ticket or both), for a paid sale; none for any other.
 pub fn print_jobs(
     sale: &SaleRecord,
     shop: &Shop<'_>,
     config: &PrinterConfig,
-    language: Language,
+    languages: PrintLanguages,
     zone: &TimeZone,
 ) -> Result<Vec<PrintJob>, PrinterError> {
     let mut jobs = Vec::new();
     let (Some(receipt), Some(ticket)) = (
-        receipt_of(sale, shop, language, zone),
-        ticket_of(sale, language, zone),
+        receipt_of(sale, shop, languages.receipt, zone),
+        ticket_of(sale, languages.ticket, zone),
     ) else {
         return Ok(jobs);
     };
     if config.receipt {
-        jobs.push(receipt_job(config, sale.row_id, &receipt, language.code())?);
+        jobs.push(receipt_job(
+            config,
+            sale.row_id,
+            &receipt,
+            languages.receipt.code(),
+        )?);
     }
     if config.ticket {
-        jobs.push(ticket_job(config, sale.row_id, &ticket, language.code())?);
+        jobs.push(ticket_job(
+            config,
+            sale.row_id,
+            &ticket,
+            languages.ticket.code(),
+        )?);
     }
     Ok(jobs)
 }

@@ -80,7 +80,7 @@ impl Kiosk {
                             order_number,
                         },
                     );
-                    self.print_paid(&session_id);
+                    self.print_unprinted();
                     self.refresh_stock();
                     let Some(window) = self.ui() else { continue };
                     let strings = window.global::<Strings>();
@@ -98,8 +98,20 @@ impl Kiosk {
                     let total = sale.order.total();
                     let handle = self.context.engine.resume(sale);
                     if on_screen {
-                        // A sale is already on screen: follow this one in the background to its recorded end.
-                        self.context.runtime.spawn(handle.outcome());
+                        // A sale is already on screen: follow this one in the background to its recorded end,
+                        // then take its stock and print it if it was paid.
+                        let task = self.context.runtime.spawn(handle.outcome());
+                        let weak = Rc::downgrade(self);
+                        let spawned = slint::spawn_local(async move {
+                            let _ = task.await;
+                            if let Some(kiosk) = weak.upgrade() {
+                                kiosk.refresh_stock();
+                                kiosk.print_unprinted();
+                            }
+                        });
+                        if let Err(error) = spawned {
+                            tracing::error!(%error, "cannot follow the resumed sale on the UI thread");
+                        }
                     } else {
                         self.follow(handle, total);
                     }

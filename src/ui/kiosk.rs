@@ -71,8 +71,10 @@ pub(super) struct State {
     /// Earlier sales recovery could not settle yet (it keeps trying).
     pub(super) unconfirmed: usize,
     pub(super) notice: String,
-    /// The tip chosen for the sale on screen, in minor units, kept for Retry.
-    pub(super) tip: i64,
+    /// Paid sales whose print jobs this process has handed to the printer's queue.
+    pub(super) queued_prints: std::collections::HashSet<i64>,
+    /// The order the last Charge sent, tip and names included: Retry sends it again unchanged.
+    pub(super) last_order: Option<crate::order::Order>,
     /// The language staff chose (else `[display] language`); a customer's choice lasts one sale.
     pub(super) staff_language: Language,
 }
@@ -97,7 +99,8 @@ impl Kiosk {
                 offline: false,
                 unconfirmed: 0,
                 notice: String::new(),
-                tip: 0,
+                last_order: None,
+                queued_prints: Default::default(),
                 staff_language: context.display.language,
             }),
             context,
@@ -131,6 +134,8 @@ impl Kiosk {
             backlight.restore();
         }
         self.sync_stock();
+        // Paid sales whose print a crash or restart cut short.
+        self.print_unprinted();
         let weak = Rc::downgrade(self);
         self.idle_timer
             .start(TimerMode::Repeated, Duration::from_secs(1), move || {
@@ -210,6 +215,10 @@ impl Kiosk {
                 );
                 self.lock_staff();
             }
+            Some(Tick::LeaveTip) => {
+                tracing::info!("nobody chose a tip; back to the cart");
+                self.show_screen(Screen::Catalog);
+            }
             None => {}
         }
     }
@@ -275,6 +284,7 @@ impl Kiosk {
     /// After a language switch: everything the Rust side formatted is formatted again.
     pub(super) fn refresh_texts(&self) {
         self.show_catalog_tiles();
+        self.show_stock_rows();
         self.refresh_cart();
         // Forces the notice to be rebuilt in the new language.
         self.state.borrow_mut().notice.clear();

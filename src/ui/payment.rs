@@ -10,6 +10,7 @@ use super::kiosk::{Kiosk, with};
 use super::{AppWindow, PaymentAdapter, PaymentPhase, Screen, Strings, convert};
 use crate::checkout::{ChargeHandle, CheckoutEvent, FailureReason, Outcome, StartError};
 use crate::hw::signal_event;
+use crate::kiosk::CartView;
 use crate::money::Money;
 
 /// Cancel, and Retry or Back after a failed create.
@@ -44,30 +45,54 @@ impl Kiosk {
         }
     }
 
-    /// Retry after a create failed: the same cart and the tip already chosen.
+    /// Retry after a create failed: the very order the first try sent (same lines, names and tip, whatever
+    /// the language is now), so the engine continues the same sale instead of starting another.
     fn retry_sale(self: &Rc<Self>) {
-        let tip = self.state.borrow().tip;
-        self.start_sale(tip);
+        let order = self.state.borrow().last_order.clone();
+        match order {
+            Some(order) => self.charge_order(order),
+            None => self.start_sale(0),
+        }
     }
 
-    /// Starts the cart's sale with `tip` minor units on top (0: none).
+    /// Starts the cart's sale with `tip` minor units on top (0: none). The cart is checked again here: the
+    /// tip screen may have stood while WooshPay went away or an item sold out.
     pub(super) fn start_sale(self: &Rc<Self>, tip: i64) {
         let Some(window) = self.ui() else { return };
         let order = {
-            let mut state = self.state.borrow_mut();
-            state.tip = tip;
-            state.cart.order(state.shelf.catalog())
+            let state = self.state.borrow();
+            let chargeable = CartView::of(&state.cart, state.shelf.catalog())
+                .with_stock(&state.stock)
+                .chargeable;
+            if !chargeable || state.offline {
+                None
+            } else {
+                state.cart.order(state.shelf.catalog()).ok()
+            }
         };
-        let order = match order {
-            Ok(order) => order.with_tip(tip, &window.global::<Strings>().invoke_tip_line()),
-            Err(_) => return,
+        let Some(order) = order else {
+            self.show_screen(Screen::Catalog);
+            self.refresh_cart();
+            return;
         };
+        let order = order.with_tip(tip, &window.global::<Strings>().invoke_tip_line());
+        self.state.borrow_mut().last_order = Some(order.clone());
+        self.charge_order(order);
+    }
+
+    fn charge_order(self: &Rc<Self>, order: crate::order::Order) {
+        let Some(window) = self.ui() else { return };
         let total = order.total();
         let payment = window.global::<PaymentAdapter>();
         Self::reset_payment(&payment, total);
         let handle = match self.context.engine.start_charge(order) {
             Ok(handle) => handle,
-            Err(StartError::InProgress) => return,
+            // A sale resumed after a restart is still running: Charge waits for it (the button says so).
+            Err(StartError::InProgress) => {
+                self.show_screen(Screen::Catalog);
+                self.refresh_cart();
+                return;
+            }
             Err(error) => {
                 payment.set_error(error.to_string().into());
                 payment.set_phase(PaymentPhase::CreateFailed);
@@ -214,9 +239,7 @@ impl Kiosk {
             self.state.borrow_mut().cart.clear();
             // The journal took the sale's items from stock when it recorded the payment.
             self.refresh_stock();
-            if let Some(session) = outcome.session() {
-                self.print_paid(&session.id);
-            }
+            self.print_unprinted();
         }
         self.refresh_cart();
         let text = convert::result_text(outcome, &window.global::<Strings>());

@@ -1,16 +1,24 @@
-//! Printing from the kiosk: a receipt and/or kitchen ticket when a sale is recorded paid (with `[printer]
-//! auto`), Reprint on the staff screen, and the printer's state in the staff screen's status. Jobs go to the
-//! printer's queue on disk from the runtime's blocking pool: a printer that is missing, out of paper or offline
-//! never holds up the screen or the sale.
+//! Printing from the kiosk: a receipt and/or kitchen ticket for every sale recorded paid (with `[printer]
+//! auto`), Reprint on the staff screen, and the printer's state in the staff screen's status. The journal says
+//! which paid sales are still to be printed, so a sale recorded paid anywhere (on screen, by recovery, by a
+//! Re-check, in the background) is printed once, also after a crash between recording and printing. Jobs go
+//! onto the printer's queue on disk from the runtime's blocking pool: a printer that is missing, out of paper or
+//! offline never holds up the screen or the sale.
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use slint::ComponentHandle;
 
 use super::kiosk::{Kiosk, with};
 use super::{AdminAdapter, AppWindow};
-use crate::kiosk::{Shop, print_jobs, reprint_job};
+use crate::journal::SaleRecord;
+use crate::kiosk::{PrintLanguages, Shop, print_jobs, reprint_job};
 use crate::printer::PrintJob;
+
+/// A paid sale found unprinted (after a crash, say) is still printed within this long of its payment; an
+/// older one would only confuse the counter.
+const PRINT_LATE_WITHIN: Duration = Duration::from_secs(3600);
 
 pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
     let adapter = window.global::<AdminAdapter>();
@@ -20,32 +28,51 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
 }
 
 impl Kiosk {
-    /// A sale was recorded paid: what `[printer]` asks for, unless printing is on request only.
-    pub(super) fn print_paid(&self, session_id: &str) {
+    /// Queues every paid sale the journal has not printed yet (none unless printing is automatic).
+    pub(super) fn print_unprinted(&self) {
         let Some(printer) = &self.context.printer else {
             return;
         };
         if !printer.config().auto {
             return;
         }
-        let Some(sale) = self.sale_by_session(session_id) else {
-            return;
-        };
-        let jobs = print_jobs(
-            &sale,
-            &self.shop(),
-            printer.config(),
-            crate::i18n::current(),
-            &jiff::tz::TimeZone::system(),
-        );
-        match jobs {
-            Ok(jobs) => self.enqueue(jobs),
+        let since = crate::journal::now_ms() - PRINT_LATE_WITHIN.as_millis() as i64;
+        let sales = match self
+            .context
+            .engine
+            .with_journal(|journal| journal.unprinted_paid_since(since))
+        {
+            Ok(sales) => sales,
             Err(error) => {
-                tracing::error!(%error, session = session_id, "cannot lay out the receipt")
+                tracing::error!(%error, "cannot read which paid sales still need printing");
+                return;
+            }
+        };
+        let languages = PrintLanguages {
+            receipt: crate::i18n::current(),
+            ticket: self.state.borrow().staff_language,
+        };
+        for sale in sales {
+            // Queued already and not yet marked in the journal: once is enough.
+            if !self.state.borrow_mut().queued_prints.insert(sale.row_id) {
+                continue;
+            }
+            match print_jobs(
+                &sale,
+                &self.shop(),
+                printer.config(),
+                languages,
+                &jiff::tz::TimeZone::system(),
+            ) {
+                Ok(jobs) => self.enqueue(jobs, Some(sale.row_id)),
+                Err(error) => {
+                    tracing::error!(%error, sale = sale.row_id, "cannot lay out the receipt")
+                }
             }
         }
     }
 
+    /// The customer's receipt again, in the language on screen now.
     fn reprint(&self, session_id: &str) {
         let Some(printer) = &self.context.printer else {
             return;
@@ -60,14 +87,14 @@ impl Kiosk {
             crate::i18n::current(),
             &jiff::tz::TimeZone::system(),
         ) {
-            Ok(job) => self.enqueue(job.into_iter().collect()),
+            Ok(job) => self.enqueue(job.into_iter().collect(), None),
             Err(error) => {
                 tracing::error!(%error, session = session_id, "cannot lay out the receipt")
             }
         }
     }
 
-    fn sale_by_session(&self, session_id: &str) -> Option<crate::journal::SaleRecord> {
+    fn sale_by_session(&self, session_id: &str) -> Option<SaleRecord> {
         match self
             .context
             .engine
@@ -88,19 +115,30 @@ impl Kiosk {
         }
     }
 
-    /// Onto the queue's disk from the blocking pool (each job is synced to disk before it counts as queued).
-    fn enqueue(&self, jobs: Vec<PrintJob>) {
+    /// Onto the queue's disk from the blocking pool (each job is synced to disk before it counts as queued);
+    /// then, for a sale's first print, the journal notes it as printed.
+    fn enqueue(&self, jobs: Vec<PrintJob>, first_print_of: Option<i64>) {
         let Some(printer) = self.context.printer.clone() else {
             return;
         };
+        let engine = self.context.engine.clone();
         self.context.runtime.spawn_blocking(move || {
+            let mut queued = true;
             for job in jobs {
                 let (sale, kind) = (job.sale_id, job.kind);
                 match printer.enqueue(job) {
                     Ok(()) => tracing::info!(sale, ?kind, "print job queued"),
                     Err(error) => {
-                        tracing::error!(%error, sale, ?kind, "cannot queue the print job")
+                        queued = false;
+                        tracing::error!(%error, sale, ?kind, "cannot queue the print job");
                     }
+                }
+            }
+            if let (true, Some(sale)) = (queued, first_print_of) {
+                let marked = engine
+                    .with_journal(|journal| journal.mark_printed(sale, crate::journal::now_ms()));
+                if let Err(error) = marked {
+                    tracing::error!(%error, sale, "cannot note the sale as printed");
                 }
             }
         });

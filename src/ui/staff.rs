@@ -236,6 +236,9 @@ impl Kiosk {
                 .await
                 .unwrap_or_else(|e| Err(format!("the re-check stopped: {e}")));
             let Some(kiosk) = weak.upgrade() else { return };
+            // A Re-check may have recorded the sale paid: its stock is taken and its receipt is due.
+            kiosk.refresh_stock();
+            kiosk.print_unprinted();
             kiosk.refresh_admin();
             kiosk.admin_message(&match result {
                 Ok(answer) => kiosk.text(|t| {

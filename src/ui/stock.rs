@@ -66,20 +66,9 @@ impl Kiosk {
         self.update_stock(item_id, StockUpdate::SoldOut(!sold_out));
     }
 
-    /// − and + on the staff screen. + on an uncounted item starts counting at 1.
+    /// − and + on the staff screen, applied to the journal's count (see `StockUpdate::Adjust`).
     fn adjust_stock(&self, item_id: &str, by: i32) {
-        let remaining = self
-            .state
-            .borrow()
-            .stock
-            .level(item_id)
-            .and_then(|level| level.remaining);
-        let next = match remaining {
-            Some(left) => left.saturating_add_signed(by),
-            None if by > 0 => by.unsigned_abs(),
-            None => return,
-        };
-        self.update_stock(item_id, StockUpdate::Remaining(Some(next)));
+        self.update_stock(item_id, StockUpdate::Adjust(by));
     }
 
     fn update_stock(&self, item_id: &str, update: StockUpdate) {

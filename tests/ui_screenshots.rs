@@ -513,7 +513,11 @@ fn states(app: &AppWindow) -> Vec<State> {
                 adapter.set_total(convert::money(Money::new(1090, demo_catalog().currency)).into());
                 adapter.set_phase(PaymentPhase::Awaiting);
                 adapter.set_connection_lost(false);
-                app.global::<KioskAdapter>().set_screen(Screen::Payment);
+                // As the kiosk sets them with the language: the customer's language button says DE.
+                let kiosk = app.global::<KioskAdapter>();
+                kiosk.set_language_short(Language::German.short_label().into());
+                kiosk.set_language_name(Language::German.native_name().into());
+                kiosk.set_screen(Screen::Payment);
             }),
         ),
         (
@@ -614,6 +618,8 @@ fn every_screen_matches_its_reference_at_every_geometry() {
         window.set_size(PhysicalSize::new(width, height));
         for (name, apply) in states(&app) {
             speak(Language::English);
+            app.global::<KioskAdapter>().set_language_short("EN".into());
+            app.global::<KioskAdapter>().set_language_name("English".into());
             apply();
             let shot = render(&window, width, height);
             failures.extend(audit(

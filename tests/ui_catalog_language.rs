@@ -7,11 +7,9 @@ mod common;
 use std::time::Duration;
 
 use slint::{ComponentHandle, Model};
-use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::ui::{CatalogAdapter, KioskAdapter, PaymentAdapter, Screen};
 
-use common::ui::{tap, type_pin, until};
+use common::ui::{Rig, catalog, run_flow, tap, type_pin, until};
 
 const CATALOG: &str = r#"
 [[item]]
@@ -24,22 +22,13 @@ descriptions = { de = "Mit Hafermilch auf Wunsch" }
 
 #[test]
 fn the_catalog_speaks_the_kiosks_language_and_the_staff_choice_survives_a_restart() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
-    let catalog = Catalog::parse(
-        CATALOG,
-        "catalog.toml".as_ref(),
-        ".".as_ref(),
-        Currency::from_code("GBP").unwrap(),
-    )
-    .unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
+    let catalog = catalog(CATALOG);
     let _guard = runtime.enter();
     let engine = common::ui::engine(&sim, state.path(), "ui-catalog-language", rt.clone());
     let start = {
@@ -52,9 +41,7 @@ fn the_catalog_speaks_the_kiosks_language_and_the_staff_choice_survives_a_restar
     };
     let (app, kiosk) = start();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
         let language = || app.global::<KioskAdapter>().get_language().to_string();
@@ -119,11 +106,7 @@ fn the_catalog_speaks_the_kiosks_language_and_the_staff_choice_survives_a_restar
                 drop(second);
             })
             .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

@@ -15,7 +15,7 @@ use wooshpay_kiosk::ui::{
     AdminAdapter, AppWindow, CartAdapter, KioskAdapter, ResultAdapter, Screen,
 };
 
-use common::ui::{shows, tap, type_pin, until};
+use common::ui::{Rig, run_flow, shows, tap, type_pin, until};
 
 /// Opens the keypad from the catalog's Staff control, whatever it is called in the language of the moment.
 fn unlock(app: &AppWindow, staff_label: &str) {
@@ -25,15 +25,12 @@ fn unlock(app: &AppWindow, staff_label: &str) {
 
 #[test]
 fn starts_in_the_configured_language_and_staff_switch_it() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
     let currency = Currency::from_code("GBP").unwrap();
     let catalog_path = state.path().join("catalog.toml");
     std::fs::write(&catalog_path, common::CATALOG).unwrap();
@@ -52,9 +49,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
         .catalog_file(&catalog_path)
         .attach();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
         let cart = || app.global::<CartAdapter>();
@@ -155,11 +150,7 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
                 assert!(shows(&app, "员工"), "the Staff control is translated too");
             })
             .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

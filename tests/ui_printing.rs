@@ -9,13 +9,11 @@ mod printer_support;
 use std::time::Duration;
 
 use slint::{ComponentHandle, Model};
-use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::printer::{PrinterConfig, PrinterTarget};
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::ui::{AdminAdapter, KioskAdapter, ResultAdapter, Screen};
 
-use common::ui::{tap, type_pin, until};
+use common::ui::{Rig, catalog, run_flow, tap, type_pin, until};
 use printer_support::escpos_text::decode;
 
 /// What the fake printer has received so far, as the text lines it would print (48 columns: 80 mm paper).
@@ -31,22 +29,13 @@ fn count(lines: &[String], text: &str) -> usize {
 
 #[test]
 fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_sale() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
-    let catalog = Catalog::parse(
-        common::CATALOG,
-        "catalog.toml".as_ref(),
-        ".".as_ref(),
-        Currency::from_code("GBP").unwrap(),
-    )
-    .unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
+    let catalog = catalog(common::CATALOG);
     // The printer is unplugged when the kiosk starts: its device does not exist yet.
     let device = state.path().join("lp0");
     let config = PrinterConfig {
@@ -64,9 +53,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
         .printer(config, &state.path().join("print-queue"))
         .attach();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
         let printer_status = || {
@@ -183,13 +170,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 async {
                     // A sale whose screen went away while it awaited payment; the customer paid meanwhile.
                     let order = wooshpay_kiosk::checkout::Order::from_quantities(
-                        &Catalog::parse(
-                            common::CATALOG,
-                            "catalog.toml".as_ref(),
-                            ".".as_ref(),
-                            Currency::from_code("GBP").unwrap(),
-                        )
-                        .unwrap(),
+                        &common::ui::catalog(common::CATALOG),
                         &[("croissant".to_owned(), 1)],
                     )
                     .unwrap();
@@ -255,11 +236,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 },
             )
             .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

@@ -619,7 +619,8 @@ fn every_screen_matches_its_reference_at_every_geometry() {
         for (name, apply) in states(&app) {
             speak(Language::English);
             app.global::<KioskAdapter>().set_language_short("EN".into());
-            app.global::<KioskAdapter>().set_language_name("English".into());
+            app.global::<KioskAdapter>()
+                .set_language_name("English".into());
             apply();
             let shot = render(&window, width, height);
             failures.extend(audit(

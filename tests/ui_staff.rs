@@ -17,7 +17,7 @@ use wooshpay_kiosk::ui::{
     PinAdapter, Screen,
 };
 
-use common::ui::{enabled, tap, type_pin, until};
+use common::ui::{Rig, enabled, run_flow, tap, type_pin, until};
 
 fn strings(model: slint::ModelRc<slint::SharedString>) -> Vec<String> {
     model.iter().map(|s| s.to_string()).collect()
@@ -25,15 +25,12 @@ fn strings(model: slint::ModelRc<slint::SharedString>) -> Vec<String> {
 
 #[test]
 fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
     let catalog_path = state.path().join("catalog.toml");
     std::fs::write(&catalog_path, common::CATALOG).unwrap();
     let currency = Currency::from_code("GBP").unwrap();
@@ -68,9 +65,7 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         .catalog_file(&catalog_path)
         .attach();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let staff = || app.global::<AdminAdapter>();
         let pin = || app.global::<PinAdapter>();
@@ -79,75 +74,85 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
         let mut steps = common::ui::Steps::default();
         steps
             .run("recovery at start announces the late payment", async {
-            // Recovery at start finds the sale left behind paid, and says so first.
-            until(&rt, "the late payment", || screen() == Screen::Result).await;
-            assert_eq!(
-                app.global::<wooshpay_kiosk::ui::ResultAdapter>()
-                    .get_title(),
-                "Late payment received"
-            );
-            tap(&app, "Done");
+                // Recovery at start finds the sale left behind paid, and says so first.
+                until(&rt, "the late payment", || screen() == Screen::Result).await;
+                assert_eq!(
+                    app.global::<wooshpay_kiosk::ui::ResultAdapter>()
+                        .get_title(),
+                    "Late payment received"
+                );
+                tap(&app, "Done");
             })
             .await;
         steps
-            .run("the Staff control and the right PIN open the admin screen", async {
-            // The discreet control opens the keypad; the right PIN opens the admin screen.
-            tap(&app, "Staff");
-            assert_eq!(screen(), Screen::Pin);
-            type_pin(&app, "2468");
-            until(&rt, "the admin screen", || screen() == Screen::Admin).await;
-            let sales = staff().get_sales();
-            assert_eq!(sales.row_count(), 2, "both sales are listed");
-            let newest = sales.row_data(0).unwrap();
-            assert_eq!(newest.id, pending_id.as_str());
-            assert_eq!(newest.amount, "£2.75");
-            assert!(
-                newest.items.contains("1 × Butter croissant"),
-                "{}",
-                newest.items
-            );
-            let status = staff().get_status();
-            let mode = status.iter().find(|r| r.label == "Mode").unwrap();
-            assert_eq!(mode.value, "test mode");
-            assert!(
-                status
-                    .iter()
-                    .any(|r| r.label == "Version" && r.value == env!("CARGO_PKG_VERSION"))
-            );
-            })
+            .run(
+                "the Staff control and the right PIN open the admin screen",
+                async {
+                    // The discreet control opens the keypad; the right PIN opens the admin screen.
+                    tap(&app, "Staff");
+                    assert_eq!(screen(), Screen::Pin);
+                    type_pin(&app, "2468");
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    let sales = staff().get_sales();
+                    assert_eq!(sales.row_count(), 2, "both sales are listed");
+                    let newest = sales.row_data(0).unwrap();
+                    assert_eq!(newest.id, pending_id.as_str());
+                    assert_eq!(newest.amount, "£2.75");
+                    assert!(
+                        newest.items.contains("1 × Butter croissant"),
+                        "{}",
+                        newest.items
+                    );
+                    let status = staff().get_status();
+                    let mode = status.iter().find(|r| r.label == "Mode").unwrap();
+                    assert_eq!(mode.value, "test mode");
+                    assert!(
+                        status
+                            .iter()
+                            .any(|r| r.label == "Version" && r.value == env!("CARGO_PKG_VERSION"))
+                    );
+                },
+            )
             .await;
         steps
             .run("Re-check asks WooshPay again", async {
-            // Re-check asks WooshPay again: paid there, paid here.
-            tap(&app, "Re-check");
-            until(&rt, "the re-check answer", || {
-                staff().get_message().contains("WooshPay says")
-            })
-            .await;
-            let message = staff().get_message().to_string();
-            assert!(
-                message.contains("paid") && message.contains("recorded here as paid"),
-                "{message}"
-            );
-            assert_eq!(staff().get_sales().row_data(0).unwrap().outcome, "paid");
-            assert!(strings(staff().get_shift_lines()).contains(&"2 sales, 2 paid".to_owned()));
-            assert!(strings(staff().get_shift_lines()).contains(&"Gross paid: £6.15".to_owned()));
+                // Re-check asks WooshPay again: paid there, paid here.
+                tap(&app, "Re-check");
+                until(&rt, "the re-check answer", || {
+                    staff().get_message().contains("WooshPay says")
+                })
+                .await;
+                let message = staff().get_message().to_string();
+                assert!(
+                    message.contains("paid") && message.contains("recorded here as paid"),
+                    "{message}"
+                );
+                assert_eq!(staff().get_sales().row_data(0).unwrap().outcome, "paid");
+                assert!(strings(staff().get_shift_lines()).contains(&"2 sales, 2 paid".to_owned()));
+                assert!(
+                    strings(staff().get_shift_lines()).contains(&"Gross paid: £6.15".to_owned())
+                );
             })
             .await;
         steps
-            .run("Close shift stores the report and starts an empty shift", async {
-            // Close shift stores the report; the next shift starts empty.
-            tap(&app, "Close shift");
-            assert!(
-                staff().get_message().starts_with("Shift closed and stored"),
-                "{}",
-                staff().get_message()
-            );
-            assert!(strings(staff().get_shift_lines()).contains(&"0 sales, 0 paid".to_owned()));
-            let past = strings(staff().get_past_shifts());
-            assert_eq!(past.len(), 1);
-            assert!(past[0].contains("2 sales, 2 paid, £6.15 gross"), "{past:?}");
-            })
+            .run(
+                "Close shift stores the report and starts an empty shift",
+                async {
+                    // Close shift stores the report; the next shift starts empty.
+                    tap(&app, "Close shift");
+                    assert!(
+                        staff().get_message().starts_with("Shift closed and stored"),
+                        "{}",
+                        staff().get_message()
+                    );
+                    assert!(
+                        strings(staff().get_shift_lines()).contains(&"0 sales, 0 paid".to_owned())
+                    );
+                    let past = strings(staff().get_past_shifts());
+                    assert_eq!(past.len(), 1);
+                    assert!(past[0].contains("2 sales, 2 paid, £6.15 gross"), "{past:?}");
+                },
+            )
             .await;
         steps
             .run("a broken catalog is refused and the old one stays", async {
@@ -186,109 +191,117 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
             })
             .await;
         steps
-            .run("the admin screen locks itself; the new catalog is on sale", async {
-            // Left alone, the admin screen locks itself; the new catalog is on sale.
-            until(&rt, "the auto-lock", || screen() == Screen::Catalog).await;
-            assert!(
-                ElementHandle::find_by_accessible_label(&app, "Add Mocha")
-                    .next()
-                    .is_some()
-            );
-            })
+            .run(
+                "the admin screen locks itself; the new catalog is on sale",
+                async {
+                    // Left alone, the admin screen locks itself; the new catalog is on sale.
+                    until(&rt, "the auto-lock", || screen() == Screen::Catalog).await;
+                    assert!(
+                        ElementHandle::find_by_accessible_label(&app, "Add Mocha")
+                            .next()
+                            .is_some()
+                    );
+                },
+            )
             .await;
         steps
-            .run("a custom amount with a description joins the cart and is charged", async {
-            // A custom amount, keyed like a till, joins the cart as its own line and is charged as inline price_data.
-            tap(&app, "Add Latte");
-            tap(&app, "+ Custom amount");
-            assert_eq!(screen(), Screen::Amount);
-            let cart = || app.global::<CartAdapter>();
-            let amount = || app.global::<AmountAdapter>();
-            assert!(!amount().get_can_add(), "nothing keyed, nothing to add");
-            for key in ["0", "1", "2", "5", "0"] {
-                tap(&app, key);
-            }
-            assert_eq!(amount().get_amount(), "£12.50");
-            tap(&app, "Erase");
-            tap(&app, "0");
-            // The optional description, typed on the on-screen keyboard: a capital first, then small letters.
-            tap(&app, "Add description");
-            assert_eq!(screen(), Screen::Describe);
-            for key in ["G", "i", "f", "t", "Space", "Space", "c", "a", "r", "d", "Erase", "d"] {
-                tap(&app, key);
-            }
-            assert_eq!(app.global::<DescribeAdapter>().get_description(), "Gift card", "no double space");
-            tap(&app, "Done");
-            assert_eq!(screen(), Screen::Amount);
-            assert_eq!(amount().get_amount(), "£12.50", "the amount was kept");
-            tap(&app, "Add");
-            assert_eq!(screen(), Screen::Catalog);
-            let lines: Vec<(String, String)> = cart()
-                .get_lines()
-                .iter()
-                .map(|l| (l.name.to_string(), l.amount.to_string()))
-                .collect();
-            assert_eq!(
-                lines,
-                [
-                    ("Latte".to_owned(), "£3.40".to_owned()),
-                    ("Gift card".to_owned(), "£12.50".to_owned())
-                ]
-            );
-            assert_eq!(cart().get_total(), "£15.90");
-            tap(&app, "Charge £15.90");
-            until(&rt, "the session", || sim.sessions().len() == 3).await;
-            let session = sim.sessions().last().cloned().unwrap();
-            assert_eq!(session["amount_total"], 1590);
-            let items = &session["line_items"]["data"];
-            assert_eq!(items[1]["price"]["unit_amount"], 1250);
-            assert_eq!(items[1]["description"], "Gift card");
-            tap(&app, "Cancel");
-            until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
-            tap(&app, "Done");
-            tap(&app, "Clear cart");
-            })
+            .run(
+                "a custom amount with a description joins the cart and is charged",
+                async {
+                    // A custom amount, keyed like a till, joins the cart as its own line and is charged as inline price_data.
+                    tap(&app, "Add Latte");
+                    tap(&app, "+ Custom amount");
+                    assert_eq!(screen(), Screen::Amount);
+                    let cart = || app.global::<CartAdapter>();
+                    let amount = || app.global::<AmountAdapter>();
+                    assert!(!amount().get_can_add(), "nothing keyed, nothing to add");
+                    for key in ["0", "1", "2", "5", "0"] {
+                        tap(&app, key);
+                    }
+                    assert_eq!(amount().get_amount(), "£12.50");
+                    tap(&app, "Erase");
+                    tap(&app, "0");
+                    // The optional description, typed on the on-screen keyboard: a capital first, then small letters.
+                    tap(&app, "Add description");
+                    assert_eq!(screen(), Screen::Describe);
+                    for key in [
+                        "G", "i", "f", "t", "Space", "Space", "c", "a", "r", "d", "Erase", "d",
+                    ] {
+                        tap(&app, key);
+                    }
+                    assert_eq!(
+                        app.global::<DescribeAdapter>().get_description(),
+                        "Gift card",
+                        "no double space"
+                    );
+                    tap(&app, "Done");
+                    assert_eq!(screen(), Screen::Amount);
+                    assert_eq!(amount().get_amount(), "£12.50", "the amount was kept");
+                    tap(&app, "Add");
+                    assert_eq!(screen(), Screen::Catalog);
+                    let lines: Vec<(String, String)> = cart()
+                        .get_lines()
+                        .iter()
+                        .map(|l| (l.name.to_string(), l.amount.to_string()))
+                        .collect();
+                    assert_eq!(
+                        lines,
+                        [
+                            ("Latte".to_owned(), "£3.40".to_owned()),
+                            ("Gift card".to_owned(), "£12.50".to_owned())
+                        ]
+                    );
+                    assert_eq!(cart().get_total(), "£15.90");
+                    tap(&app, "Charge £15.90");
+                    until(&rt, "the session", || sim.sessions().len() == 3).await;
+                    let session = sim.sessions().last().cloned().unwrap();
+                    assert_eq!(session["amount_total"], 1590);
+                    let items = &session["line_items"]["data"];
+                    assert_eq!(items[1]["price"]["unit_amount"], 1250);
+                    assert_eq!(items[1]["description"], "Gift card");
+                    tap(&app, "Cancel");
+                    until(&rt, "the cancelled sale", || screen() == Screen::Result).await;
+                    tap(&app, "Done");
+                    tap(&app, "Clear cart");
+                },
+            )
             .await;
         steps
             .run("wrong PINs warn, then lock the keypad out", async {
-            // Wrong PINs: two warnings, then a lockout during which even the keypad is disabled.
-            tap(&app, "Staff");
-            type_pin(&app, "1111");
-            until(&rt, "the first warning", || {
-                pin().get_message().contains("Wrong PIN")
+                // Wrong PINs: two warnings, then a lockout during which even the keypad is disabled.
+                tap(&app, "Staff");
+                type_pin(&app, "1111");
+                until(&rt, "the first warning", || {
+                    pin().get_message().contains("Wrong PIN")
+                })
+                .await;
+                assert!(
+                    pin().get_message().contains("2 more tries"),
+                    "{}",
+                    pin().get_message()
+                );
+                type_pin(&app, "1112");
+                until(&rt, "the second warning", || {
+                    pin().get_message().contains("1 more try before")
+                })
+                .await;
+                type_pin(&app, "1113");
+                until(&rt, "the lockout", || pin().get_locked_out()).await;
+                assert!(
+                    pin().get_message().contains("Try again in 0:"),
+                    "{}",
+                    pin().get_message()
+                );
+                assert!(
+                    !enabled(&app, "5"),
+                    "the keypad is disabled while locked out"
+                );
+                assert_eq!(screen(), Screen::Pin);
+                tap(&app, "Back to sales");
+                assert_eq!(screen(), Screen::Catalog);
             })
             .await;
-            assert!(
-                pin().get_message().contains("2 more tries"),
-                "{}",
-                pin().get_message()
-            );
-            type_pin(&app, "1112");
-            until(&rt, "the second warning", || {
-                pin().get_message().contains("1 more try before")
-            })
-            .await;
-            type_pin(&app, "1113");
-            until(&rt, "the lockout", || pin().get_locked_out()).await;
-            assert!(
-                pin().get_message().contains("Try again in 0:"),
-                "{}",
-                pin().get_message()
-            );
-            assert!(
-                !enabled(&app, "5"),
-                "the keypad is disabled while locked out"
-            );
-            assert_eq!(screen(), Screen::Pin);
-            tap(&app, "Back to sales");
-            assert_eq!(screen(), Screen::Catalog);
-            })
-            .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

@@ -14,7 +14,7 @@ use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::ui::{AdminAdapter, CartAdapter, CatalogAdapter, KioskAdapter, Screen};
 
-use common::ui::{enabled, tap, type_pin, until};
+use common::ui::{Rig, enabled, run_flow, tap, type_pin, until};
 
 const CATALOG: &str = r#"
 [[item]]
@@ -31,15 +31,12 @@ unit_amount = 275
 
 #[test]
 fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
     let catalog_path = state.path().join("catalog.toml");
     std::fs::write(&catalog_path, CATALOG).unwrap();
     let catalog = Catalog::load(&catalog_path, Currency::from_code("GBP").unwrap()).unwrap();
@@ -51,9 +48,7 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
         .catalog_file(&catalog_path)
         .attach();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
         let tile_sold_out = |id: &str| {
@@ -162,11 +157,7 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
                 },
             )
             .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

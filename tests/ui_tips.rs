@@ -5,40 +5,26 @@
 mod common;
 
 use slint::{ComponentHandle, Model};
-use wooshpay_kiosk::catalog::Catalog;
-use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::ui::{KioskAdapter, PaymentAdapter, Screen, TipAdapter};
 
-use common::ui::{shows, tap, until};
+use common::ui::{Rig, catalog, run_flow, shows, tap, until};
 
 #[test]
 fn the_customer_chooses_a_tip_or_no_tip_and_the_sale_carries_it() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let rt = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
-    let catalog = Catalog::parse(
-        common::CATALOG,
-        "catalog.toml".as_ref(),
-        ".".as_ref(),
-        Currency::from_code("GBP").unwrap(),
-    )
-    .unwrap();
+    let Rig {
+        runtime,
+        rt,
+        sim,
+        state,
+    } = Rig::new();
     let _guard = runtime.enter();
     let engine = common::ui::engine(&sim, state.path(), "ui-tips", rt.clone());
-    let (app, kiosk) = common::ui::start_kiosk(engine.clone(), catalog, &rt)
+    let (app, kiosk) = common::ui::start_kiosk(engine.clone(), catalog(common::CATALOG), &rt)
         .tips(&[10, 15, 20])
         .attach();
     let h_app = app.clone_strong();
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    run_flow(async move {
         let app = h_app;
         let screen = || app.global::<KioskAdapter>().get_screen();
         let mut steps = common::ui::Steps::default();
@@ -117,11 +103,7 @@ fn the_customer_chooses_a_tip_or_no_tip_and_the_sale_carries_it() {
                 },
             )
             .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
     drop(kiosk);
 }

@@ -203,3 +203,55 @@ impl Steps {
         );
     }
 }
+
+/// What every headless UI test starts from: the testing backend, a tokio runtime beside the UI thread, the
+/// simulator on loopback, and a state directory of its own.
+pub struct Rig {
+    pub runtime: tokio::runtime::Runtime,
+    pub rt: tokio::runtime::Handle,
+    pub sim: Simulator,
+    pub state: tempfile::TempDir,
+}
+
+impl Rig {
+    pub fn new() -> Self {
+        i_slint_backend_testing::init_integration_test_with_system_time();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let rt = runtime.handle().clone();
+        let sim = runtime.block_on(super::simulator());
+        Self {
+            runtime,
+            rt,
+            sim,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
+/// A catalog from TOML text, in GBP.
+pub fn catalog(text: &str) -> wooshpay_kiosk::catalog::Catalog {
+    wooshpay_kiosk::catalog::Catalog::parse(
+        text,
+        "catalog.toml".as_ref(),
+        ".".as_ref(),
+        wooshpay_kiosk::money::Currency::from_code("GBP").unwrap(),
+    )
+    .unwrap()
+}
+
+/// Runs a flow's steps on the UI thread's event loop, then fails the test naming every step that failed.
+pub fn run_flow(flow: impl std::future::Future<Output = Steps> + 'static) {
+    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let recorded = finished.clone();
+    slint::spawn_local(async move {
+        *recorded.borrow_mut() = Some(flow.await);
+        slint::quit_event_loop().unwrap();
+    })
+    .unwrap();
+    slint::run_event_loop().unwrap();
+    finished.take().expect("the flow ran to its end").finish();
+}

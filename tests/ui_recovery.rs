@@ -87,20 +87,15 @@ fn outcomes(state: &Path) -> Vec<(Option<String>, SaleOutcome)> {
 
 #[test]
 fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuses_sales_offline() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = runtime.handle().clone();
-    let sim = runtime.block_on(common::simulator());
-    let state = tempfile::tempdir().unwrap();
+    let common::ui::Rig {
+        runtime: _runtime,
+        rt: handle,
+        sim,
+        state,
+    } = common::ui::Rig::new();
     let base = sim.api_base_url();
 
-    let finished = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let recorded = finished.clone();
-    slint::spawn_local(async move {
+    common::ui::run_flow(async move {
         let rt = &handle;
         let signals = RecordingSignals::default();
 
@@ -173,43 +168,43 @@ fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuse
             })
             .await;
         steps
-            .run("with WooshPay unreachable the catalog says so and Charge stays disabled", async {
-            // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
-            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let dead_url = format!("http://{}/", dead.local_addr().unwrap());
-            drop(dead);
-            let offline_state = tempfile::tempdir().unwrap();
-            let (app, kiosk) = start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);
-            ElementHandle::find_by_accessible_label(&app, "Add Latte")
-                .next()
-                .expect("the Latte tile")
-                .invoke_accessible_default_action();
-            until(rt, "the offline notice", || {
-                app.global::<CatalogAdapter>()
-                    .get_notice()
-                    .contains("cannot be reached")
-            })
+            .run(
+                "with WooshPay unreachable the catalog says so and Charge stays disabled",
+                async {
+                    // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
+                    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    let dead_url = format!("http://{}/", dead.local_addr().unwrap());
+                    drop(dead);
+                    let offline_state = tempfile::tempdir().unwrap();
+                    let (app, kiosk) =
+                        start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);
+                    ElementHandle::find_by_accessible_label(&app, "Add Latte")
+                        .next()
+                        .expect("the Latte tile")
+                        .invoke_accessible_default_action();
+                    until(rt, "the offline notice", || {
+                        app.global::<CatalogAdapter>()
+                            .get_notice()
+                            .contains("cannot be reached")
+                    })
+                    .await;
+                    let notice = app.global::<CatalogAdapter>().get_notice();
+                    assert!(notice.contains("new sales are paused"), "{notice}");
+                    assert!(
+                        !app.global::<CartAdapter>().get_can_charge(),
+                        "Charge is refused while offline"
+                    );
+                    assert!(
+                        ElementHandle::find_by_accessible_label(&app, &notice)
+                            .next()
+                            .is_some(),
+                        "the notice is on screen"
+                    );
+                    drop(kiosk);
+                    drop(app);
+                },
+            )
             .await;
-            let notice = app.global::<CatalogAdapter>().get_notice();
-            assert!(notice.contains("new sales are paused"), "{notice}");
-            assert!(
-                !app.global::<CartAdapter>().get_can_charge(),
-                "Charge is refused while offline"
-            );
-            assert!(
-                ElementHandle::find_by_accessible_label(&app, &notice)
-                    .next()
-                    .is_some(),
-                "the notice is on screen"
-            );
-            drop(kiosk);
-            drop(app);
-            })
-            .await;
-        *recorded.borrow_mut() = Some(steps);
-        slint::quit_event_loop().unwrap();
-    })
-    .unwrap();
-    slint::run_event_loop().unwrap();
-    finished.take().expect("the flow ran to its end").finish();
+        steps
+    });
 }

@@ -19,6 +19,6 @@ pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
-pub use print_jobs::{PrintLanguages, Shop, print_jobs, receipt_of, reprint_job, ticket_of};
+pub use print_jobs::{PrintLanguages, Shop, print_jobs, reprint_job};
 pub use stock::Stock;
 pub use tip_choice::{TipOption, tip_options};

@@ -73,7 +73,7 @@ pub fn reprint_job(
 }
 
 /// The customer's receipt; `None` unless the sale is paid.
-pub fn receipt_of(
+fn receipt_of(
     sale: &SaleRecord,
     shop: &Shop<'_>,
     language: Language,
@@ -105,7 +105,7 @@ pub fn receipt_of(
 }
 
 /// The kitchen's ticket: the number to call, what to make, when. No prices, no tip.
-pub fn ticket_of(sale: &SaleRecord, language: Language, zone: &TimeZone) -> Option<Ticket> {
+fn ticket_of(sale: &SaleRecord, language: Language, zone: &TimeZone) -> Option<Ticket> {
     Some(Ticket {
         order_number: paid_order_number(sale)?,
         when: when(sale, language, zone),

@@ -76,10 +76,10 @@ impl Kiosk {
             .context
             .engine
             .with_journal(|journal| journal.update_stock(item_id, update));
-        if let Err(error) = written {
-            tracing::error!(%error, item = item_id, "cannot change stock");
+        match written {
+            Ok(_) => tracing::info!(item = item_id, ?update, "stock changed by staff"),
+            Err(error) => tracing::error!(%error, item = item_id, "cannot change stock"),
         }
-        tracing::info!(item = item_id, ?update, "stock changed by staff");
         self.refresh_stock();
     }
 

@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 # The layers of docs/architecture.md, bottom first. Every top-level module must be placed.
 LAYERS = [
-    ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator", "printer"}),
+    ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator", "printer", "metrics"}),
     ("shop data", {"catalog", "order", "journal"}),
     ("gateway and configuration", {"wooshpay", "config"}),
     ("payments", {"checkout"}),

@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod journal;
 pub mod kiosk;
 pub mod logging;
+pub mod metrics;
 pub mod money;
 pub mod order;
 /// Receipts and kitchen tickets on ESC/POS thermal printers, through a job queue that survives restarts.

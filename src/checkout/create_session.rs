@@ -67,12 +67,14 @@ impl SaleRun<'_> {
                 );
             }
         }
+        let sent = tokio::time::Instant::now();
         let create = self.inner.client.create_checkout_session(&params, &key);
         tokio::pin!(create);
         // A create cannot be taken back once sent: a cancel is noted and acted on when the answer arrives.
         let result = loop {
             tokio::select! {
                 result = &mut create => {
+                    crate::metrics::create_session_took(sent.elapsed());
                     self.inner.observe_contact(&result);
                     break result
                 }
@@ -114,6 +116,8 @@ impl SaleRun<'_> {
                 match recorded {
                     Ok(()) => {
                         tracing::info!(session = %info.id, amount = %total, "session created");
+                        crate::metrics::tap_to_qr_took(self.began.elapsed());
+                        self.qr_shown = Some(tokio::time::Instant::now());
                         self.emit(CheckoutEvent::SessionCreated {
                             id: info.id.clone(),
                             url: info.url.clone(),

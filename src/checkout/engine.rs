@@ -155,7 +155,15 @@ impl CheckoutEngine {
 
     /// Settles every pending sale no task is running: see [`recovery`](super::recovery).
     pub async fn recover(&self) -> Vec<Recovered> {
-        recovery::recover(&self.shared).await
+        let results = recovery::recover(&self.shared).await;
+        for result in &results {
+            crate::metrics::recovery(match result {
+                Recovered::Settled { .. } => "settled",
+                Recovered::Resumable(_) => "resumed",
+                Recovered::Unresolved { .. } => "still_pending",
+            });
+        }
+        results
     }
 
     /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting

@@ -93,6 +93,10 @@ pub(super) struct SaleRun<'a> {
     pub(super) events: mpsc::UnboundedSender<CheckoutEvent>,
     pub(super) cancel: watch::Receiver<bool>,
     pub(super) cancel_seen: bool,
+    /// When the run began (Charge was tapped), for the tap-to-QR time.
+    pub(super) began: Instant,
+    /// When this run put a new session's QR code up, for the QR-to-paid time.
+    pub(super) qr_shown: Option<Instant>,
 }
 
 impl<'a> SaleRun<'a> {
@@ -115,6 +119,8 @@ impl<'a> SaleRun<'a> {
             events,
             cancel,
             cancel_seen: false,
+            began: Instant::now(),
+            qr_shown: None,
         }
     }
 
@@ -180,8 +186,10 @@ impl<'a> SaleRun<'a> {
                     }
                 }
                 Step::Poll { session_id } => {
+                    let sent = Instant::now();
                     tokio::select! {
                         result = observe(&self.inner.poll_client, &session_id) => {
+                            crate::metrics::poll_took(sent.elapsed());
                             self.report_status(&session_id, &result);
                             machine.on_poll(result.map(|(_, o)| o).map_err(failure), now())
                         }
@@ -209,6 +217,9 @@ impl<'a> SaleRun<'a> {
                 }
                 Step::Finished(outcome) => {
                     log_outcome(&outcome, total);
+                    if let (Outcome::Paid { .. }, Some(shown)) = (&outcome, self.qr_shown) {
+                        crate::metrics::qr_to_paid_took(shown.elapsed());
+                    }
                     return outcome;
                 }
             };

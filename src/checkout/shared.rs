@@ -103,6 +103,9 @@ impl Shared {
     /// Every answer (even a refusal) proves WooshPay is reachable; only transport failures and 5xx/429 do not.
     pub(super) fn observe_contact<T>(&self, result: &Result<T, wooshpay::Error>) {
         let mut gateway = self.gateway.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(error) = result {
+            crate::metrics::gateway_error(error_kind(error));
+        }
         match result {
             Err(error) if error.is_connectivity() => {
                 gateway.reachable = Some(false);
@@ -114,6 +117,26 @@ impl Shared {
                 gateway.last_error = None;
             }
         }
+    }
+}
+
+/// The `kind` label of `wooshpay_kiosk_gateway_errors_total`: what an operator would act on differently.
+fn error_kind(error: &wooshpay::Error) -> &'static str {
+    use wooshpay::Error;
+    match error {
+        Error::AfterLostAnswer { last } => error_kind(last),
+        Error::Transport(message) if message.starts_with("timed out") => "timeout",
+        Error::Transport(_) => "connect",
+        Error::Authentication { .. } => "authentication",
+        Error::Api { status: 429, .. } | Error::UnexpectedResponse { status: 429, .. } => {
+            "rate_limited"
+        }
+        Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } if *status >= 500 => {
+            "server"
+        }
+        Error::Api { .. } => "rejected",
+        Error::UnexpectedResponse { .. } | Error::Decode { .. } => "unreadable",
+        Error::Redirect { .. } | Error::InvalidInput(_) => "other",
     }
 }
 

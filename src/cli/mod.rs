@@ -3,10 +3,12 @@
 mod charge;
 mod check;
 mod hash_pin;
+pub mod live;
 mod recover;
 mod sales;
 mod setup;
 mod simulate;
+mod status;
 mod sync;
 
 #[cfg(test)]
@@ -90,6 +92,10 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// For installers: light each configured LED in turn, then sound both buzzer patterns.
     GpioTest,
+    /// What a fleet tool reads: version, kiosk id, mode, WooshPay reachable and last contact, pending sales,
+    /// today's totals, catalog source and age, printer. Needs no lock, key or network; works beside a
+    /// running kiosk.
+    Status(status::StatusArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -175,6 +181,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
         Some(Command::GpioTest) => gpio_test(&cli),
+        Some(Command::Status(args)) => status::run(&cli, args),
         None => unreachable!("the UI runs on the main thread, outside the runtime"),
     }
 }
@@ -259,7 +266,42 @@ fn run_ui(
         },
         (None, None) => None,
     };
+    let printer = setup.printer.clone().map(|config| {
+        // Jobs wait in the state directory, so a receipt queued before a power cut prints after it.
+        std::sync::Arc::new(crate::printer::Printer::start(
+            config,
+            crate::printer::queue_dir(&setup.state_dir),
+        ))
+    });
+    let catalog_status = std::sync::Arc::new(std::sync::Mutex::new(
+        crate::kiosk::fleet_status::CatalogStatus {
+            source: if setup.catalog_path.is_some() {
+                "file"
+            } else {
+                "built-in"
+            }
+            .to_owned(),
+            location: setup
+                .catalog_path
+                .as_ref()
+                .map(|path| path.display().to_string()),
+            items: setup.catalog.items.len(),
+            fetched_ms: None,
+            loaded_ms: Some(crate::journal::now_ms()),
+            last_error: None,
+        },
+    ));
+    live::LiveReports {
+        state_dir: setup.state_dir.clone(),
+        kiosk_id: setup.settings.kiosk_id.clone(),
+        mode: setup.ui_mode().as_str(),
+        engine: engine.clone(),
+        printer: printer.clone(),
+        catalog: catalog_status.clone(),
+    }
+    .start(setup.metrics.as_ref(), runtime.handle());
     let context = crate::ui::UiContext {
+        catalog_status,
         staff,
         catalog_source,
         mode: setup.ui_mode(),
@@ -271,13 +313,7 @@ fn run_ui(
         demo: setup.demo.is_some(),
         runtime: runtime.handle().clone(),
         tip_percentages: setup.tip_percentages.clone(),
-        // Jobs wait in the state directory, so a receipt queued before a power cut prints after it.
-        printer: setup.printer.clone().map(|config| {
-            std::sync::Arc::new(crate::printer::Printer::start(
-                config,
-                crate::printer::queue_dir(&setup.state_dir),
-            ))
-        }),
+        printer,
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");
     crate::ui::run(context, window_mode, started, gpio)

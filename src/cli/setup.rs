@@ -30,6 +30,8 @@ pub struct Setup {
     pub tip_percentages: Vec<u32>,
     /// `[printer]`; none in the demo.
     pub printer: Option<crate::printer::PrinterConfig>,
+    /// `[metrics]`; none in the demo.
+    pub metrics: Option<crate::metrics::MetricsConfig>,
     /// The catalog file, for Reload catalog; `None` in the demo.
     pub catalog_path: Option<PathBuf>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
@@ -85,6 +87,7 @@ impl Setup {
             staff: config.staff.clone(),
             tip_percentages: config.checkout.tip_percentages.clone(),
             printer: config.printer.clone(),
+            metrics: config.metrics.clone(),
             catalog_path: Some(config.catalog_path.clone()),
             demo: None,
             state_lock: None,
@@ -125,6 +128,7 @@ impl Setup {
             staff: None,
             tip_percentages: Vec::new(),
             printer: None,
+            metrics: None,
             catalog_path: None,
             demo: Some((demo, state)),
             state_lock: None,

@@ -48,6 +48,7 @@ struct ConfigFile {
     gpio: Option<GpioSection>,
     staff: Option<StaffSection>,
     printer: Option<crate::printer::RawPrinter>,
+    metrics: Option<crate::metrics::RawMetrics>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +103,8 @@ pub struct Config {
     pub staff: Option<StaffSettings>,
     /// `None`: no `[printer]` section, so nothing is printed.
     pub printer: Option<crate::printer::PrinterConfig>,
+    /// `None`: no `[metrics]` section, so nothing is published.
+    pub metrics: Option<crate::metrics::MetricsConfig>,
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +230,12 @@ impl Config {
             .map(|section| crate::printer::validate(section, &file.to_string()))
             .transpose()
             .map_err(ConfigError)?;
+        let metrics = raw
+            .metrics
+            .as_ref()
+            .map(|section| crate::metrics::validate(section, &file.to_string()))
+            .transpose()
+            .map_err(ConfigError)?;
         let catalog_path = dir.join(&raw.catalog);
         let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
         Ok(Self {
@@ -251,6 +260,7 @@ impl Config {
             gpio,
             staff,
             printer,
+            metrics,
         })
     }
 

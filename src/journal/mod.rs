@@ -419,7 +419,27 @@ impl Journal {
             }
             self.event(sale, &format!("outcome {}", outcome.as_str()), now_ms)?;
         }
+        let paid: Option<(i64, String)> = if changed == 1 && outcome == RecordedOutcome::Paid {
+            tx.query_row(
+                "SELECT amount_total, currency FROM sales WHERE id = ?1",
+                params![sale],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .ok()
+        } else {
+            None
+        };
         tx.commit().map_err(|e| self.err(e))?;
+        // Counted here, where the outcome becomes durable, so a sale settled on screen, by recovery or by a
+        // Re-check is counted once and only once it is recorded.
+        if changed == 1 {
+            crate::metrics::sale_finished(
+                outcome.as_str(),
+                paid.as_ref().map(|(amount, currency)| {
+                    (u64::try_from(*amount).unwrap_or(0), currency.as_str())
+                }),
+            );
+        }
         Ok(changed == 1)
     }
 

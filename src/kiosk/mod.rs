@@ -4,6 +4,7 @@
 mod amount_entry;
 mod cart_view;
 mod catalog_view;
+pub mod fleet_status;
 mod mode;
 mod navigation;
 mod payment_view;

@@ -9,6 +9,15 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The word `status --json` and the status file use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Demo => "demo",
+            Mode::Test => "test",
+            Mode::Live => "live",
+        }
+    }
+
     /// In English, for logs and `check`.
     pub fn label(self) -> &'static str {
         match self {

@@ -108,6 +108,7 @@ impl Worker {
     }
 
     fn fail(&self, error: String) {
+        crate::metrics::printer_failure();
         let mut inner = self.shared.lock();
         let since = match &inner.state.status {
             PrinterStatus::Failing { since, .. } => *since,

@@ -30,6 +30,8 @@ pub struct UiContext {
     pub staff: Option<crate::config::StaffSettings>,
     /// Where Reload catalog reads from; `None` in demo mode (the sample catalog is built in).
     pub catalog_source: Option<(std::path::PathBuf, crate::money::Currency)>,
+    /// Where the catalog in use came from, for `status` and the metrics; updated on every reload.
+    pub catalog_status: std::sync::Arc<std::sync::Mutex<crate::kiosk::fleet_status::CatalogStatus>>,
     /// Test, live or demo, for the status panel.
     pub mode: super::convert::Mode,
     /// `[checkout] tip_percentages`: the tips offered after Charge; empty: no tip screen.

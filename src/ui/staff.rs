@@ -291,6 +291,16 @@ impl Kiosk {
             Ok(catalog) => {
                 let count = catalog.items.len();
                 {
+                    let mut status = self
+                        .context
+                        .catalog_status
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    status.items = count;
+                    status.loaded_ms = Some(crate::journal::now_ms());
+                    status.last_error = None;
+                }
+                {
                     let mut state = self.state.borrow_mut();
                     state.cart.retain_known(&catalog);
                     state.shelf.replace(catalog);
@@ -305,9 +315,16 @@ impl Kiosk {
                     }),
                 );
             }
-            Err(error) => self.admin_message(
-                &self.text(|t| t.invoke_catalog_not_reloaded(error.0.as_str().into())),
-            ),
+            Err(error) => {
+                self.context
+                    .catalog_status
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .last_error = Some(error.0.clone());
+                self.admin_message(
+                    &self.text(|t| t.invoke_catalog_not_reloaded(error.0.as_str().into())),
+                )
+            }
         }
     }
 }

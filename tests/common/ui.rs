@@ -88,6 +88,7 @@ pub fn start_kiosk(
             signals: std::sync::Arc::new(wooshpay_kiosk::hw::RecordingSignals::default()),
             staff: None,
             catalog_source: None,
+            catalog_status: Default::default(),
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
             tip_percentages: Vec::new(),

@@ -1,0 +1,101 @@
+//! What the running kiosk tells the outside while it runs: the status file `status` reads, and the metrics
+//! `[metrics]` publishes. Neither ever holds up a sale: both read shared state and write on threads of their own.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::checkout::CheckoutEngine;
+use crate::kiosk::fleet_status::{self, CatalogStatus, GatewayLive, LiveStatus, PrinterLive};
+use crate::metrics::{LiveFacts, MetricsConfig};
+use crate::printer::Printer;
+
+pub struct LiveReports {
+    pub state_dir: PathBuf,
+    pub kiosk_id: String,
+    pub mode: &'static str,
+    pub engine: CheckoutEngine,
+    pub printer: Option<Arc<Printer>>,
+    pub catalog: Arc<Mutex<CatalogStatus>>,
+}
+
+impl LiveReports {
+    /// Starts the status file, and the metrics endpoint and textfile when configured. A metrics port that is
+    /// taken is logged, never a reason not to sell.
+    pub fn start(self, metrics: Option<&MetricsConfig>, runtime: &tokio::runtime::Handle) {
+        crate::metrics::set_kiosk_id(&self.kiosk_id);
+        let engine = self.engine.clone();
+        let catalog = self.catalog.clone();
+        crate::metrics::set_live_source(move || {
+            let gateway = engine.gateway_status();
+            LiveFacts {
+                gateway_reachable: gateway.reachable,
+                last_contact_ms: gateway.last_contact_ms,
+                pending_sales: engine
+                    .with_journal(|journal| journal.pending())
+                    .ok()
+                    .map(|pending| pending.len() as u64),
+                catalog_fetched_ms: lock(&catalog).fetched_ms,
+            }
+        });
+        if let Some(metrics) = metrics {
+            if let Some(addr) = metrics.listen {
+                runtime.spawn(async move {
+                    if let Err(error) = crate::metrics::serve(addr).await {
+                        tracing::error!(%error, "metrics are not served");
+                    }
+                });
+            }
+            if let Some(path) = &metrics.textfile {
+                let writer =
+                    crate::metrics::TextfileWriter::new(path.clone(), metrics.textfile_interval);
+                if let Err(error) = writer.start() {
+                    tracing::error!(%error, "cannot start writing the metrics file");
+                }
+            }
+        }
+        let spawned = std::thread::Builder::new()
+            .name("status-file".into())
+            .spawn(move || self.write_status_forever());
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start writing the status file");
+        }
+    }
+
+    fn write_status_forever(self) {
+        let mut failing = false;
+        loop {
+            let status = self.snapshot();
+            match fleet_status::write_live(&self.state_dir, &status) {
+                Ok(()) => failing = false,
+                Err(error) if !failing => {
+                    failing = true;
+                    tracing::warn!(%error, "cannot write the status file");
+                }
+                Err(_) => {}
+            }
+            std::thread::sleep(Duration::from_secs(fleet_status::WRITE_INTERVAL_S));
+        }
+    }
+
+    fn snapshot(&self) -> LiveStatus {
+        LiveStatus {
+            written_ms: crate::journal::now_ms(),
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            kiosk_id: self.kiosk_id.clone(),
+            mode: self.mode.to_owned(),
+            sale_in_progress: self.engine.is_busy(),
+            gateway: GatewayLive::from_status(&self.engine.gateway_status()),
+            printer: self
+                .printer
+                .as_ref()
+                .map(|printer| PrinterLive::from_state(&printer.state())),
+            catalog: lock(&self.catalog).clone(),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

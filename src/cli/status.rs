@@ -1,0 +1,250 @@
+//! `wooshpay-kiosk status [--json]`: what a fleet tool (an Ansible or SSH loop) reads of one kiosk: version,
+//! id, mode, whether WooshPay answers, pending sales, today's totals, the catalog and the printer.
+//!
+//! Needs no lock and no key: the journal is opened read-only and the running kiosk's live facts come from the
+//! status file it rewrites every few seconds, so this works beside a running kiosk and as another user.
+
+use clap::Args;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+
+use super::{Cli, Failure, exit};
+use crate::config::{Config, ConfigSource};
+use crate::journal::{JOURNAL_FILE, SaleOutcome, SaleRecord};
+use crate::kiosk::fleet_status::{self, LiveStatus};
+use crate::money::Money;
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// One JSON object (fields `version`, `kiosk_id`, `mode`, `running`, `gateway`, `pending_sales`, `today`,
+    /// `catalog`, `printer`)
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
+    let source = ConfigSource::locate(cli.config.as_deref());
+    let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+    let state_dir = crate::state::state_dir();
+    let now_ms = Timestamp::now().as_millisecond();
+    let live = match fleet_status::read_live(&state_dir) {
+        None => None,
+        Some(Ok(live)) => Some(live),
+        Some(Err(error)) => {
+            tracing::warn!(%error, "ignoring the status file");
+            None
+        }
+    };
+    let zone = TimeZone::system();
+    let midnight_ms = Timestamp::now()
+        .to_zoned(zone.clone())
+        .date()
+        .to_zoned(zone)
+        .map(|start| start.timestamp().as_millisecond())
+        .map_err(|e| Failure::runtime(format!("cannot work out today's midnight: {e}")))?;
+    let journal_path = state_dir.join(JOURNAL_FILE);
+    let (pending, today) = if journal_path.exists() {
+        let journal = crate::journal::Journal::open_read_only(&journal_path)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let pending = journal
+            .pending()
+            .map_err(|e| Failure::runtime(e.to_string()))?
+            .len();
+        let today = journal
+            .sales_since(midnight_ms)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        (pending, today)
+    } else {
+        (0, Vec::new())
+    };
+    let report = report(&config, live.as_ref(), pending, &today, midnight_ms, now_ms);
+    if args.json {
+        println!("{report}");
+    } else {
+        print_text(&report);
+    }
+    Ok(exit::OK)
+}
+
+fn report(
+    config: &Config,
+    live: Option<&LiveStatus>,
+    pending: usize,
+    today: &[SaleRecord],
+    midnight_ms: i64,
+    now_ms: i64,
+) -> Value {
+    let running = live.is_some_and(|l| fleet_status::is_fresh(l, now_ms));
+    let time = |ms: Option<i64>| -> Value {
+        ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
+            .map_or(Value::Null, |t| json!(t.to_string()))
+    };
+    let age_s = |ms: Option<i64>| -> Value {
+        ms.map_or(Value::Null, |ms| {
+            json!(now_ms.saturating_sub(ms).max(0) / 1000)
+        })
+    };
+    let gateway = match live {
+        Some(live) => json!({
+            "reachable": live.gateway.reachable,
+            "last_contact_at": time(live.gateway.last_contact_ms),
+            "seconds_since_last_contact": age_s(live.gateway.last_contact_ms),
+            "last_error": live.gateway.last_error,
+        }),
+        None => json!({
+            "reachable": null,
+            "last_contact_at": null,
+            "seconds_since_last_contact": null,
+            "last_error": null,
+        }),
+    };
+    let catalog = match live.filter(|_| running) {
+        Some(live) => json!({
+            "source": live.catalog.source,
+            "location": live.catalog.location,
+            "items": live.catalog.items,
+            "fetched_at": time(live.catalog.fetched_ms),
+            "age_s": age_s(live.catalog.fetched_ms.or(live.catalog.loaded_ms)),
+            "last_error": live.catalog.last_error,
+        }),
+        // No kiosk running: what it would start with.
+        None => json!({
+            "source": "file",
+            "location": config.catalog_path.display().to_string(),
+            "items": config.catalog.items.len(),
+            "fetched_at": null,
+            "age_s": std::fs::metadata(&config.catalog_path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .map(|d| d.as_secs()),
+            "last_error": null,
+        }),
+    };
+    let printer = match (&config.printer, live.and_then(|l| l.printer.as_ref())) {
+        (None, _) => Value::Null,
+        (Some(_), Some(printer)) if running => json!({
+            "configured": true,
+            "state": printer.state,
+            "waiting_jobs": printer.waiting_jobs,
+            "last_error": printer.last_error,
+            "summary": printer.summary,
+        }),
+        (Some(_), _) => json!({
+            "configured": true,
+            "state": "unknown",
+            "waiting_jobs": null,
+            "last_error": null,
+            "summary": "no kiosk is running",
+        }),
+    };
+    json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "kiosk_id": config.kiosk_id,
+        "mode": live.map(|l| l.mode.clone()).or_else(|| {
+            // No kiosk has run here yet: the key's prefix says test or live, when this user may read it.
+            config.load_secret_key().ok().map(|key| match key.mode() {
+                crate::secret::KeyMode::Test => "test".to_owned(),
+                crate::secret::KeyMode::Live => "live".to_owned(),
+            })
+        }),
+        "running": running,
+        "pid": live.filter(|_| running).map(|l| l.pid),
+        "status_written_at": time(live.map(|l| l.written_ms)),
+        "sale_in_progress": live.filter(|_| running).map(|l| l.sale_in_progress),
+        "gateway": gateway,
+        "pending_sales": pending,
+        "today": totals(today, config, midnight_ms),
+        "catalog": catalog,
+        "printer": printer,
+    })
+}
+
+/// Today's sales by outcome, and the money paid (tips within it), in minor units of the kiosk's currency.
+fn totals(sales: &[SaleRecord], config: &Config, midnight_ms: i64) -> Value {
+    let currency = config.checkout.currency;
+    let count = |outcome: SaleOutcome| sales.iter().filter(|s| s.outcome == outcome).count();
+    let paid: Vec<&SaleRecord> = sales
+        .iter()
+        .filter(|s| s.outcome == SaleOutcome::Paid && s.currency == currency)
+        .collect();
+    let amount: i64 = paid.iter().map(|s| s.amount_total).sum();
+    let tips: i64 = paid.iter().map(|s| s.tip_amount).sum();
+    let date = Timestamp::from_millisecond(midnight_ms)
+        .map(|t| t.to_zoned(TimeZone::system()).date().to_string())
+        .unwrap_or_default();
+    json!({
+        "date": date,
+        "currency": currency.code(),
+        "paid_count": count(SaleOutcome::Paid),
+        "paid_amount": amount,
+        "paid_amount_text": Money::new(amount, currency).to_string(),
+        "tips": tips,
+        "expired": count(SaleOutcome::Expired),
+        "cancelled": count(SaleOutcome::Cancelled),
+        "failed": count(SaleOutcome::Failed),
+        "pending": count(SaleOutcome::Pending),
+    })
+}
+
+fn print_text(report: &Value) {
+    let text = |v: &Value| match v {
+        Value::String(s) => super::terminal_safe(s),
+        Value::Null => "unknown".to_owned(),
+        other => other.to_string(),
+    };
+    println!(
+        "kiosk {} (version {})",
+        text(&report["kiosk_id"]),
+        text(&report["version"])
+    );
+    println!(
+        "running: {}   mode: {}",
+        if report["running"] == true {
+            "yes"
+        } else {
+            "no"
+        },
+        text(&report["mode"])
+    );
+    let gateway = &report["gateway"];
+    println!(
+        "WooshPay: {}   last contact: {}",
+        match gateway["reachable"] {
+            Value::Bool(true) => "reachable",
+            Value::Bool(false) => "NOT reachable",
+            _ => "unknown",
+        },
+        text(&gateway["last_contact_at"])
+    );
+    println!("pending sales: {}", text(&report["pending_sales"]));
+    let today = &report["today"];
+    println!(
+        "today ({}): {} paid, {} (tips {}), {} expired, {} cancelled, {} failed",
+        text(&today["date"]),
+        text(&today["paid_count"]),
+        text(&today["paid_amount_text"]),
+        text(&today["tips"]),
+        text(&today["expired"]),
+        text(&today["cancelled"]),
+        text(&today["failed"])
+    );
+    let catalog = &report["catalog"];
+    println!(
+        "catalog: {} {} ({} items, {} s old){}",
+        text(&catalog["source"]),
+        text(&catalog["location"]),
+        text(&catalog["items"]),
+        text(&catalog["age_s"]),
+        match &catalog["last_error"] {
+            Value::String(error) =>
+                format!("; last refresh failed: {}", super::terminal_safe(error)),
+            _ => String::new(),
+        }
+    );
+    match &report["printer"] {
+        Value::Null => println!("printer: none configured"),
+        printer => println!("printer: {}", text(&printer["summary"])),
+    }
+}

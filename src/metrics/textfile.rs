@@ -1,0 +1,59 @@
+//! `[metrics] textfile`: the metrics as a `.prom` file for node_exporter's textfile collector, replaced whole
+//! (a temporary file in the same directory, then a rename) so the collector never reads half of one.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Writes the file now; the temporary file's name does not end in `.prom`, so the collector ignores it.
+pub fn write_textfile(path: &Path) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let text = super::prometheus_text();
+    // node_exporter runs as its own user: the file must be readable by others (it holds no secret).
+    let mut file = tempfile::Builder::new()
+        .prefix(".wooshpay_kiosk.")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o644))
+        .tempfile_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Rewrites the file every interval on a thread of its own (the live gauges read the journal).
+pub struct TextfileWriter {
+    path: PathBuf,
+    interval: Duration,
+}
+
+impl TextfileWriter {
+    pub fn new(path: PathBuf, interval: Duration) -> Self {
+        Self { path, interval }
+    }
+
+    pub fn start(self) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("metrics-textfile".into())
+            .spawn(move || {
+                let mut failing = false;
+                loop {
+                    match write_textfile(&self.path) {
+                        Ok(()) if failing => {
+                            failing = false;
+                            tracing::info!(path = %self.path.display(), "writing the metrics file again");
+                        }
+                        Ok(()) => {}
+                        // Said once, not every interval; the file's age shows it to monitoring.
+                        Err(error) if !failing => {
+                            failing = true;
+                            tracing::error!(path = %self.path.display(), %error, "cannot write the metrics file");
+                        }
+                        Err(_) => {}
+                    }
+                    std::thread::sleep(self.interval);
+                }
+            })
+    }
+}

@@ -1,0 +1,377 @@
+//! The metrics a fleet's Prometheus scrapes, read back with an OpenMetrics parser (not the crate that wrote
+//! them): during a sale against the simulator, after it, from the real binary, and from the textfile.
+
+mod common;
+
+use std::time::Duration;
+
+use common::engine::TestEngine;
+use common::{Shop, simulator};
+use openmetrics_parser::{MetricFamily, MetricsExposition, OpenMetricsType, OpenMetricsValue};
+use wooshpay_kiosk::checkout::{CheckoutEvent, Order};
+use wooshpay_kiosk::cli::live::LiveReports;
+use wooshpay_kiosk::metrics::MetricsConfig;
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::order::OrderLine;
+use wooshpay_kiosk::simulator::{Fault, FaultRule};
+
+type Exposition = MetricsExposition<OpenMetricsType, OpenMetricsValue>;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn scrape(port: u16) -> Exposition {
+    let client = reqwest::Client::new();
+    let mut last_error = String::new();
+    for _ in 0..100 {
+        match client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+        {
+            Ok(response) => {
+                let content_type = response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                assert!(
+                    content_type.starts_with("application/openmetrics-text"),
+                    "{content_type}"
+                );
+                let text = response.text().await.unwrap();
+                return openmetrics_parser::openmetrics::parse_openmetrics(&text)
+                    .unwrap_or_else(|e| panic!("not valid OpenMetrics: {e:?}\n{text}"));
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nothing answers on port {port}: {last_error}");
+}
+
+fn family<'a>(
+    exposition: &'a Exposition,
+    name: &str,
+) -> &'a MetricFamily<OpenMetricsType, OpenMetricsValue> {
+    exposition
+        .families
+        .get(name)
+        .unwrap_or_else(|| panic!("no family {name} in {:?}", exposition.families.keys()))
+}
+
+/// The value of one sample (a counter's total, a gauge's value, a histogram's count), by its labels.
+fn value(exposition: &Exposition, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let family = exposition.families.get(name)?;
+    family.iter_samples().find_map(|sample| {
+        let set = sample.get_labelset().ok()?;
+        labels
+            .iter()
+            .all(|(k, v)| set.get_label_value(k) == Some(v))
+            .then(|| match &sample.value {
+                OpenMetricsValue::Counter(c) => c.value.as_f64(),
+                OpenMetricsValue::Gauge(g) => g.as_f64(),
+                OpenMetricsValue::Histogram(h) => h.count.map_or(0.0, |c| c as f64),
+                other => panic!("{name}: unexpected {other:?}"),
+            })
+    })
+}
+
+fn latte(amount: i64) -> Order {
+    Order {
+        currency: Currency::from_code("GBP").unwrap(),
+        lines: vec![OrderLine {
+            item_id: "latte".into(),
+            name: "Latte".into(),
+            description: None,
+            unit_amount: amount,
+            quantity: 1,
+        }],
+    }
+}
+
+/// One test, because the registry is the process's: counts are compared before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_written() {
+    let sim = simulator().await;
+    let state = tempfile::tempdir().unwrap();
+    let engine = TestEngine::new(&sim.api_base_url(), "till-7")
+        .build(state.path(), tokio::runtime::Handle::current());
+    let port = free_port();
+    let textfile = state
+        .path()
+        .join("node-exporter")
+        .join("wooshpay_kiosk.prom");
+    std::fs::create_dir_all(textfile.parent().unwrap()).unwrap();
+    let runtime_handle = tokio::runtime::Handle::current();
+    LiveReports {
+        state_dir: state.path().to_owned(),
+        kiosk_id: "till-7".into(),
+        mode: "test",
+        engine: engine.clone(),
+        printer: None,
+        catalog: Default::default(),
+    }
+    .start(
+        Some(&MetricsConfig {
+            listen: Some(format!("127.0.0.1:{port}").parse().unwrap()),
+            textfile: Some(textfile.clone()),
+            textfile_interval: Duration::from_secs(1),
+        }),
+        &runtime_handle,
+    );
+
+    let before = scrape(port).await;
+    assert_eq!(
+        value(
+            &before,
+            "wooshpay_kiosk_build_info",
+            &[("kiosk_id", "till-7")]
+        ),
+        Some(1.0),
+        "build_info names the kiosk"
+    );
+    let paid_before = value(&before, "wooshpay_kiosk_sales", &[("outcome", "paid")]).unwrap_or(0.0);
+    let amount_before = value(
+        &before,
+        "wooshpay_kiosk_paid_minor_units",
+        &[("currency", "GBP")],
+    )
+    .unwrap_or(0.0);
+    assert_eq!(
+        family(&before, "wooshpay_kiosk_tap_to_qr_seconds").family_type,
+        OpenMetricsType::Histogram
+    );
+
+    // During the sale: the QR is up, the sale is pending, WooshPay answered.
+    let mut sale = engine.start_charge(latte(345)).unwrap();
+    let session_id = loop {
+        match sale.events.recv().await.expect("the sale reports progress") {
+            CheckoutEvent::SessionCreated { id, .. } => break id,
+            _ => continue,
+        }
+    };
+    let during = scrape(port).await;
+    assert_eq!(
+        value(&during, "wooshpay_kiosk_pending_sales", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&during, "wooshpay_kiosk_gateway_reachable", &[]),
+        Some(1.0)
+    );
+    assert!(value(&during, "wooshpay_kiosk_seconds_since_last_contact", &[]).unwrap() < 60.0);
+    assert!(value(&during, "wooshpay_kiosk_tap_to_qr_seconds", &[]).unwrap() >= 1.0);
+    assert!(value(&during, "wooshpay_kiosk_create_session_seconds", &[]).unwrap() >= 1.0);
+
+    sim.pay(&session_id).unwrap();
+    while let Some(event) = sale.events.recv().await {
+        if matches!(event, CheckoutEvent::Finished { .. }) {
+            break;
+        }
+    }
+    let after = scrape(port).await;
+    assert_eq!(
+        value(&after, "wooshpay_kiosk_sales", &[("outcome", "paid")]),
+        Some(paid_before + 1.0)
+    );
+    assert_eq!(
+        value(
+            &after,
+            "wooshpay_kiosk_paid_minor_units",
+            &[("currency", "GBP")]
+        ),
+        Some(amount_before + 345.0),
+        "the amount paid, in pence"
+    );
+    assert_eq!(
+        value(&after, "wooshpay_kiosk_pending_sales", &[]),
+        Some(0.0)
+    );
+    assert!(value(&after, "wooshpay_kiosk_qr_to_paid_seconds", &[]).unwrap() >= 1.0);
+    assert!(value(&after, "wooshpay_kiosk_poll_seconds", &[]).unwrap() >= 1.0);
+
+    // A server error from WooshPay is counted by kind.
+    let errors_before = value(
+        &after,
+        "wooshpay_kiosk_gateway_errors",
+        &[("kind", "server")],
+    )
+    .unwrap_or(0.0);
+    sim.inject(FaultRule {
+        method: Some("GET".into()),
+        path: "/v1/checkout/sessions/list".into(),
+        count: 10,
+        after_processing: false,
+        fault: Fault::Status {
+            status: 500,
+            retry_after_s: None,
+        },
+    });
+    engine.probe().await;
+    sim.clear_faults();
+    let failed = scrape(port).await;
+    assert!(
+        value(
+            &failed,
+            "wooshpay_kiosk_gateway_errors",
+            &[("kind", "server")]
+        )
+        .unwrap()
+            > errors_before
+    );
+    assert_eq!(
+        value(&failed, "wooshpay_kiosk_gateway_reachable", &[]),
+        Some(0.0)
+    );
+
+    // The textfile: Prometheus' text format, replaced whole. A reader racing the writer always parses a
+    // whole file that ends with the last family.
+    let writer_path = textfile.clone();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..300 {
+            wooshpay_kiosk::metrics::write_textfile(&writer_path).unwrap();
+        }
+    });
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let text = std::fs::read_to_string(&textfile).unwrap();
+        let parsed = openmetrics_parser::prometheus::parse_prometheus(&text)
+            .unwrap_or_else(|e| panic!("half a file? {e:?}\n{text}"));
+        // The last family written: a file cut short would lack it.
+        assert!(
+            parsed
+                .families
+                .contains_key("wooshpay_kiosk_catalog_age_seconds")
+                || parsed.families.contains_key("wooshpay_kiosk_pending_sales"),
+            "{text}"
+        );
+        assert!(text.ends_with('\n'), "cut short: {text}");
+        reads += 1;
+    }
+    writer.join().unwrap();
+    assert!(reads > 10, "the reader raced the writer only {reads} times");
+    let last = std::fs::read_to_string(&textfile).unwrap();
+    let parsed = openmetrics_parser::prometheus::parse_prometheus(&last).unwrap();
+    assert!(
+        parsed.families.contains_key("wooshpay_kiosk_sales_total"),
+        "the sale is in the file: {last}"
+    );
+    let mode = std::fs::metadata(&textfile).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        mode.permissions().mode() & 0o044,
+        0o044,
+        "node_exporter's user can read it"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(textfile.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name != "wooshpay_kiosk.prom")
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// The real binary: `status --json` with no kiosk running, then beside a running headless kiosk whose metrics
+/// endpoint and textfile a fleet would read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_metrics_from_the_real_binary() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    common::after_retrieves(&sim, 1, wooshpay_kiosk::simulator::SessionAction::Pay);
+    let paid = shop.command(&["charge", "latte"]).output().await.unwrap();
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+    sim.set_auto_action(None);
+
+    let status = |shop: &Shop| {
+        let mut command = shop.command(&["status", "--json"]);
+        async move {
+            let output = command.output().await.unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+        }
+    };
+    let idle = status(&shop).await;
+    assert_eq!(idle["kiosk_id"], "test-kiosk");
+    assert_eq!(idle["running"], false);
+    assert_eq!(idle["mode"], "test");
+    assert_eq!(idle["pending_sales"], 0);
+    assert_eq!(idle["today"]["paid_count"], 1);
+    assert_eq!(idle["today"]["paid_amount"], 340);
+    assert_eq!(idle["today"]["currency"], "GBP");
+    assert_eq!(idle["catalog"]["source"], "file");
+    assert_eq!(idle["catalog"]["items"], 2);
+    assert_eq!(idle["printer"], serde_json::Value::Null);
+    assert_eq!(idle["version"], env!("CARGO_PKG_VERSION"));
+
+    let port = free_port();
+    let textfile = shop.dir.path().join("textfile").join("wooshpay_kiosk.prom");
+    std::fs::create_dir_all(textfile.parent().unwrap()).unwrap();
+    let mut config = std::fs::read_to_string(shop.config_path()).unwrap();
+    config.push_str(&format!(
+        "[metrics]\nlisten = \"{port}\"\ntextfile = \"{}\"\ntextfile_interval_s = 1\n",
+        textfile.display()
+    ));
+    std::fs::write(shop.config_path(), config).unwrap();
+    let kiosk = shop.command(&["--headless"]).spawn().unwrap();
+
+    let scraped = scrape(port).await;
+    assert_eq!(
+        value(
+            &scraped,
+            "wooshpay_kiosk_build_info",
+            &[("kiosk_id", "test-kiosk")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&scraped, "wooshpay_kiosk_pending_sales", &[]),
+        Some(0.0)
+    );
+
+    let mut running = serde_json::Value::Null;
+    for _ in 0..100 {
+        running = status(&shop).await;
+        if running["running"] == true && running["gateway"]["reachable"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(running["running"], true, "{running}");
+    assert_eq!(running["gateway"]["reachable"], true, "{running}");
+    assert!(
+        running["gateway"]["seconds_since_last_contact"]
+            .as_i64()
+            .unwrap()
+            < 60
+    );
+    assert_eq!(running["sale_in_progress"], false);
+    assert_eq!(running["catalog"]["items"], 2);
+    assert_eq!(running["today"]["paid_count"], 1);
+
+    for _ in 0..100 {
+        if textfile.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = std::fs::read_to_string(&textfile).unwrap();
+    let parsed = openmetrics_parser::prometheus::parse_prometheus(&text).unwrap();
+    assert!(
+        parsed.families.contains_key("wooshpay_kiosk_build_info"),
+        "{text}"
+    );
+    drop(kiosk);
+}

@@ -231,7 +231,9 @@ fn handle(
         ("POST", ["v1", "checkout", "sessions"]) => {
             store.create_session(body, &public, &shared.publishable_key)
         }
-        ("GET", ["v1", "checkout", "sessions", "list"]) => Ok(store.list_sessions(limit(query))),
+        ("GET", ["v1", "checkout", "sessions", "list"]) => {
+            store.list_sessions(limit(query), query_value(query, "starting_after").as_deref())
+        }
         ("GET", ["v1", "checkout", "sessions", id]) => store.session(id, true),
         ("GET", ["v1", "checkout", "sessions", id, "line_items"]) => store.line_items(id),
         ("POST", ["v1", "checkout", "sessions", id, "expire"]) => store.expire_session(id),
@@ -263,6 +265,12 @@ fn handle(
         );
     }
     (status, bytes, false)
+}
+
+fn query_value(query: &str, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn limit(query: &str) -> usize {

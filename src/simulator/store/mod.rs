@@ -83,24 +83,41 @@ impl Store {
         }
     }
 
-    pub fn list_sessions(&mut self, limit: usize) -> Value {
-        let ids: Vec<String> = self
+    /// Newest first, `limit` at a time; `starting_after` (a session id from the previous page) gives the page
+    /// after it, as Stripe-style cursors do. An unknown cursor is an error, not an empty page.
+    pub fn list_sessions(
+        &mut self,
+        limit: usize,
+        starting_after: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let newest_first: Vec<String> = self
             .sessions
             .iter()
             .rev()
-            .take(limit)
             .filter_map(|s| s.value["id"].as_str().map(str::to_owned))
             .collect();
+        let start = match starting_after {
+            None => 0,
+            Some(cursor) => {
+                newest_first
+                    .iter()
+                    .position(|id| id == cursor)
+                    .ok_or_else(|| ApiError::not_found("checkout.session", cursor))?
+                    + 1
+            }
+        };
+        let ids: Vec<String> = newest_first.iter().skip(start).take(limit).cloned().collect();
+        let has_more = newest_first.len() > start + ids.len();
         let data: Vec<Value> = ids
             .iter()
             .filter_map(|id| self.session(id, false).ok())
             .collect();
-        json!({
+        Ok(json!({
             "object": "list",
             "data": data,
-            "has_more": self.sessions.len() > limit,
+            "has_more": has_more,
             "url": "/v1/checkout/sessions/list",
-        })
+        }))
     }
 
     pub fn line_items(&mut self, id: &str) -> Result<Value, ApiError> {

@@ -137,12 +137,22 @@ impl Client {
 
     /// The newest sessions; with `limit = 1` a cheap read-only call that proves the key works.
     pub async fn list_checkout_sessions(&self, limit: u32) -> Result<List<CheckoutSession>, Error> {
+        self.list_checkout_sessions_after(limit, None).await
+    }
+
+    /// One page of sessions, newest first; `starting_after` is the last id of the page before.
+    pub async fn list_checkout_sessions_after(
+        &self,
+        limit: u32,
+        starting_after: Option<&str>,
+    ) -> Result<List<CheckoutSession>, Error> {
         let limit = limit.to_string();
-        self.get(
-            &["v1", "checkout", "sessions", "list"],
-            &[("limit", &limit)],
-        )
-        .await
+        let mut query = vec![("limit", limit.as_str())];
+        if let Some(cursor) = starting_after {
+            query.push(("starting_after", checked_id(cursor)?));
+        }
+        self.get(&["v1", "checkout", "sessions", "list"], &query)
+            .await
     }
 
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, Error> {

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 LAYERS = [
     ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator", "printer", "metrics"}),
     ("shop data", {"catalog", "order", "journal"}),
-    ("gateway and configuration", {"wooshpay", "config"}),
+    ("gateway and configuration", {"wooshpay", "catalog_feed", "config"}),
     ("payments", {"checkout"}),
     ("the kiosk's rules", {"kiosk"}),
     ("devices and screens", {"hw", "ui", "demo"}),

@@ -1,5 +1,7 @@
 //! wooshpay-kiosk: a QR-code checkout kiosk for WooshPay hosted checkout sessions.
 pub mod catalog;
+/// One catalog for many kiosks: fetched from `catalog_url`, checked, and kept as the last good copy.
+pub mod catalog_feed;
 pub mod checkout;
 pub mod cli;
 pub mod config;

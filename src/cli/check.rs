@@ -12,6 +12,11 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
         setup.catalog.currency,
         setup.settings.kiosk_id
     );
+    println!("Catalog: {}", catalog_source(&setup));
+    let feed_error = setup
+        .catalog_feed
+        .as_ref()
+        .and_then(|feed| feed.status().last_error.clone());
     match setup.client.list_checkout_sessions(1).await {
         Ok(_) => {
             println!(
@@ -19,7 +24,14 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
                 setup.base_url,
                 setup.mode_label()
             );
-            Ok(exit::OK)
+            // The kiosk would run on its last good copy, but a feed that cannot be fetched (a wrong URL or
+            // signature key) would keep every later price change away: `check` is where that must show.
+            match feed_error {
+                Some(error) => Err(Failure::runtime(format!(
+                    "the catalog could not be fetched: {error}"
+                ))),
+                None => Ok(exit::OK),
+            }
         }
         Err(error @ Error::Authentication { .. }) => Err(Failure::runtime(format!(
             "{} rejected the secret key: {error}",
@@ -29,5 +41,30 @@ pub async fn run(cli: &Cli) -> Result<u8, Failure> {
             "cannot confirm the key with {}: {error}",
             setup.base_url
         ))),
+    }
+}
+
+/// Where the catalog in use came from: the local file, or the feed and when its copy was fetched.
+fn catalog_source(setup: &Setup) -> String {
+    let Some(feed) = &setup.catalog_feed else {
+        return match &setup.catalog_path {
+            Some(path) => format!("file {}", path.display()),
+            None => "built-in demo catalog".to_owned(),
+        };
+    };
+    let status = feed.status();
+    let signed = if status.signature_checked {
+        ", signature checked"
+    } else {
+        ""
+    };
+    match status.fetched_at_ms {
+        Some(ms) => format!(
+            "fetched from {} at {}{signed}",
+            status.url,
+            jiff::Timestamp::from_millisecond(ms)
+                .map_or_else(|_| ms.to_string(), |t| t.to_string())
+        ),
+        None => format!("the `catalog` file until {} can be fetched", status.url),
     }
 }

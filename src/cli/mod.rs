@@ -273,14 +273,18 @@ fn run_ui(
             crate::printer::queue_dir(&setup.state_dir),
         ))
     });
-    let catalog_status = std::sync::Arc::new(std::sync::Mutex::new(
-        crate::kiosk::fleet_status::CatalogStatus {
-            source: if setup.catalog_path.is_some() {
-                "file"
-            } else {
-                "built-in"
-            }
-            .to_owned(),
+    let feed = setup.catalog_feed.take();
+    let catalog_status = std::sync::Arc::new(std::sync::Mutex::new(match &feed {
+        Some(feed) => crate::kiosk::fleet_status::CatalogStatus {
+            source: "url".to_owned(),
+            location: Some(feed.settings().url.to_string()),
+            items: setup.catalog.items.len(),
+            fetched_ms: feed.status().fetched_at_ms,
+            loaded_ms: Some(crate::journal::now_ms()),
+            last_error: feed.status().last_error.clone(),
+        },
+        None => crate::kiosk::fleet_status::CatalogStatus {
+            source: if setup.catalog_path.is_some() { "file" } else { "built-in" }.to_owned(),
             location: setup
                 .catalog_path
                 .as_ref()
@@ -290,7 +294,7 @@ fn run_ui(
             loaded_ms: Some(crate::journal::now_ms()),
             last_error: None,
         },
-    ));
+    }));
     live::LiveReports {
         state_dir: setup.state_dir.clone(),
         kiosk_id: setup.settings.kiosk_id.clone(),
@@ -301,6 +305,7 @@ fn run_ui(
     }
     .start(setup.metrics.as_ref(), runtime.handle());
     let context = crate::ui::UiContext {
+        catalog_feed: feed.map(|feed| crate::ui::catalog_feed::start(feed, runtime.handle())),
         catalog_status,
         staff,
         catalog_source,

@@ -7,6 +7,7 @@ use url::Url;
 
 use super::{Cli, Failure};
 use crate::catalog::Catalog;
+use crate::catalog_feed::{CatalogFeed, Refresh};
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
 use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings, StaffSettings};
 use crate::demo::Demo;
@@ -32,8 +33,12 @@ pub struct Setup {
     pub printer: Option<crate::printer::PrinterConfig>,
     /// `[metrics]`; none in the demo.
     pub metrics: Option<crate::metrics::MetricsConfig>,
-    /// The catalog file, for Reload catalog; `None` in the demo.
+    /// The catalog file, for Reload catalog; `None` in the demo and with a catalog feed (whose
+    /// [`CatalogFeed::refresh`] replaces Reload: the local file would undo the fetched prices).
     pub catalog_path: Option<PathBuf>,
+    /// With `catalog_url`: the feed, refreshed once at start-up; the UI refreshes it every
+    /// [`CatalogFeed::refresh_interval`] and applies an updated catalog only between sales.
+    pub catalog_feed: Option<CatalogFeed>,
     /// Keeps the demo's simulator (and its temporary state) alive for the command's lifetime.
     pub demo: Option<(Demo, tempfile::TempDir)>,
     /// Ownership of the state directory, taken by [`Setup::engine`] and held for the command's lifetime.
@@ -65,6 +70,8 @@ impl Setup {
                 source.path().display()
             )));
         }
+        let state_dir = crate::state::state_dir();
+        let catalog_feed = start_catalog_feed(source.path(), &state_dir).await?;
         let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
         let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
         let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
@@ -81,14 +88,18 @@ impl Setup {
                 cancel_url: config.wooshpay.cancel_url.clone(),
                 kiosk_id: config.kiosk_id.clone(),
             },
-            state_dir: crate::state::state_dir(),
+            state_dir,
             display: config.display.clone(),
             gpio: config.gpio.clone(),
             staff: config.staff.clone(),
             tip_percentages: config.checkout.tip_percentages.clone(),
             printer: config.printer.clone(),
             metrics: config.metrics.clone(),
-            catalog_path: Some(config.catalog_path.clone()),
+            catalog_path: match catalog_feed {
+                Some(_) => None,
+                None => config.catalog_path.clone(),
+            },
+            catalog_feed,
             demo: None,
             state_lock: None,
         })
@@ -130,6 +141,7 @@ impl Setup {
             printer: None,
             metrics: None,
             catalog_path: None,
+            catalog_feed: None,
             demo: Some((demo, state)),
             state_lock: None,
         })
@@ -193,4 +205,32 @@ pub fn open_journal(state_dir: &std::path::Path) -> Result<Journal, Failure> {
     crate::state::ensure_dir(state_dir).map_err(|e| Failure::runtime(e.to_string()))?;
     Journal::open(&state_dir.join(JOURNAL_FILE))
         .map_err(|e| Failure::runtime(format!("{e}; no sale can be recorded, so none is started")))
+}
+
+/// With `catalog_url`: one refresh before the kiosk starts (bounded by the feed's own time limit), so a fresh
+/// kiosk gets its catalog and a running fleet starts with current prices. A failure is only fatal when there is
+/// nothing else to sell from: no last good copy and no `catalog` file.
+async fn start_catalog_feed(
+    config_path: &std::path::Path,
+    state_dir: &std::path::Path,
+) -> Result<Option<CatalogFeed>, Failure> {
+    let Some(start) = Config::load_catalog_feed(config_path).map_err(|e| Failure::usage(e.0))?
+    else {
+        return Ok(None);
+    };
+    let mut feed =
+        CatalogFeed::open(start.settings, start.currency, state_dir).map_err(Failure::runtime)?;
+    match feed.refresh().await {
+        Refresh::Failed { error } if feed.catalog().is_none() && start.bootstrap_file.is_none() => {
+            return Err(Failure::runtime(format!(
+                "no catalog to start with: {error}; no copy from an earlier fetch is kept in {}, and no \
+                 `catalog` file is set in {} to use until a fetch succeeds",
+                crate::catalog_feed::stored_catalog_file(state_dir).display(),
+                config_path.display()
+            )));
+        }
+        Refresh::Failed { .. } => {} // logged by the feed; the last good copy or the file is used
+        Refresh::Updated(_) | Refresh::Unchanged => {}
+    }
+    Ok(Some(feed))
 }

@@ -58,7 +58,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     } else {
         (0, Vec::new())
     };
-    let report = report(&config, live.as_ref(), pending, &today, midnight_ms, now_ms);
+    let report = report(&config, &state_dir, live.as_ref(), pending, &today, midnight_ms, now_ms);
     if args.json {
         println!("{report}");
     } else {
@@ -69,6 +69,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
 
 fn report(
     config: &Config,
+    state_dir: &std::path::Path,
     live: Option<&LiveStatus>,
     pending: usize,
     today: &[SaleRecord],
@@ -109,18 +110,34 @@ fn report(
             "last_error": live.catalog.last_error,
         }),
         // No kiosk running: what it would start with.
-        None => json!({
-            "source": "file",
-            "location": config.catalog_path.display().to_string(),
-            "items": config.catalog.items.len(),
-            "fetched_at": null,
-            "age_s": std::fs::metadata(&config.catalog_path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .map(|d| d.as_secs()),
-            "last_error": null,
-        }),
+        None => match &config.catalog_feed {
+            Some(feed) => {
+                let copy = crate::catalog_feed::read_record(state_dir).ok().flatten();
+                let fetched_ms = copy.as_ref().map(|copy| copy.fetched_at_ms);
+                json!({
+                    "source": "url",
+                    "location": feed.url.as_str(),
+                    "items": config.catalog.items.len(),
+                    "fetched_at": time(fetched_ms),
+                    "age_s": age_s(fetched_ms),
+                    "last_error": null,
+                })
+            }
+            None => json!({
+                "source": "file",
+                "location": config.catalog_path.as_ref().map(|p| p.display().to_string()),
+                "items": config.catalog.items.len(),
+                "fetched_at": null,
+                "age_s": config
+                    .catalog_path
+                    .as_ref()
+                    .and_then(|path| std::fs::metadata(path).ok())
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.elapsed().ok())
+                    .map(|d| d.as_secs()),
+                "last_error": null,
+            }),
+        },
     };
     let printer = match (&config.printer, live.and_then(|l| l.printer.as_ref())) {
         (None, _) => Value::Null,

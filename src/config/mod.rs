@@ -10,11 +10,15 @@ use crate::catalog::Catalog;
 use crate::money::Currency;
 use crate::secret::{KeyMode, SecretKey};
 
+mod catalog_feed;
 mod display;
 mod gpio;
 mod identity;
 mod staff;
 
+pub use crate::catalog_feed::CatalogFeedSettings;
+pub use catalog_feed::{DEFAULT_REFRESH_S, REFRESH_S_RANGE};
+use catalog_feed::{FeedKeys, catalog_feed_settings};
 use display::{DisplaySection, display_settings};
 pub use display::{DisplaySettings, Renderer};
 use gpio::{GpioSection, gpio_settings};
@@ -38,7 +42,11 @@ pub struct ConfigError(pub String);
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
-    catalog: PathBuf,
+    /// Required unless `catalog_url` is set; with it, the catalog used until the first fetch succeeds.
+    catalog: Option<PathBuf>,
+    catalog_url: Option<String>,
+    catalog_refresh_s: Option<u64>,
+    catalog_signature_key: Option<String>,
     wooshpay: WooshpaySection,
     checkout: CheckoutSection,
     #[serde(default)]
@@ -91,8 +99,12 @@ struct KioskSection {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub path: PathBuf,
-    pub catalog_path: PathBuf,
+    /// The `catalog` file; `None` when only `catalog_url` is set.
+    pub catalog_path: Option<PathBuf>,
+    /// The `catalog` file, or with `catalog_url` the last good fetched copy (else the file until one exists).
     pub catalog: Catalog,
+    /// `catalog_url` and its keys; `None`: the catalog is the local file alone.
+    pub catalog_feed: Option<CatalogFeedSettings>,
     pub wooshpay: WooshpaySettings,
     pub checkout: CheckoutSettings,
     pub kiosk_id: String,
@@ -158,23 +170,41 @@ impl ConfigSource {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!(
-                "{}: cannot read the configuration file: {e}",
-                path.display()
-            ))
-        })?;
+        let text = read_config_file(path)?;
         Self::parse(&text, path)
     }
 
+    /// With `catalog_url`, the last good copy is looked for in [`crate::state::state_dir`].
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        Self::parse_with_state_dir(text, path, &crate::state::state_dir())
+    }
+
+    /// The catalog feed's settings and the checkout currency, and the `catalog` file if one is set, read
+    /// before the whole configuration: the start-up fetch needs them, and [`Config::load`] its result.
+    pub fn load_catalog_feed(path: &Path) -> Result<Option<FeedStart>, ConfigError> {
+        let text = read_config_file(path)?;
+        let raw = parse_raw(&text, path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let currency = currency_of(&raw, path)?;
+        let bootstrap_file = raw.catalog.as_ref().map(|p| dir.join(p));
+        Ok(feed_settings(&raw, path)?.map(|settings| FeedStart {
+            settings,
+            currency,
+            bootstrap_file,
+        }))
+    }
+
+    pub fn parse_with_state_dir(
+        text: &str,
+        path: &Path,
+        state_dir: &Path,
+    ) -> Result<Self, ConfigError> {
         let file = path.display();
-        let raw: ConfigFile = toml::from_str(text)
-            .map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))?;
+        let raw = parse_raw(text, path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
 
-        let currency = Currency::from_code(&raw.checkout.currency)
-            .map_err(|e| ConfigError(format!("{file}: [checkout] currency: {e}")))?;
+        let currency = currency_of(&raw, path)?;
+        let catalog_feed = feed_settings(&raw, path)?;
         if raw.checkout.poll_interval_ms < 250 || raw.checkout.poll_interval_ms > 60_000 {
             return Err(ConfigError(format!(
                 "{file}: [checkout] poll_interval_ms must be between 250 and 60000 milliseconds, got {}",
@@ -236,12 +266,19 @@ impl Config {
             .map(|section| crate::metrics::validate(section, &file.to_string()))
             .transpose()
             .map_err(ConfigError)?;
-        let catalog_path = dir.join(&raw.catalog);
-        let catalog = Catalog::load(&catalog_path, currency).map_err(|e| ConfigError(e.0))?;
+        let catalog_path = raw.catalog.as_ref().map(|p| dir.join(p));
+        let catalog = choose_catalog(
+            catalog_feed.as_ref(),
+            catalog_path.as_deref(),
+            currency,
+            state_dir,
+            path,
+        )?;
         Ok(Self {
             path: path.to_owned(),
             catalog_path,
             catalog,
+            catalog_feed,
             wooshpay: WooshpaySettings {
                 base_url,
                 secret_key_file: raw.wooshpay.secret_key_file.map(|p| dir.join(p)),
@@ -310,6 +347,91 @@ impl Config {
              or set [wooshpay] secret_key_file in {}",
             self.path.display()
         )))
+    }
+}
+
+/// What the start-up fetch needs from the configuration, before the rest of it is loaded.
+#[derive(Clone, Debug)]
+pub struct FeedStart {
+    pub settings: CatalogFeedSettings,
+    pub currency: Currency,
+    /// The `catalog` file, if set: the catalog until the first fetch succeeds.
+    pub bootstrap_file: Option<PathBuf>,
+}
+
+fn read_config_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "{}: cannot read the configuration file: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn parse_raw(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError(crate::toml_errors::describe(path, text, &e)))
+}
+
+fn currency_of(raw: &ConfigFile, path: &Path) -> Result<Currency, ConfigError> {
+    Currency::from_code(&raw.checkout.currency)
+        .map_err(|e| ConfigError(format!("{}: [checkout] currency: {e}", path.display())))
+}
+
+fn feed_settings(
+    raw: &ConfigFile,
+    path: &Path,
+) -> Result<Option<CatalogFeedSettings>, ConfigError> {
+    catalog_feed_settings(
+        FeedKeys {
+            url: raw.catalog_url.clone(),
+            refresh_s: raw.catalog_refresh_s,
+            signature_key: raw.catalog_signature_key.clone(),
+        },
+        &path.display().to_string(),
+        path.parent().unwrap_or(Path::new(".")),
+    )
+}
+
+/// The local file alone; or, with a feed, its last good copy, else the local file until a fetch succeeds.
+fn choose_catalog(
+    feed: Option<&CatalogFeedSettings>,
+    file: Option<&Path>,
+    currency: Currency,
+    state_dir: &Path,
+    config_path: &Path,
+) -> Result<Catalog, ConfigError> {
+    let load_file = |file: &Path| Catalog::load(file, currency).map_err(|e| ConfigError(e.0));
+    let Some(feed) = feed else {
+        return match file {
+            Some(file) => load_file(file),
+            None => Err(ConfigError(format!(
+                "{}: missing key `catalog`: name the catalog file (catalog = \"catalog.toml\"), or set \
+                 catalog_url to fetch it from a web server",
+                config_path.display()
+            ))),
+        };
+    };
+    let not_used = match crate::catalog_feed::last_good_copy(feed, currency, state_dir) {
+        Ok(Some((_, catalog))) => return Ok(catalog),
+        Ok(None) => None,
+        Err(why) => {
+            tracing::warn!(error = %why, "the kept catalog copy is not used");
+            Some(why)
+        }
+    };
+    match (file, not_used) {
+        (Some(file), _) => load_file(file),
+        (None, None) => Err(ConfigError(format!(
+            "no catalog yet: none has been fetched from {} (catalog_url in {}) and no `catalog` file is set; \
+             the kiosk fetches it when it starts and keeps it in {}",
+            feed.url,
+            config_path.display(),
+            crate::catalog_feed::stored_catalog_file(state_dir).display()
+        ))),
+        (None, Some(why)) => Err(ConfigError(format!(
+            "no usable catalog: {why}; and no `catalog` file is set in {}",
+            config_path.display()
+        ))),
     }
 }
 

@@ -302,3 +302,187 @@ fn tips_are_off_by_default_and_percentages_are_checked() {
         );
     }
 }
+
+/// The public key of the seed-7 ed25519 test key, as `openssl pkey -pubout -outform DER | tail -c 32 | base64`
+/// prints it.
+fn feed_key_base64() -> String {
+    use base64::Engine as _;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
+}
+
+fn with_feed(extra: &str) -> String {
+    VALID.replace(
+        "catalog = \"catalog.toml\"\n",
+        &format!("catalog = \"catalog.toml\"\ncatalog_url = \"https://shop.example/kiosks/catalog.toml\"\n{extra}"),
+    )
+}
+
+#[test]
+fn catalog_feed_keys_are_read_with_a_default_refresh_and_an_optional_key() {
+    let (dir, path) = write_shop(&with_feed(""));
+    let state = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let config = Config::parse_with_state_dir(&text, &path, state.path()).unwrap();
+    let feed = config.catalog_feed.expect("catalog_url sets a feed");
+    assert_eq!(
+        feed.url.as_str(),
+        "https://shop.example/kiosks/catalog.toml"
+    );
+    assert_eq!(feed.refresh, Duration::from_secs(300));
+    assert_eq!(feed.signature_key, None);
+    assert_eq!(feed.image_dir, dir.path());
+    // Nothing fetched yet: the local file is the catalog until a fetch succeeds.
+    assert_eq!(config.catalog.items[0].id, "tea");
+
+    let hex: String = ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+        .verifying_key()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for key in [feed_key_base64(), hex] {
+        let (_dir, path) = write_shop(&with_feed(&format!(
+            "catalog_refresh_s = 60\ncatalog_signature_key = \"{key}\"\n"
+        )));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let feed = Config::parse_with_state_dir(&text, &path, state.path())
+            .unwrap()
+            .catalog_feed
+            .unwrap();
+        assert_eq!(feed.refresh, Duration::from_secs(60));
+        assert_eq!(
+            feed.signature_key.map(|k| k.to_base64()),
+            Some(feed_key_base64())
+        );
+    }
+}
+
+#[test]
+fn catalog_feed_key_errors_name_the_file_the_key_and_what_was_expected() {
+    let cases = [
+        (
+            with_feed("").replace(
+                "https://shop.example/kiosks/catalog.toml",
+                "ftp://shop.example/c.toml",
+            ),
+            "config.toml: catalog_url: expected the http(s) address of a catalog file",
+        ),
+        (
+            with_feed("").replace("https://shop.example/kiosks/catalog.toml", "catalog.toml"),
+            "config.toml: catalog_url: expected the http(s) address",
+        ),
+        (
+            with_feed("catalog_refresh_s = 5\n"),
+            "config.toml: catalog_refresh_s must be between 30 and 86400 seconds, got 5",
+        ),
+        (
+            with_feed("catalog_refresh_s = 100000\n"),
+            "config.toml: catalog_refresh_s must be between 30 and 86400 seconds, got 100000",
+        ),
+        (
+            with_feed("catalog_signature_key = \"c2hvcnQ=\"\n"),
+            "config.toml: catalog_signature_key: expected the base64 of a 32-byte ed25519 public key",
+        ),
+        (
+            with_feed(&format!("catalog_signature_key = \"{}\"\n", "g".repeat(64))),
+            "config.toml: catalog_signature_key: expected",
+        ),
+        (
+            VALID.replace("[wooshpay]", "catalog_refresh_s = 60\n[wooshpay]"),
+            "config.toml: catalog_refresh_s is set but catalog_url is not",
+        ),
+        (
+            VALID.replace("[wooshpay]", "catalog_signature_key = \"x\"\n[wooshpay]"),
+            "config.toml: catalog_signature_key is set but catalog_url is not",
+        ),
+        (
+            VALID.replace("catalog = \"catalog.toml\"\n", ""),
+            "config.toml: missing key `catalog`: name the catalog file",
+        ),
+    ];
+    let state = tempfile::tempdir().unwrap();
+    for (text, expected) in cases {
+        let (_dir, path) = write_shop(&text);
+        let error = Config::parse_with_state_dir(&text, &path, state.path())
+            .unwrap_err()
+            .0;
+        assert!(
+            error.contains(expected),
+            "{error:?} should contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn catalog_feed_alone_uses_the_kept_copy_and_without_one_says_none_was_fetched() {
+    let text = with_feed("").replace("catalog = \"catalog.toml\"\n", "");
+    let (_dir, path) = write_shop(&text);
+    let state = tempfile::tempdir().unwrap();
+    let error = Config::parse_with_state_dir(&text, &path, state.path())
+        .unwrap_err()
+        .0;
+    assert!(
+        error.starts_with(
+            "no catalog yet: none has been fetched from https://shop.example/kiosks/catalog.toml"
+        ) && error.contains("catalog-feed/catalog.toml"),
+        "{error}"
+    );
+
+    // A copy as the feed keeps it: the catalog and its record, fetched from the configured URL.
+    let copy = "[[item]]\nid=\"scone\"\nname=\"Scone\"\nunit_amount=300\n";
+    let store = state.path().join("catalog-feed");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join("catalog.toml"), copy).unwrap();
+    let record = |url: &str| {
+        serde_json::json!({
+            "url": url,
+            "etag": "\"v1\"",
+            "last_modified": null,
+            "fetched_at_ms": 1_700_000_000_000_i64,
+            "sha256": crate::catalog_feed::sha256_hex(copy.as_bytes()),
+            "signature_key": null,
+        })
+        .to_string()
+    };
+    std::fs::write(
+        store.join("copy.json"),
+        record("https://shop.example/kiosks/catalog.toml"),
+    )
+    .unwrap();
+    let config = Config::parse_with_state_dir(&text, &path, state.path()).unwrap();
+    assert_eq!(config.catalog.items[0].id, "scone");
+    assert_eq!(config.catalog_path, None);
+
+    // With a signature key configured, a copy nobody checked a signature of is not used.
+    let signed = with_feed(&format!(
+        "catalog_signature_key = \"{}\"\n",
+        feed_key_base64()
+    ))
+    .replace("catalog = \"catalog.toml\"\n", "");
+    let error = Config::parse_with_state_dir(&signed, &path, state.path())
+        .unwrap_err()
+        .0;
+    assert!(
+        error.contains("not used: its signature was not checked"),
+        "{error}"
+    );
+
+    // Another URL's copy is never sold under this feed's name; with a local file, the file is used instead.
+    std::fs::write(
+        store.join("copy.json"),
+        record("https://other.example/catalog.toml"),
+    )
+    .unwrap();
+    let error = Config::parse_with_state_dir(&text, &path, state.path())
+        .unwrap_err()
+        .0;
+    assert!(
+        error
+            .contains("it was fetched from https://other.example/catalog.toml, but catalog_url is"),
+        "{error}"
+    );
+    let both = with_feed("");
+    let config = Config::parse_with_state_dir(&both, &path, state.path()).unwrap();
+    assert_eq!(config.catalog.items[0].id, "tea");
+}

@@ -262,6 +262,8 @@ pub use crate::kiosk::Mode;
 /// Where the catalog came from, for the status panel.
 pub enum CatalogSource<'a> {
     File(&'a std::path::Path),
+    /// `catalog_url`.
+    Url(&'a str),
     BuiltIn,
 }
 
@@ -273,6 +275,8 @@ pub struct StatusFacts<'a> {
     pub version: String,
     pub catalog_items: usize,
     pub catalog: CatalogSource<'a>,
+    /// Why the last reload or refresh was not applied.
+    pub catalog_error: Option<String>,
     pub language: crate::i18n::Language,
     /// `None`: no `[printer]`.
     pub printer: Option<crate::printer::PrinterState>,
@@ -323,7 +327,17 @@ pub fn status_rows(facts: &StatusFacts<'_>, strings: &Strings<'_>) -> Vec<Status
                     count(facts.catalog_items),
                     path.display().to_string().into(),
                 ),
+                CatalogSource::Url(url) => {
+                    strings.invoke_catalog_from_file(count(facts.catalog_items), url.into())
+                }
                 CatalogSource::BuiltIn => strings.invoke_catalog_demo(count(facts.catalog_items)),
+            },
+        ),
+        row(
+            strings.invoke_status_catalog_refresh(),
+            match &facts.catalog_error {
+                Some(error) => error.as_str().into(),
+                None => strings.invoke_catalog_refresh_ok(),
             },
         ),
         row(

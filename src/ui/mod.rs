@@ -9,6 +9,7 @@
 
 mod amount;
 mod catalog;
+pub mod catalog_feed;
 pub mod convert;
 pub mod fullscreen;
 mod gateway;
@@ -45,6 +46,7 @@ impl Kiosk {
         stock::connect(&kiosk, window);
         tip::connect(&kiosk, window);
         printing::connect(&kiosk, window);
+        catalog_feed::connect(&kiosk, window);
         kiosk.start();
         kiosk
     }

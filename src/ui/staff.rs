@@ -200,10 +200,18 @@ impl Kiosk {
                 ip_address: first_ip_address(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 catalog_items,
-                catalog: match &self.context.catalog_source {
-                    Some((path, _)) => convert::CatalogSource::File(path),
-                    None => convert::CatalogSource::BuiltIn,
+                catalog: match (&self.context.catalog_feed, &self.context.catalog_source) {
+                    (Some(feed), _) => convert::CatalogSource::Url(&feed.url),
+                    (None, Some((path, _))) => convert::CatalogSource::File(path),
+                    (None, None) => convert::CatalogSource::BuiltIn,
                 },
+                catalog_error: self
+                    .context
+                    .catalog_status
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .last_error
+                    .clone(),
                 language: crate::i18n::current(),
                 printer: self.context.printer.as_ref().map(|printer| printer.state()),
             },
@@ -212,14 +220,14 @@ impl Kiosk {
         adapter.set_status(ModelRc::new(VecModel::from(status)));
     }
 
-    fn admin_message(&self, message: &str) {
+    pub(super) fn admin_message(&self, message: &str) {
         if let Some(window) = self.ui() {
             window.global::<AdminAdapter>().set_message(message.into());
         }
     }
 
     /// A sentence from the `Strings` global, in the kiosk's language.
-    fn text(&self, sentence: impl FnOnce(&Strings<'_>) -> SharedString) -> String {
+    pub(super) fn text(&self, sentence: impl FnOnce(&Strings<'_>) -> SharedString) -> String {
         self.ui()
             .map(|window| sentence(&window.global::<Strings>()).into())
             .unwrap_or_default()
@@ -281,34 +289,24 @@ impl Kiosk {
         }
     }
 
-    /// Reads the catalog file again; a file that does not load leaves the old catalog in use.
+    /// Reads the catalog file again (or asks the feed at once); a file that does not load leaves the old catalog
+    /// in use.
     fn reload_catalog(&self) {
+        if self.refresh_feed_now() {
+            return;
+        }
         let Some((path, currency)) = self.context.catalog_source.clone() else {
             self.admin_message(&self.text(|t| t.invoke_catalog_built_in()));
             return;
         };
         match crate::catalog::Catalog::load(&path, currency) {
             Ok(catalog) => {
-                let count = catalog.items.len();
-                {
-                    let mut status = self
-                        .context
-                        .catalog_status
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    status.items = count;
-                    status.loaded_ms = Some(crate::journal::now_ms());
-                    status.last_error = None;
-                }
-                {
-                    let mut state = self.state.borrow_mut();
-                    state.cart.retain_known(&catalog);
-                    state.shelf.replace(catalog);
-                }
-                self.sync_stock();
-                self.show_catalog_tiles();
-                self.refresh_cart();
-                self.refresh_admin();
+                let count = self.put_on_sale(catalog);
+                self.context
+                    .catalog_status
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .last_error = None;
                 self.admin_message(
                     &self.text(|t| {
                         t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
@@ -326,6 +324,32 @@ impl Kiosk {
                 )
             }
         }
+    }
+}
+
+impl Kiosk {
+    /// Replaces the catalog on sale: cart lines for items that are gone are dropped, the tabs and stock follow.
+    pub(super) fn put_on_sale(&self, catalog: crate::catalog::Catalog) -> usize {
+        let count = catalog.items.len();
+        {
+            let mut status = self
+                .context
+                .catalog_status
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            status.items = count;
+            status.loaded_ms = Some(crate::journal::now_ms());
+        }
+        {
+            let mut state = self.state.borrow_mut();
+            state.cart.retain_known(&catalog);
+            state.shelf.replace(catalog);
+        }
+        self.sync_stock();
+        self.show_catalog_tiles();
+        self.refresh_cart();
+        self.refresh_admin();
+        count
     }
 }
 

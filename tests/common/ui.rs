@@ -89,6 +89,7 @@ pub fn start_kiosk(
             staff: None,
             catalog_source: None,
             catalog_status: Default::default(),
+            catalog_feed: None,
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
             tip_percentages: Vec::new(),

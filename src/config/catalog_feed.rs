@@ -1,0 +1,78 @@
+//! `catalog_url`, `catalog_refresh_s` and `catalog_signature_key`: the top-level keys of a fetched catalog.
+
+use std::path::Path;
+use std::time::Duration;
+
+use url::Url;
+
+use super::ConfigError;
+use crate::catalog_feed::{CatalogFeedSettings, SignatureKey};
+
+pub const DEFAULT_REFRESH_S: u64 = 300;
+/// Not more often than every 30 s (a fleet of kiosks must not hammer one small web server), and at least daily.
+pub const REFRESH_S_RANGE: std::ops::RangeInclusive<u64> = 30..=86_400;
+
+/// The three keys as written; `None` each when absent.
+pub(super) struct FeedKeys {
+    pub url: Option<String>,
+    pub refresh_s: Option<u64>,
+    pub signature_key: Option<String>,
+}
+
+/// `Ok(None)`: no `catalog_url`, so the catalog is the local file alone.
+pub(super) fn catalog_feed_settings(
+    keys: FeedKeys,
+    file: &str,
+    config_dir: &Path,
+) -> Result<Option<CatalogFeedSettings>, ConfigError> {
+    let Some(url) = keys.url else {
+        for (key, set) in [
+            ("catalog_refresh_s", keys.refresh_s.is_some()),
+            ("catalog_signature_key", keys.signature_key.is_some()),
+        ] {
+            if set {
+                return Err(ConfigError(format!(
+                    "{file}: {key} is set but catalog_url is not: it only applies to a catalog fetched from \
+                     catalog_url"
+                )));
+            }
+        }
+        return Ok(None);
+    };
+    let url = match Url::parse(&url) {
+        Ok(parsed)
+            if matches!(parsed.scheme(), "http" | "https")
+                && parsed.host().is_some()
+                && !parsed.path().ends_with('/') =>
+        {
+            parsed
+        }
+        _ => {
+            return Err(ConfigError(format!(
+                "{file}: catalog_url: expected the http(s) address of a catalog file such as \
+                 \"https://shop.example/kiosks/catalog.toml\", got {url:?}"
+            )));
+        }
+    };
+    let refresh_s = keys.refresh_s.unwrap_or(DEFAULT_REFRESH_S);
+    if !REFRESH_S_RANGE.contains(&refresh_s) {
+        return Err(ConfigError(format!(
+            "{file}: catalog_refresh_s must be between {} and {} seconds, got {refresh_s}",
+            REFRESH_S_RANGE.start(),
+            REFRESH_S_RANGE.end()
+        )));
+    }
+    let signature_key = keys
+        .signature_key
+        .map(|text| {
+            SignatureKey::parse(&text)
+                .map_err(|e| ConfigError(format!("{file}: catalog_signature_key: {e}")))
+        })
+        .transpose()?;
+    Ok(Some(CatalogFeedSettings {
+        url,
+        refresh: Duration::from_secs(refresh_s),
+        signature_key,
+        image_dir: config_dir.to_owned(),
+    }))
+}

@@ -14,6 +14,7 @@ pub mod machine;
 mod observation;
 pub mod prices;
 pub mod recheck;
+pub mod reconcile;
 pub mod recovery;
 pub mod request;
 mod sale_run;

@@ -4,6 +4,7 @@ mod charge;
 mod check;
 mod hash_pin;
 pub mod live;
+mod reconcile;
 mod recover;
 mod sales;
 mod setup;
@@ -96,6 +97,11 @@ pub enum Command {
     /// today's totals, catalog source and age, printer. Needs no lock, key or network; works beside a
     /// running kiosk.
     Status(status::StatusArgs),
+    /// Compare this kiosk's sessions at WooshPay (its `metadata.kiosk_id`) with the journal: paid at WooshPay
+    /// but not in the journal, paid in the journal but not at WooshPay, amounts that differ, sessions still open.
+    ///
+    /// Exit status: 0 they agree, 1 they differ or WooshPay could not be asked, 2 bad usage or configuration.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,6 +188,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Catalog(CatalogCommand::Sync)) => sync::run(&cli).await,
         Some(Command::GpioTest) => gpio_test(&cli),
         Some(Command::Status(args)) => status::run(&cli, args),
+        Some(Command::Reconcile(args)) => reconcile::run(&cli, args).await,
         None => unreachable!("the UI runs on the main thread, outside the runtime"),
     }
 }
@@ -284,7 +291,12 @@ fn run_ui(
             last_error: feed.status().last_error.clone(),
         },
         None => crate::kiosk::fleet_status::CatalogStatus {
-            source: if setup.catalog_path.is_some() { "file" } else { "built-in" }.to_owned(),
+            source: if setup.catalog_path.is_some() {
+                "file"
+            } else {
+                "built-in"
+            }
+            .to_owned(),
             location: setup
                 .catalog_path
                 .as_ref()

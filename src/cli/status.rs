@@ -58,7 +58,15 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     } else {
         (0, Vec::new())
     };
-    let report = report(&config, &state_dir, live.as_ref(), pending, &today, midnight_ms, now_ms);
+    let report = report(
+        &config,
+        &state_dir,
+        live.as_ref(),
+        pending,
+        &today,
+        midnight_ms,
+        now_ms,
+    );
     if args.json {
         println!("{report}");
     } else {

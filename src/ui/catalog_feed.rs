@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use slint::{Timer, TimerMode};
 
-use super::kiosk::Kiosk;
 use super::AppWindow;
-use crate::kiosk::Screen;
+use super::kiosk::Kiosk;
 use crate::catalog::Catalog;
 use crate::catalog_feed::{CatalogFeed, FeedStatus, Refresh};
+use crate::kiosk::Screen;
 
 /// One answer of the feed, with its state after it.
 pub struct FeedReport {
@@ -130,9 +130,11 @@ impl Kiosk {
             let count = self.put_on_sale(catalog);
             tracing::info!(items = count, url = %link.url, "the new catalog is on sale");
             if self.state.borrow().nav.screen() == Screen::Admin {
-                self.admin_message(&self.text(|t| {
-                    t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
-                }));
+                self.admin_message(
+                    &self.text(|t| {
+                        t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
+                    }),
+                );
             }
         }
     }
@@ -142,6 +144,9 @@ impl Kiosk {
         let state = self.state.borrow();
         !self.context.engine.is_busy()
             && state.cart.is_empty()
-            && matches!(state.nav.screen(), Screen::Catalog | Screen::Idle | Screen::Admin | Screen::Pin)
+            && matches!(
+                state.nav.screen(),
+                Screen::Catalog | Screen::Idle | Screen::Admin | Screen::Pin
+            )
     }
 }

@@ -231,9 +231,10 @@ fn handle(
         ("POST", ["v1", "checkout", "sessions"]) => {
             store.create_session(body, &public, &shared.publishable_key)
         }
-        ("GET", ["v1", "checkout", "sessions", "list"]) => {
-            store.list_sessions(limit(query), query_value(query, "starting_after").as_deref())
-        }
+        ("GET", ["v1", "checkout", "sessions", "list"]) => store.list_sessions(
+            limit(query),
+            query_value(query, "starting_after").as_deref(),
+        ),
         ("GET", ["v1", "checkout", "sessions", id]) => store.session(id, true),
         ("GET", ["v1", "checkout", "sessions", id, "line_items"]) => store.line_items(id),
         ("POST", ["v1", "checkout", "sessions", id, "expire"]) => store.expire_session(id),

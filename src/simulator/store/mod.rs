@@ -106,7 +106,12 @@ impl Store {
                     + 1
             }
         };
-        let ids: Vec<String> = newest_first.iter().skip(start).take(limit).cloned().collect();
+        let ids: Vec<String> = newest_first
+            .iter()
+            .skip(start)
+            .take(limit)
+            .cloned()
+            .collect();
         let has_more = newest_first.len() > start + ids.len();
         let data: Vec<Value> = ids
             .iter()

@@ -1,0 +1,184 @@
+//! `wooshpay-kiosk reconcile` as a black box: the real binary, the simulator holding this kiosk's sessions (and
+//! another kiosk's), and a journal seeded with each kind of difference.
+
+mod common;
+
+use common::{KEY, Shop, after_retrieves, http_client, simulator};
+use serde_json::{Value, json};
+use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, RecordedOutcome};
+use wooshpay_kiosk::money::Currency;
+use wooshpay_kiosk::order::{Order, OrderLine};
+use wooshpay_kiosk::simulator::{SessionAction, Simulator};
+
+/// A session made at WooshPay directly (another till, the dashboard, a lost create), for `kiosk_id`.
+async fn create_session(sim: &Simulator, kiosk_id: &str, amount: i64, reference: &str) -> String {
+    let response = http_client()
+        .post(format!("{}/v1/checkout/sessions", sim.api_base_url()))
+        .basic_auth(KEY, None::<&str>)
+        .json(&json!({
+            "mode": "payment",
+            "success_url": "https://shop.example/thanks",
+            "cancel_url": "https://shop.example/cancelled",
+            "client_reference_id": reference,
+            "metadata": { "kiosk_id": kiosk_id },
+            "line_items": [{
+                "quantity": 1,
+                "price_data": { "currency": "gbp", "unit_amount": amount, "product_data": { "name": "Latte" } }
+            }]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A sale the journal records as paid, for `amount`, against `session_id`.
+fn journal_paid(shop: &Shop, reference: &str, amount: i64, session_id: &str) {
+    let journal = Journal::open(&shop.dir.path().join("state").join(JOURNAL_FILE)).unwrap();
+    let order = Order {
+        currency: Currency::from_code("GBP").unwrap(),
+        lines: vec![OrderLine {
+            item_id: "latte".into(),
+            name: "Latte".into(),
+            description: None,
+            unit_amount: amount,
+            quantity: 1,
+        }],
+    };
+    let now = wooshpay_kiosk::journal::now_ms();
+    let sale = journal
+        .begin_sale(reference, &format!("key-{reference}"), &order, "{}", now)
+        .unwrap();
+    journal
+        .session_created(sale, session_id, "https://pay.example/x", now)
+        .unwrap();
+    assert!(
+        journal
+            .finish(sale, RecordedOutcome::Paid, "", now)
+            .unwrap()
+    );
+}
+
+async fn reconcile(shop: &Shop, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["reconcile", "--json"];
+    all.extend_from_slice(args);
+    let output = shop.command(&all).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+fn kinds(report: &Value) -> Vec<(String, String)> {
+    let mut kinds: Vec<(String, String)> = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap().to_owned(),
+                d["session_id"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_agrees_then_names_every_kind_of_difference() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    after_retrieves(&sim, 1, SessionAction::Pay);
+    let paid = shop.command(&["charge", "latte"]).output().await.unwrap();
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+    sim.set_auto_action(None);
+    // Another kiosk's paid sale is none of this kiosk's business.
+    let other = create_session(&sim, "other-kiosk", 999, "other-1").await;
+    sim.pay(&other).unwrap();
+
+    let (code, report, stderr) = reconcile(&shop, &[]).await;
+    assert_eq!(code, 0, "{stderr}\n{report}");
+    assert_eq!(report["agrees"], true);
+    assert_eq!(report["kiosk_id"], "test-kiosk");
+    assert_eq!(report["sessions_at_wooshpay"], 1);
+    assert_eq!(report["sales_in_journal"], 1);
+
+    // Paid at WooshPay, never journalled (a create whose answer was lost and never recovered).
+    let lost = create_session(&sim, "test-kiosk", 340, "test-kiosk-lost").await;
+    sim.pay(&lost).unwrap();
+    // Journalled paid, but WooshPay's session expired unpaid.
+    let unpaid = create_session(&sim, "test-kiosk", 275, "test-kiosk-unpaid").await;
+    sim.expire(&unpaid).unwrap();
+    journal_paid(&shop, "test-kiosk-unpaid", 275, &unpaid);
+    // Paid at both, for different amounts.
+    let short = create_session(&sim, "test-kiosk", 300, "test-kiosk-short").await;
+    sim.pay(&short).unwrap();
+    journal_paid(&shop, "test-kiosk-short", 340, &short);
+    // Still open: a customer could pay it yet.
+    let open = create_session(&sim, "test-kiosk", 340, "test-kiosk-open").await;
+    // Journalled paid against a session WooshPay never had.
+    journal_paid(&shop, "test-kiosk-ghost", 340, "cs_test_ghost");
+    // More than a page of newer sessions from other kiosks: this kiosk's are on the second page.
+    for n in 0..105 {
+        create_session(&sim, "other-kiosk", 100, &format!("other-page-{n}")).await;
+    }
+
+    let (code, report, stderr) = reconcile(&shop, &["--since", "today"]).await;
+    assert_eq!(code, 1, "{stderr}\n{report}");
+    assert_eq!(report["agrees"], false);
+    assert_eq!(report["sessions_at_wooshpay"], 5, "{report}");
+    assert_eq!(report["sales_in_journal"], 4, "{report}");
+    let mut expected = vec![
+        ("amount_differs".to_owned(), short.clone()),
+        (
+            "journal_paid_not_paid".to_owned(),
+            "cs_test_ghost".to_owned(),
+        ),
+        ("journal_paid_not_paid".to_owned(), unpaid.clone()),
+        ("paid_not_in_journal".to_owned(), lost.clone()),
+        ("still_open".to_owned(), open.clone()),
+    ];
+    expected.sort();
+    assert_eq!(kinds(&report), expected, "{report}");
+    let short_difference = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "amount_differs")
+        .unwrap();
+    assert_eq!(short_difference["journal_amount"], 340);
+    assert_eq!(short_difference["wooshpay_amount"], 300);
+    let lost_difference = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "paid_not_in_journal")
+        .unwrap();
+    assert_eq!(lost_difference["journal_outcome"], Value::Null);
+    assert_eq!(lost_difference["wooshpay_amount"], 340);
+
+    // The table for people says the same.
+    let text = shop.command(&["reconcile"]).output().await.unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("5 differences"), "{text}");
+    assert!(text.contains(&lost), "{text}");
+
+    // WooshPay unreachable: never "agrees".
+    sim.shutdown();
+    let (code, report, stderr) = reconcile(&shop, &[]).await;
+    assert_eq!(code, 1, "{report}");
+    assert!(stderr.contains("cannot compare with WooshPay"), "{stderr}");
+}

@@ -151,6 +151,17 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
                     let past = strings(staff().get_past_shifts());
                     assert_eq!(past.len(), 1);
                     assert!(past[0].contains("2 sales, 2 paid, £6.15 gross"), "{past:?}");
+                    // The closed shift is compared with WooshPay's own records, under the summary.
+                    until(&rt, "the comparison with WooshPay", || {
+                        !staff().get_message().contains("Comparing")
+                    })
+                    .await;
+                    let message = staff().get_message().to_string();
+                    assert!(message.starts_with("Shift closed and stored"), "{message}");
+                    assert!(
+                        message.ends_with("WooshPay agrees with the journal (2 sessions)."),
+                        "{message}"
+                    );
                 },
             )
             .await;

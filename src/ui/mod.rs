@@ -16,6 +16,7 @@ mod gateway;
 pub mod headless;
 mod kiosk;
 mod payment;
+mod reconcile;
 mod printing;
 mod result;
 mod staff;

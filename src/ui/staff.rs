@@ -270,7 +270,7 @@ impl Kiosk {
         }
     }
 
-    fn close_shift(&self) {
+    fn close_shift(self: &Rc<Self>) {
         let closed = self
             .context
             .engine
@@ -279,9 +279,10 @@ impl Kiosk {
             Ok(report) => {
                 tracing::info!(?report, "shift closed");
                 self.refresh_admin();
-                self.admin_message(
-                    &self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t))),
-                );
+                let summary =
+                    self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t)));
+                // The shift's money, checked against WooshPay's own records while staff are still there.
+                self.reconcile_shift(report.opened_ms, summary);
             }
             Err(error) => self.admin_message(
                 &self.text(|t| t.invoke_shift_close_failed(error.to_string().into())),

@@ -45,7 +45,9 @@ impl Kiosk {
                 Ok(found) => {
                     tracing::warn!(differences = ?found.differences, "the shift differs from WooshPay")
                 }
-                Err(error) => tracing::warn!(%error, "the shift could not be compared with WooshPay"),
+                Err(error) => {
+                    tracing::warn!(%error, "the shift could not be compared with WooshPay")
+                }
             }
             kiosk.admin_message(&format!("{summary}\n{answer}"));
         });

@@ -157,6 +157,12 @@ impl StartKiosk {
         self
     }
 
+    /// New catalogs from a `catalog_url` feed.
+    pub fn catalog_feed(mut self, feed: wooshpay_kiosk::ui::catalog_feed::FeedLink) -> Self {
+        self.context.catalog_feed = Some(feed);
+        self
+    }
+
     pub fn attach(self) -> (AppWindow, std::rc::Rc<wooshpay_kiosk::ui::Kiosk>) {
         let app = AppWindow::new().unwrap();
         let kiosk = wooshpay_kiosk::ui::Kiosk::attach(&app, self.context);

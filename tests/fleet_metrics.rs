@@ -28,7 +28,8 @@ fn free_port() -> u16 {
 async fn scrape(port: u16) -> Exposition {
     let client = reqwest::Client::new();
     let mut last_error = String::new();
-    for _ in 0..100 {
+    // Up to 30 s: the real binary starts slowly under emulation (the aarch64 tests run in qemu-user).
+    for _ in 0..300 {
         match client
             .get(format!("http://127.0.0.1:{port}/metrics"))
             .send()

@@ -14,7 +14,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use i_slint_backend_testing::ElementHandle;
-use slint::{ComponentHandle, Model};
+use slint::ComponentHandle;
 use wooshpay_kiosk::catalog_feed::{CatalogFeed, CatalogFeedSettings, Refresh};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::ui::{AdminAdapter, CartAdapter, KioskAdapter, Screen};

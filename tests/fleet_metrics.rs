@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::engine::TestEngine;
@@ -10,6 +12,7 @@ use common::{Shop, simulator};
 use openmetrics_parser::{MetricFamily, MetricsExposition, OpenMetricsType, OpenMetricsValue};
 use wooshpay_kiosk::checkout::{CheckoutEvent, Order};
 use wooshpay_kiosk::cli::live::LiveReports;
+use wooshpay_kiosk::kiosk::fleet_status::CatalogStatus;
 use wooshpay_kiosk::metrics::MetricsConfig;
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::order::OrderLine;
@@ -109,13 +112,18 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
         .join("wooshpay_kiosk.prom");
     std::fs::create_dir_all(textfile.parent().unwrap()).unwrap();
     let runtime_handle = tokio::runtime::Handle::current();
+    let catalog = Arc::new(Mutex::new(CatalogStatus {
+        source: "url".into(),
+        fetched_ms: Some(wooshpay_kiosk::journal::now_ms() - 120_000),
+        ..CatalogStatus::default()
+    }));
     LiveReports {
         state_dir: state.path().to_owned(),
         kiosk_id: "till-7".into(),
         mode: "test",
         engine: engine.clone(),
         printer: None,
-        catalog: Default::default(),
+        catalog,
     }
     .start(
         Some(&MetricsConfig {
@@ -275,6 +283,45 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
         .filter(|name| name != "wooshpay_kiosk.prom")
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+
+    // The shipped alert rules and dashboard ask only for series the kiosk exports (a renamed metric would
+    // leave an alert that can never fire).
+    let age = value(&after, "wooshpay_kiosk_catalog_age_seconds", &[]).unwrap();
+    assert!((119.0..200.0).contains(&age), "catalog age {age}");
+    wooshpay_kiosk::metrics::recovery("settled");
+    let exported: BTreeSet<String> = wooshpay_kiosk::metrics::openmetrics_text()
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .map(str::to_owned)
+        .collect();
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let mut asked = BTreeSet::new();
+    for file in [
+        "monitoring.md",
+        "monitoring/wooshpay-kiosk-alerts.yml",
+        "monitoring/grafana-dashboard.json",
+    ] {
+        let text = std::fs::read_to_string(docs.join(file)).unwrap();
+        for (at, _) in text.match_indices("wooshpay_kiosk_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            asked.insert((file, name));
+        }
+    }
+    let missing: Vec<_> = asked
+        .iter()
+        .filter(|(_, name)| {
+            !exported.contains(name) && !exported.contains(&format!("{name}_count"))
+        })
+        .collect();
+    assert!(asked.len() > 10, "{asked:?}");
+    assert!(
+        missing.is_empty(),
+        "asked for but not exported: {missing:?}\nexported: {exported:?}"
+    );
 }
 
 /// The real binary: `status --json` with no kiosk running, then beside a running headless kiosk whose metrics

@@ -100,7 +100,7 @@ fn a_fetched_catalog_waits_for_the_cart_to_empty_and_a_failed_refresh_is_named()
     let engine = common::ui::engine(&sim, state.path(), "ui-feed", rt.clone());
     let (app, _kiosk) = common::ui::start_kiosk(engine, catalog, &rt)
         .staff_pin("2468", Duration::from_secs(60))
-        .catalog_feed(wooshpay_kiosk::ui::catalog_feed::start(feed, &rt))
+        .catalog_feed(wooshpay_kiosk::ui::feed_link::start(feed, &rt))
         .attach();
     let h_app = app.clone_strong();
     run_flow(async move {

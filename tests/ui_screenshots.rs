@@ -411,13 +411,19 @@ fn states(app: &AppWindow) -> Vec<State> {
                     row("Last contact", "12:41:07"),
                     row("IP address", "192.168.1.42"),
                     row("Version", "0.1.0"),
-                    row("Catalog", "9 items from /etc/wooshpay-kiosk/catalog.toml"),
+                    row("Catalog", "9 items from https://shop.example/kiosks/catalog.toml"),
+                    row(
+                        "Updates",
+                        "https://shop.example/kiosks/catalog.toml: the server answered HTTP 503",
+                    ),
                     row(
                         "Printer",
                         "not printing: cannot open /dev/usb/lp0: No such file or directory (2 waiting; trying again)",
                     ),
                 ])));
-                staff.set_message("Shift closed and stored.".into());
+                staff.set_message(
+                    "Shift closed and stored. 14 sales, 12 paid, £48.20 gross\nWooshPay and the journal differ: 1 paid at WooshPay but not here. Check the sales list and run “wooshpay-kiosk reconcile”.".into(),
+                );
                 app.global::<KioskAdapter>().set_screen(Screen::Admin);
             }),
         ),

@@ -317,7 +317,7 @@ fn run_ui(
     }
     .start(setup.metrics.as_ref(), runtime.handle());
     let context = crate::ui::UiContext {
-        catalog_feed: feed.map(|feed| crate::ui::catalog_feed::start(feed, runtime.handle())),
+        catalog_feed: feed.map(|feed| crate::ui::feed_link::start(feed, runtime.handle())),
         catalog_status,
         staff,
         catalog_source,

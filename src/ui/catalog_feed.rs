@@ -1,69 +1,18 @@
-//! `catalog_url`: the feed refreshes on the runtime every `catalog_refresh_s` (and when staff tap Reload
-//! catalog); the UI takes each answer on its own thread and puts a new catalog on sale only between sales
-//! (no sale running, nothing in the cart, the catalog or attract screen up), so a price never changes under a
-//! customer. A failed refresh keeps the catalog in use and is named on the staff screen and in the log.
+//! `catalog_url` on the UI thread: each answer of the feed (`feed_link.rs`) is taken once a second, and a new
+//! catalog is put on sale only between sales (no sale running, nothing in the cart, the catalog, attract or staff
+//! screen up), so a price never changes under a customer. A failed refresh keeps the catalog in use and is named
+//! on the staff screen and in the log.
 
-use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use slint::{Timer, TimerMode};
 
 use super::AppWindow;
+use super::feed_link::FeedReport;
 use super::kiosk::Kiosk;
-use crate::catalog::Catalog;
-use crate::catalog_feed::{CatalogFeed, FeedStatus, Refresh};
+use crate::catalog_feed::Refresh;
 use crate::kiosk::Screen;
-
-/// One answer of the feed, with its state after it.
-pub struct FeedReport {
-    pub refresh: Refresh,
-    pub status: FeedStatus,
-}
-
-/// The UI's end of the feed.
-pub struct FeedLink {
-    pub url: String,
-    reports: Mutex<mpsc::Receiver<FeedReport>>,
-    refresh_now: Arc<tokio::sync::Notify>,
-    /// A new catalog waiting for the sale on screen to end.
-    waiting: RefCell<Option<Catalog>>,
-    timer: RefCell<Option<Timer>>,
-}
-
-/// Runs the feed on `runtime`: a refresh every interval, or at once when staff ask.
-pub fn start(mut feed: CatalogFeed, runtime: &tokio::runtime::Handle) -> FeedLink {
-    let (sender, reports) = mpsc::channel();
-    let refresh_now = Arc::new(tokio::sync::Notify::new());
-    let asked = refresh_now.clone();
-    let url = feed.settings().url.to_string();
-    runtime.spawn(async move {
-        let interval = feed.refresh_interval();
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(interval) => {}
-                () = asked.notified() => {}
-            }
-            let refresh = feed.refresh().await;
-            let report = FeedReport {
-                refresh,
-                status: feed.status().clone(),
-            };
-            if sender.send(report).is_err() {
-                return; // the UI has gone
-            }
-        }
-    });
-    FeedLink {
-        url,
-        reports: Mutex::new(reports),
-        refresh_now,
-        waiting: RefCell::new(None),
-        timer: RefCell::new(None),
-    }
-}
 
 pub fn connect(kiosk: &Rc<Kiosk>, _window: &AppWindow) {
     let Some(link) = &kiosk.context.catalog_feed else {

@@ -31,7 +31,7 @@ pub struct UiContext {
     /// Where Reload catalog reads from; `None` in demo mode (the sample catalog is built in).
     pub catalog_source: Option<(std::path::PathBuf, crate::money::Currency)>,
     /// `catalog_url`: new catalogs from the feed, put on sale between sales.
-    pub catalog_feed: Option<super::catalog_feed::FeedLink>,
+    pub catalog_feed: Option<super::feed_link::FeedLink>,
     /// Where the catalog in use came from, for `status` and the metrics; updated on every reload.
     pub catalog_status: std::sync::Arc<std::sync::Mutex<crate::kiosk::fleet_status::CatalogStatus>>,
     /// Test, live or demo, for the status panel.

@@ -9,8 +9,9 @@
 
 mod amount;
 mod catalog;
-pub mod catalog_feed;
+mod catalog_feed;
 pub mod convert;
+pub mod feed_link;
 pub mod fullscreen;
 mod gateway;
 pub mod headless;

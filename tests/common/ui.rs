@@ -158,7 +158,7 @@ impl StartKiosk {
     }
 
     /// New catalogs from a `catalog_url` feed.
-    pub fn catalog_feed(mut self, feed: wooshpay_kiosk::ui::catalog_feed::FeedLink) -> Self {
+    pub fn catalog_feed(mut self, feed: wooshpay_kiosk::ui::feed_link::FeedLink) -> Self {
         self.context.catalog_feed = Some(feed);
         self
     }

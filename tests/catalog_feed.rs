@@ -429,6 +429,27 @@ async fn check_fetches_a_fresh_kiosks_catalog_and_says_where_it_came_from() {
         stdout.contains(&format!("Catalog: fetched from {} at ", server.url)),
         "{stdout}"
     );
+    // `check` keeps nothing (run with sudo, it would leave files the kiosk's user cannot replace): the kiosk
+    // keeps its own copy when it starts.
+    assert!(
+        !shop
+            .dir
+            .path()
+            .join("state")
+            .join("catalog-feed")
+            .join("catalog.toml")
+            .exists(),
+        "check wrote the kept copy"
+    );
+    let mut kiosk = shop.command(&["--headless"]).spawn().unwrap();
+    for _ in 0..300 {
+        let kept = shop.dir.path().join("state").join("catalog-feed");
+        if kept.join("copy.json").exists() && kept.join("catalog.toml").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    kiosk.kill().await.unwrap();
     assert_eq!(kept_copy(&shop.dir.path().join("state")), TEA);
 
     // The server is gone: the kept copy still starts the kiosk, but check says the feed is broken.

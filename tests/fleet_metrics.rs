@@ -10,15 +10,22 @@ use std::time::Duration;
 use common::engine::TestEngine;
 use common::{Shop, simulator};
 use openmetrics_parser::{MetricFamily, MetricsExposition, OpenMetricsType, OpenMetricsValue};
-use wooshpay_kiosk::checkout::{CheckoutEvent, Order};
+use wooshpay_kiosk::checkout::CheckoutEvent;
 use wooshpay_kiosk::cli::live::LiveReports;
 use wooshpay_kiosk::kiosk::fleet_status::CatalogStatus;
 use wooshpay_kiosk::metrics::MetricsConfig;
-use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::order::OrderLine;
 use wooshpay_kiosk::simulator::{Fault, FaultRule};
 
 type Exposition = MetricsExposition<OpenMetricsType, OpenMetricsValue>;
+
+/// The systemd unit's `UMask=0077`, for this process and the kiosk it starts: the textfile must still come out
+/// readable by node_exporter's user.
+fn kiosk_umask() {
+    // SAFETY: umask only sets the process's file-creation mask; both tests set the same value.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -85,22 +92,10 @@ fn value(exposition: &Exposition, name: &str, labels: &[(&str, &str)]) -> Option
     })
 }
 
-fn latte(amount: i64) -> Order {
-    Order {
-        currency: Currency::from_code("GBP").unwrap(),
-        lines: vec![OrderLine {
-            item_id: "latte".into(),
-            name: "Latte".into(),
-            description: None,
-            unit_amount: amount,
-            quantity: 1,
-        }],
-    }
-}
-
 /// One test, because the registry is the process's: counts are compared before and after.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_written() {
+    kiosk_umask();
     let sim = simulator().await;
     let state = tempfile::tempdir().unwrap();
     let engine = TestEngine::new(&sim.api_base_url(), "till-7")
@@ -157,7 +152,7 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
     );
 
     // During the sale: the QR is up, the sale is pending, WooshPay answered.
-    let mut sale = engine.start_charge(latte(345)).unwrap();
+    let mut sale = engine.start_charge(common::latte_order(345)).unwrap();
     let session_id = loop {
         match sale.events.recv().await.expect("the sale reports progress") {
             CheckoutEvent::SessionCreated { id, .. } => break id,
@@ -328,6 +323,7 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
 /// endpoint and textfile a fleet would read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_and_metrics_from_the_real_binary() {
+    kiosk_umask();
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
     common::after_retrieves(&sim, 1, wooshpay_kiosk::simulator::SessionAction::Pay);
@@ -420,6 +416,12 @@ async fn status_and_metrics_from_the_real_binary() {
     assert!(
         parsed.families.contains_key("wooshpay_kiosk_build_info"),
         "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&textfile).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o644,
+        "under UMask=0077 the kiosk still writes a file node_exporter can read"
     );
     drop(kiosk);
 }

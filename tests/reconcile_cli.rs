@@ -6,8 +6,6 @@ mod common;
 use common::{KEY, Shop, after_retrieves, http_client, simulator};
 use serde_json::{Value, json};
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, RecordedOutcome};
-use wooshpay_kiosk::money::Currency;
-use wooshpay_kiosk::order::{Order, OrderLine};
 use wooshpay_kiosk::simulator::{SessionAction, Simulator};
 
 /// A session made at WooshPay directly (another till, the dashboard, a lost create), for `kiosk_id`.
@@ -42,21 +40,8 @@ async fn create_session(sim: &Simulator, kiosk_id: &str, amount: i64, reference:
 
 /// A sale the journal records as paid, for `amount`, against `session_id`.
 fn journal_paid(shop: &Shop, reference: &str, amount: i64, session_id: &str) {
-    let journal = Journal::open(&shop.dir.path().join("state").join(JOURNAL_FILE)).unwrap();
-    let order = Order {
-        currency: Currency::from_code("GBP").unwrap(),
-        lines: vec![OrderLine {
-            item_id: "latte".into(),
-            name: "Latte".into(),
-            description: None,
-            unit_amount: amount,
-            quantity: 1,
-        }],
-    };
+    let (journal, sale) = journal_begun(shop, reference, amount);
     let now = wooshpay_kiosk::journal::now_ms();
-    let sale = journal
-        .begin_sale(reference, &format!("key-{reference}"), &order, "{}", now)
-        .unwrap();
     journal
         .session_created(sale, session_id, "https://pay.example/x", now)
         .unwrap();
@@ -65,6 +50,19 @@ fn journal_paid(shop: &Shop, reference: &str, amount: i64, session_id: &str) {
             .finish(sale, RecordedOutcome::Paid, "", now)
             .unwrap()
     );
+}
+
+/// A sale begun in the journal (pending, no session yet).
+fn journal_begun(shop: &Shop, reference: &str, amount: i64) -> (Journal, i64) {
+    let state = shop.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let journal = Journal::open(&state.join(JOURNAL_FILE)).unwrap();
+    let order = common::latte_order(amount);
+    let now = wooshpay_kiosk::journal::now_ms();
+    let sale = journal
+        .begin_sale(reference, &format!("key-{reference}"), &order, "{}", now)
+        .unwrap();
+    (journal, sale)
 }
 
 async fn reconcile(shop: &Shop, args: &[&str]) -> (i32, Value, String) {
@@ -181,4 +179,84 @@ async fn reconcile_agrees_then_names_every_kind_of_difference() {
     let (code, report, stderr) = reconcile(&shop, &[]).await;
     assert_eq!(code, 1, "{report}");
     assert!(stderr.contains("cannot compare with WooshPay"), "{stderr}");
+}
+
+/// What must never come out as "they agree", and what must not be called a difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_never_agrees_on_a_listing_it_could_not_read_and_knows_a_sale_in_progress() {
+    use wooshpay_kiosk::simulator::{Fault, FaultRule};
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    let mutate = |set: Value| FaultRule {
+        method: Some("GET".into()),
+        path: "/v1/checkout/sessions/list".into(),
+        count: 1,
+        after_processing: true,
+        fault: Fault::Mutate {
+            set: set.as_object().unwrap().clone(),
+        },
+    };
+
+    // A sale begun just before `--since` whose session was created after it: the journal has it, paid.
+    let (journal, sale) = journal_begun(&shop, "test-kiosk-boundary", 340);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let since = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_millis(500))
+        .unwrap()
+        .to_string();
+    let boundary = create_session(&sim, "test-kiosk", 340, "test-kiosk-boundary").await;
+    sim.pay(&boundary).unwrap();
+    let now = wooshpay_kiosk::journal::now_ms();
+    journal
+        .session_created(sale, &boundary, "https://pay.example/b", now)
+        .unwrap();
+    assert!(
+        journal
+            .finish(sale, RecordedOutcome::Paid, "", now)
+            .unwrap()
+    );
+    // A sale the kiosk is following: pending in the journal, its session open.
+    let (journal, sale) = journal_begun(&shop, "test-kiosk-now", 275);
+    let open = create_session(&sim, "test-kiosk", 275, "test-kiosk-now").await;
+    journal
+        .session_created(sale, &open, "https://pay.example/o", now)
+        .unwrap();
+    drop(journal);
+
+    let (code, report, stderr) = reconcile(&shop, &["--since", &since]).await;
+    assert_eq!(code, 0, "{stderr}\n{report}");
+    assert_eq!(report["in_progress"], 1, "{report}");
+    assert_eq!(report["sessions_at_wooshpay"], 2, "{report}");
+
+    // A session of the wrong shape in the list: the comparison stops, it does not skip the session.
+    sim.inject(mutate(json!({
+        "data": [{ "id": "cs_odd", "amount_total": "lots", "status": "complete" }]
+    })));
+    let (code, report, stderr) = reconcile(&shop, &["--since", &since]).await;
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["agrees"], false);
+    assert!(
+        stderr.contains("cs_odd") && stderr.contains("cannot be read"),
+        "{stderr}"
+    );
+
+    // A list that repeats itself (a cursor the server ignores): an error, not a comparison cut short.
+    sim.inject(FaultRule {
+        count: 3,
+        ..mutate(json!({ "data": [{ "id": boundary }], "has_more": true }))
+    });
+    let (code, _, stderr) = reconcile(&shop, &["--since", "today"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("came twice"), "{stderr}");
+
+    // `has_more` missing: the next page is asked for all the same, and the empty page ends the list.
+    sim.clear_faults();
+    sim.inject(mutate(json!({ "has_more": null })));
+    let (code, report, stderr) = reconcile(&shop, &["--since", &since]).await;
+    assert_eq!(code, 0, "{stderr}\n{report}");
+
+    // A date in the future compares nothing: refused, not "agree".
+    let (code, _, stderr) = reconcile(&shop, &["--since", "2999-01-01"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("in the future"), "{stderr}");
 }

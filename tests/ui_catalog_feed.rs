@@ -19,7 +19,7 @@ use wooshpay_kiosk::catalog_feed::{CatalogFeed, CatalogFeedSettings, Refresh};
 use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::ui::{AdminAdapter, CartAdapter, KioskAdapter, Screen};
 
-use common::ui::{Rig, run_flow, tap, type_pin, until};
+use common::ui::{Rig, run_flow, tap, until};
 
 const FIRST: &str = r#"
 [[item]]
@@ -114,10 +114,7 @@ fn a_fetched_catalog_waits_for_the_cart_to_empty_and_a_failed_refresh_is_named()
         let total = || app.global::<CartAdapter>().get_total().to_string();
         let requests = || served.lock().unwrap().requests;
         let staff_message = || app.global::<AdminAdapter>().get_message().to_string();
-        let open_staff = || {
-            tap(&app, "Staff");
-            type_pin(&app, "2468");
-        };
+        let open_staff = || common::ui::open_staff(&app, "2468");
 
         let mut steps = common::ui::Steps::default();
         steps
@@ -133,9 +130,13 @@ fn a_fetched_catalog_waits_for_the_cart_to_empty_and_a_failed_refresh_is_named()
                     "{}",
                     staff_message()
                 );
-                until(&rt, "the feed asked again", || requests() == 2).await;
-                // Two of the UI's one-second looks at the feed.
-                tokio::time::sleep(Duration::from_millis(2500)).await;
+                until(&rt, "the feed's answer", || {
+                    staff_message().starts_with(
+                        "A new catalog was fetched; it goes on sale when the cart is empty",
+                    )
+                })
+                .await;
+                assert_eq!(requests(), 2);
                 tap(&app, "Lock");
                 assert!(
                     !has_tile("Add Mocha"),
@@ -152,6 +153,21 @@ fn a_fetched_catalog_waits_for_the_cart_to_empty_and_a_failed_refresh_is_named()
                 assert_eq!(total(), "£4.00");
                 tap(&app, "Remove Latte");
             })
+            .await;
+        steps
+            .run(
+                "Reload catalog on an unchanged catalog says it is up to date",
+                async {
+                    open_staff();
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    tap(&app, "Reload catalog");
+                    until(&rt, "the feed's answer", || {
+                        staff_message() == "The catalog is up to date: 2 items."
+                    })
+                    .await;
+                    tap(&app, "Lock");
+                },
+            )
             .await;
         steps
             .run(

@@ -14,7 +14,7 @@ use wooshpay_kiosk::money::Currency;
 use wooshpay_kiosk::simulator::SessionAction;
 use wooshpay_kiosk::ui::{AdminAdapter, CartAdapter, CatalogAdapter, KioskAdapter, Screen};
 
-use common::ui::{Rig, enabled, run_flow, tap, type_pin, until};
+use common::ui::{Rig, enabled, run_flow, tap, until};
 
 const CATALOG: &str = r#"
 [[item]]
@@ -74,10 +74,7 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
                 .unwrap_or_else(|| panic!("no control labelled {label:?}"))
                 .invoke_accessible_default_action();
         };
-        let open_staff = || {
-            tap(&app, "Staff");
-            type_pin(&app, "2468");
-        };
+        let open_staff = || common::ui::open_staff(&app, "2468");
 
         let mut steps = common::ui::Steps::default();
         steps

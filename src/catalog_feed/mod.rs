@@ -67,6 +67,9 @@ pub struct CatalogFeed {
     limits: Limits,
     copy: Option<(StoredCopy, Catalog)>,
     status: FeedStatus,
+    /// Whether a new copy is written to the state directory: only the kiosk itself keeps one, so a command run
+    /// by another user (`sudo wooshpay-kiosk check`) never leaves files the kiosk cannot read or replace.
+    keep_copy: bool,
 }
 
 /// The stored copy as [`crate::config::Config::load`] uses it: `Ok(None)` when none was fetched yet, `Err`
@@ -126,7 +129,14 @@ impl CatalogFeed {
             limits,
             copy,
             status,
+            keep_copy: true,
         })
+    }
+
+    /// Fetches and checks as usual, but writes nothing to the state directory.
+    pub fn without_keeping(mut self) -> Self {
+        self.keep_copy = false;
+        self
     }
 
     pub fn settings(&self) -> &CatalogFeedSettings {
@@ -249,7 +259,9 @@ impl CatalogFeed {
             sha256,
             signature_key: self.settings.signature_key.map(|k| k.to_base64()),
         };
-        store::save(&self.state_dir, &text, &copy)?;
+        if self.keep_copy {
+            store::save(&self.state_dir, &text, &copy)?;
+        }
         tracing::info!(
             %url,
             items = catalog.items.len(),
@@ -274,6 +286,9 @@ impl CatalogFeed {
         }
         copy.etag = validators.etag;
         copy.last_modified = validators.last_modified;
+        if !self.keep_copy {
+            return Ok(());
+        }
         store::save_record(&self.state_dir, copy)
     }
 }

@@ -157,11 +157,22 @@ impl CheckoutEngine {
     pub async fn recover(&self) -> Vec<Recovered> {
         let results = recovery::recover(&self.shared).await;
         for result in &results {
-            crate::metrics::recovery(match result {
-                Recovered::Settled { .. } => "settled",
-                Recovered::Resumable(_) => "resumed",
-                Recovered::Unresolved { .. } => "still_pending",
-            });
+            match result {
+                Recovered::Settled { .. } => crate::metrics::recovery("settled"),
+                Recovered::Resumable(_) => crate::metrics::recovery("resumed"),
+                // Once per sale, however many passes find it still unsettled.
+                Recovered::Unresolved { reference, .. } => {
+                    let first = self
+                        .shared
+                        .counted_still_pending
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(reference.clone());
+                    if first {
+                        crate::metrics::recovery("still_pending");
+                    }
+                }
+            }
         }
         results
     }

@@ -1,17 +1,19 @@
-//! Reconciliation: this kiosk's sessions as WooshPay lists them, next to the journal. Every difference is
-//! proven from WooshPay's own answers: a session the listing did not show is read by id, and a session that
-//! does not say paid has its payment intent read before the journal's "paid" is called into question.
+//! Reconciliation: this kiosk's sessions as WooshPay lists them, next to the journal. "They agree" is said only
+//! on a listing read to its end: every item readable, pages that really page (no repeats, newest first), and
+//! every difference proven from WooshPay's own answers (a session the listing did not show is read by id, and a
+//! session that does not say paid has its payment intent read before the journal's "paid" is questioned).
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::journal::{SaleOutcome, SaleRecord};
-use crate::wooshpay::{self, CheckoutSession, Client, SessionStatus};
+use crate::wooshpay::{self, CheckoutSession, Client, SessionPaymentStatus, SessionStatus};
 
 /// Pages of this many sessions (WooshPay's maximum).
 pub const PAGE_SIZE: u32 = 100;
-/// A bound on the listing, so a cursor that never ends cannot keep the kiosk busy forever.
+/// A bound on the listing (200 000 sessions at the page size), so a cursor that never ends is an error, not a
+/// kiosk busy forever or a comparison cut short.
 const MAX_PAGES: usize = 2_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -19,13 +21,16 @@ const MAX_PAGES: usize = 2_000;
 pub enum DifferenceKind {
     /// WooshPay says paid; the journal has no such sale, or holds it as not paid.
     PaidNotInJournal,
-    /// The journal says paid; WooshPay says the session (or its payment intent) is not paid, or has no such
+    /// The journal says paid; WooshPay says the session (and its payment intent) is not paid, or has no such
     /// session.
     JournalPaidNotPaid,
-    /// Both know the sale, with different amounts or currencies.
+    /// Both know the sale, with different amounts or currencies (or WooshPay does not say which).
     AmountDiffers,
-    /// The session can still be paid.
+    /// The session can still be paid, and the kiosk is not following it.
     StillOpen,
+    /// WooshPay's session is neither paid, open nor expired (complete but unpaid: a payment still being
+    /// processed; or a status the kiosk does not know), and the journal does not hold it as paid.
+    UnclearAtWooshpay,
 }
 
 impl DifferenceKind {
@@ -35,6 +40,7 @@ impl DifferenceKind {
             Self::JournalPaidNotPaid => "journal_paid_not_paid",
             Self::AmountDiffers => "amount_differs",
             Self::StillOpen => "still_open",
+            Self::UnclearAtWooshpay => "unclear_at_wooshpay",
         }
     }
 }
@@ -65,6 +71,8 @@ pub struct Reconciliation {
     pub sessions_at_wooshpay: usize,
     /// Sales the journal holds from `since_ms`.
     pub sales_in_journal: usize,
+    /// Sales the kiosk is still following (pending in the journal, the session open): not differences.
+    pub in_progress: usize,
     pub differences: Vec<Difference>,
 }
 
@@ -79,17 +87,49 @@ impl Reconciliation {
     }
 }
 
+/// What reconciliation reads of the journal. Read after WooshPay's listing, so a sale started while the list
+/// was being read is in the journal by the time it is looked for.
+pub trait JournalView {
+    fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, String>;
+    /// Any sale, however old: a session listed since `since` may belong to a sale begun just before it.
+    fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String>;
+}
+
+impl JournalView for crate::journal::Journal {
+    fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, String> {
+        crate::journal::Journal::sales_since(self, since_ms).map_err(|e| e.to_string())
+    }
+
+    fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String> {
+        crate::journal::Journal::by_session(self, session_id).map_err(|e| e.to_string())
+    }
+}
+
+/// Why the comparison could not be made: never "they agree".
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Gateway(#[from] wooshpay::Error),
+    #[error("WooshPay's session list cannot be trusted: {0}")]
+    Listing(String),
+    #[error("the journal cannot be read: {0}")]
+    Journal(String),
+}
+
 /// Lists this kiosk's sessions since `since_ms` (newest first, page by page, kept to those whose
-/// `metadata.kiosk_id` is `kiosk_id`) and compares them with `journal` (the journal's sales since then).
-pub async fn reconcile(
+/// `metadata.kiosk_id` is `kiosk_id`), then reads the journal and compares.
+pub async fn reconcile<J: JournalView + ?Sized>(
     client: &Client,
-    journal: &[SaleRecord],
+    journal: &J,
     kiosk_id: &str,
     since_ms: i64,
     page_size: u32,
-) -> Result<Reconciliation, wooshpay::Error> {
+) -> Result<Reconciliation, ReconcileError> {
     let sessions = list_sessions(client, kiosk_id, since_ms, page_size).await?;
     let listed = sessions.len();
+    let sales = journal
+        .sales_since(since_ms)
+        .map_err(ReconcileError::Journal)?;
     let mut by_id: HashMap<String, CheckoutSession> = sessions
         .into_iter()
         .map(|session| (session.id.clone(), session))
@@ -100,7 +140,8 @@ pub async fn reconcile(
         .collect();
     let mut matched: HashSet<String> = HashSet::new();
     let mut differences = Vec::new();
-    for sale in journal {
+    let mut in_progress = 0;
+    for sale in &sales {
         let session_id = sale
             .session_id
             .clone()
@@ -115,7 +156,7 @@ pub async fn reconcile(
                         Some(session)
                     }
                     Err(error) if error.status() == Some(404) => None,
-                    Err(error) => return Err(error),
+                    Err(error) => return Err(error.into()),
                 },
             },
             None => None,
@@ -123,90 +164,157 @@ pub async fn reconcile(
         if let Some(id) = &session_id {
             matched.insert(id.clone());
         }
-        let paid = match &session {
-            Some(session) => Some(is_paid(client, session).await?),
-            None => None,
-        };
-        let difference = |kind| difference(kind, Some(sale), session.as_ref(), paid, &session_id);
-        let journal_paid = sale.outcome == SaleOutcome::Paid;
-        match paid {
-            Some(true) if !journal_paid => {
-                differences.push(difference(DifferenceKind::PaidNotInJournal))
-            }
-            Some(false) | None if journal_paid => {
-                differences.push(difference(DifferenceKind::JournalPaidNotPaid))
-            }
-            _ => {}
-        }
-        if let Some(session) = &session {
-            let currency_differs = session
-                .currency
-                .as_deref()
-                .is_some_and(|c| !c.eq_ignore_ascii_case(sale.currency.code()));
-            if session.amount_total != Some(sale.amount_total) || currency_differs {
-                differences.push(difference(DifferenceKind::AmountDiffers));
-            }
-            if session.status == Some(SessionStatus::Open) {
-                differences.push(difference(DifferenceKind::StillOpen));
-            }
+        match compare(client, Some(sale), session.as_ref(), &session_id).await? {
+            Compared::Agree => {}
+            Compared::InProgress => in_progress += 1,
+            Compared::Differ(found) => differences.extend(found),
         }
     }
-    let mut unmatched: Vec<&CheckoutSession> = by_id
-        .values()
+    let mut unmatched: Vec<CheckoutSession> = by_id
+        .into_values()
         .filter(|session| !matched.contains(&session.id))
         .collect();
     unmatched.sort_by(|a, b| a.id.cmp(&b.id));
     for session in unmatched {
-        let paid = is_paid(client, session).await?;
+        // A sale begun before `since` whose session was created after it: the journal has it all the same.
+        let sale = journal
+            .by_session(&session.id)
+            .map_err(ReconcileError::Journal)?;
         let id = Some(session.id.clone());
-        if paid {
-            differences.push(difference(
-                DifferenceKind::PaidNotInJournal,
-                None,
-                Some(session),
-                Some(true),
-                &id,
-            ));
-        } else if session.status == Some(SessionStatus::Open) {
-            differences.push(difference(
-                DifferenceKind::StillOpen,
-                None,
-                Some(session),
-                Some(false),
-                &id,
-            ));
+        match compare(client, sale.as_ref(), Some(&session), &id).await? {
+            Compared::Agree => {}
+            Compared::InProgress => in_progress += 1,
+            Compared::Differ(found) => differences.extend(found),
         }
     }
     Ok(Reconciliation {
         kiosk_id: kiosk_id.to_owned(),
         since_ms,
         sessions_at_wooshpay: listed,
-        sales_in_journal: journal.len(),
+        sales_in_journal: sales.len(),
+        in_progress,
         differences,
     })
 }
 
+enum Compared {
+    Agree,
+    InProgress,
+    Differ(Vec<Difference>),
+}
+
+/// One sale (or one session the journal does not know), its differences listed once: a sale the journal holds
+/// as paid whose session is open is one difference (not paid at WooshPay), not two.
+async fn compare(
+    client: &Client,
+    sale: Option<&SaleRecord>,
+    session: Option<&CheckoutSession>,
+    session_id: &Option<String>,
+) -> Result<Compared, ReconcileError> {
+    let paid = match session {
+        Some(session) => Some(is_paid(client, session).await?),
+        None => None,
+    };
+    let outcome = sale.map(|s| s.outcome);
+    let journal_paid = outcome == Some(SaleOutcome::Paid);
+    let difference = |kind| difference(kind, sale, session, paid, session_id);
+    let mut found = Vec::new();
+    match (paid, session) {
+        (Some(true), _) if !journal_paid => {
+            found.push(difference(DifferenceKind::PaidNotInJournal))
+        }
+        (Some(false) | None, _) if journal_paid => {
+            found.push(difference(DifferenceKind::JournalPaidNotPaid))
+        }
+        (Some(false), Some(session)) => match session.status {
+            // Still payable while the kiosk follows it (pending in the journal): the kiosk will settle it.
+            Some(SessionStatus::Open) if outcome == Some(SaleOutcome::Pending) => {
+                return Ok(Compared::InProgress);
+            }
+            Some(SessionStatus::Open) => found.push(difference(DifferenceKind::StillOpen)),
+            Some(SessionStatus::Expired) => {}
+            // Complete without being paid (a payment still processing), or a status the kiosk does not know:
+            // money may yet arrive, so it is named rather than counted as settled.
+            _ if session.payment_status != Some(SessionPaymentStatus::NoPaymentRequired) => {
+                found.push(difference(DifferenceKind::UnclearAtWooshpay))
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+    if let (Some(sale), Some(session)) = (sale, session) {
+        let currency_agrees = session
+            .currency
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(sale.currency.code()));
+        if session.amount_total != Some(sale.amount_total) || !currency_agrees {
+            found.push(difference(DifferenceKind::AmountDiffers));
+        }
+    }
+    Ok(if found.is_empty() {
+        Compared::Agree
+    } else {
+        Compared::Differ(found)
+    })
+}
+
+/// Every page, read to the end: each item must be readable, no session may come twice, and pages must go from
+/// newer to older, since the listing stops at the first page that reaches back past `since`.
 async fn list_sessions(
     client: &Client,
     kiosk_id: &str,
     since_ms: i64,
     page_size: u32,
-) -> Result<Vec<CheckoutSession>, wooshpay::Error> {
+) -> Result<Vec<CheckoutSession>, ReconcileError> {
     let mut ours = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
+    let mut oldest_so_far: Option<i64> = None;
     for _ in 0..MAX_PAGES {
         let page = client
-            .list_checkout_sessions_after(page_size, cursor.as_deref())
+            .list_checkout_session_values_after(page_size, cursor.as_deref())
             .await?;
-        let Some(last) = page.data.last() else { break };
-        cursor = Some(last.id.clone());
-        // Newest first: once a page reaches back past `since`, the pages after it are older still.
-        let reached_since = page
-            .data
+        if page.data.is_empty() {
+            return Ok(ours);
+        }
+        let mut sessions = Vec::with_capacity(page.data.len());
+        for (index, item) in page.data.into_iter().enumerate() {
+            let id = item.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+            let session: CheckoutSession = serde_json::from_value(item).map_err(|e| {
+                ReconcileError::Listing(format!(
+                    "session {} on the page after {} cannot be read: {e}",
+                    id.unwrap_or_else(|| format!("#{}", index + 1)),
+                    cursor.as_deref().unwrap_or("the start")
+                ))
+            })?;
+            if !seen.insert(session.id.clone()) {
+                return Err(ReconcileError::Listing(format!(
+                    "session {} came twice: the list does not page",
+                    session.id
+                )));
+            }
+            sessions.push(session);
+        }
+        let created: Vec<i64> = sessions
             .iter()
-            .any(|s| s.created.is_some_and(|at| at.millis() < since_ms));
-        let more = page.has_more == Some(true);
-        ours.extend(page.data.into_iter().filter(|session| {
+            .filter_map(|s| s.created.map(|at| at.millis()))
+            .collect();
+        if let (Some(oldest), Some(newest)) = (oldest_so_far, created.iter().max())
+            && *newest > oldest
+        {
+            return Err(ReconcileError::Listing(
+                "a later page holds a newer session than the page before: the list is not newest first"
+                    .to_owned(),
+            ));
+        }
+        let page_oldest = created.iter().min().copied();
+        if let Some(page_oldest) = page_oldest {
+            oldest_so_far = Some(oldest_so_far.map_or(page_oldest, |o| o.min(page_oldest)));
+        }
+        cursor = sessions.last().map(|s| s.id.clone());
+        // `has_more` absent or not a boolean: ask for the next page anyway; an empty page ends the list.
+        let done = page.has_more == Some(false);
+        ours.extend(sessions.into_iter().filter(|session| {
             let mine = session
                 .metadata
                 .as_ref()
@@ -216,11 +324,14 @@ async fn list_sessions(
             // A session without a creation time is kept: it cannot be placed before `since`.
             mine && session.created.is_none_or(|at| at.millis() >= since_ms)
         }));
-        if reached_since || !more {
-            break;
+        let reached_since = page_oldest.is_some_and(|oldest| oldest < since_ms);
+        if done || reached_since {
+            return Ok(ours);
         }
     }
-    Ok(ours)
+    Err(ReconcileError::Listing(format!(
+        "more than {MAX_PAGES} pages: stopped without reaching the end"
+    )))
 }
 
 /// Paid per the contract: the session says paid, or its payment intent has succeeded (read when the session

@@ -36,6 +36,9 @@ pub(super) struct Shared {
     /// A create that failed for lack of an answer: retrying the same cart reuses its key and sale number, so
     /// if WooshPay did create the session, the retry returns that one instead of making a second.
     pub(super) unanswered_create: Mutex<Option<UnansweredCreate>>,
+    /// Sales recovery has counted as still pending: recovery runs every minute while one is unsettled, and the
+    /// metric counts sales, not passes.
+    pub(super) counted_still_pending: Mutex<HashSet<String>>,
 }
 
 pub(super) struct UnansweredCreate {
@@ -71,6 +74,7 @@ impl Shared {
             }),
             gateway: Mutex::new(GatewayStatus::default()),
             unanswered_create: Mutex::new(None),
+            counted_still_pending: Mutex::new(HashSet::new()),
         }
     }
 
@@ -127,7 +131,8 @@ fn error_kind(error: &wooshpay::Error) -> &'static str {
         Error::AfterLostAnswer { last } => error_kind(last),
         Error::Transport(message) if message.starts_with("timed out") => "timeout",
         Error::Transport(_) => "connect",
-        Error::Authentication { .. } => "authentication",
+        // A revoked or restricted key may be answered 403 rather than 401.
+        Error::Authentication { .. } | Error::Api { status: 403, .. } => "authentication",
         Error::Api { status: 429, .. } | Error::UnexpectedResponse { status: 429, .. } => {
             "rate_limited"
         }

@@ -5,7 +5,7 @@ use super::{Cli, Failure, exit};
 use crate::wooshpay::Error;
 
 pub async fn run(cli: &Cli) -> Result<u8, Failure> {
-    let setup = Setup::from_cli(cli).await?;
+    let setup = Setup::for_check(cli).await?;
     println!(
         "Configuration OK: {} catalog items in {}, kiosk id {:?}",
         setup.catalog.items.len(),

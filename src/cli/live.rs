@@ -35,7 +35,10 @@ impl LiveReports {
                     .with_journal(|journal| journal.pending())
                     .ok()
                     .map(|pending| pending.len() as u64),
-                catalog_fetched_ms: lock(&catalog).fetched_ms,
+                catalog_confirmed_ms: {
+                    let catalog = lock(&catalog);
+                    catalog.checked_ms.or(catalog.fetched_ms)
+                },
             }
         });
         if let Some(metrics) = metrics {

@@ -22,7 +22,8 @@ pub struct ReconcileArgs {
     pub since: Option<String>,
 
     /// One JSON object: `agrees`, `kiosk_id`, `since`, `sessions_at_wooshpay`, `sales_in_journal`,
-    /// `differences` (each with `kind`: paid_not_in_journal, journal_paid_not_paid, amount_differs, still_open)
+    /// `in_progress`, `differences` (each with `kind`: paid_not_in_journal, journal_paid_not_paid, amount_differs,
+    /// still_open, unclear_at_wooshpay)
     #[arg(long)]
     pub json: bool,
 }
@@ -33,33 +34,51 @@ pub async fn run(cli: &Cli, args: &ReconcileArgs) -> Result<u8, Failure> {
         &TimeZone::system(),
     )
     .map_err(Failure::usage)?;
+    if since_ms > Timestamp::now().as_millisecond() {
+        return Err(Failure::usage(format!(
+            "--since {}: that is in the future, so there would be nothing to compare",
+            args.since.as_deref().unwrap_or_default()
+        )));
+    }
     let source = ConfigSource::locate(cli.config.as_deref());
-    let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+    // The catalog plays no part in the comparison: a kiosk whose catalog cannot be loaded is compared all the same.
+    let config = Config::load_without_catalog(source.path()).map_err(|e| Failure::usage(e.0))?;
     let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
     let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
     let client = Client::new(ClientConfig::new(base_url, key))
         .map_err(|e| Failure::runtime(e.to_string()))?;
     let journal_path = crate::state::state_dir().join(JOURNAL_FILE);
-    let sales = if journal_path.exists() {
-        crate::journal::Journal::open_read_only(&journal_path)
-            .and_then(|journal| journal.sales_since(since_ms))
-            .map_err(|e| Failure::runtime(e.to_string()))?
+    // A journal that is there but cannot be read (another user's state directory) is an error, never "no sales".
+    let exists = journal_path
+        .try_exists()
+        .map_err(|e| Failure::runtime(format!("{}: {e}", journal_path.display())))?;
+    let journal: Box<dyn reconcile::JournalView> = if exists {
+        Box::new(
+            crate::journal::Journal::open_read_only(&journal_path)
+                .map_err(|e| Failure::runtime(e.to_string()))?,
+        )
     } else {
-        Vec::new()
+        Box::new(NoSales)
     };
-    let result = reconcile::reconcile(
+    let compared = reconcile::reconcile(
         &client,
-        &sales,
+        journal.as_ref(),
         &config.kiosk_id,
         since_ms,
         reconcile::PAGE_SIZE,
     )
-    .await
-    .map_err(|e| {
-        Failure::runtime(format!(
-            "cannot compare with WooshPay, so nothing is known to agree: {e}"
-        ))
-    })?;
+    .await;
+    let result = match compared {
+        Ok(result) => result,
+        Err(error) => {
+            let message =
+                format!("cannot compare with WooshPay, so nothing is known to agree: {error}");
+            if args.json {
+                println!("{}", json!({ "agrees": false, "error": message }));
+            }
+            return Err(Failure::runtime(message));
+        }
+    };
     if args.json {
         println!("{}", json_of(&result));
     } else {
@@ -70,6 +89,19 @@ pub async fn run(cli: &Cli, args: &ReconcileArgs) -> Result<u8, Failure> {
     } else {
         exit::RUNTIME_ERROR
     })
+}
+
+/// A kiosk that has not sold yet: every session WooshPay lists for it is a difference.
+struct NoSales;
+
+impl reconcile::JournalView for NoSales {
+    fn sales_since(&self, _since_ms: i64) -> Result<Vec<crate::journal::SaleRecord>, String> {
+        Ok(Vec::new())
+    }
+
+    fn by_session(&self, _session_id: &str) -> Result<Option<crate::journal::SaleRecord>, String> {
+        Ok(None)
+    }
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -85,6 +117,7 @@ fn json_of(result: &Reconciliation) -> serde_json::Value {
         "since": rfc3339(result.since_ms),
         "sessions_at_wooshpay": result.sessions_at_wooshpay,
         "sales_in_journal": result.sales_in_journal,
+        "in_progress": result.in_progress,
         "differences": result.differences,
     })
 }

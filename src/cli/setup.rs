@@ -50,7 +50,20 @@ impl Setup {
         if cli.demo {
             return Self::demo().await;
         }
-        Self::from_config(ConfigSource::locate(cli.config.as_deref())).await
+        Self::from_config(
+            ConfigSource::locate(cli.config.as_deref()),
+            FeedAtStart::Skip,
+        )
+        .await
+    }
+
+    /// `check`: like any command, plus one fetch of `catalog_url` to prove it works (kept nowhere).
+    pub async fn for_check(cli: &Cli) -> Result<Self, Failure> {
+        if cli.demo {
+            return Self::demo().await;
+        }
+        let source = ConfigSource::locate(cli.config.as_deref());
+        Self::from_config(source, FeedAtStart::Fetch { keep: false }).await
     }
 
     /// The touchscreen UI: with no configuration anywhere it runs the demo, but a file that was named
@@ -60,10 +73,13 @@ impl Setup {
         if cli.demo || (!source.is_explicit() && !source.path().exists()) {
             return Self::demo().await;
         }
-        Self::from_config(source).await
+        Self::from_config(source, FeedAtStart::Fetch { keep: true }).await
     }
 
-    async fn from_config(source: ConfigSource) -> Result<Self, Failure> {
+    async fn from_config(
+        source: ConfigSource,
+        feed_at_start: FeedAtStart,
+    ) -> Result<Self, Failure> {
         if !source.is_explicit() && !source.path().exists() {
             return Err(Failure::usage(format!(
                 "no configuration at {}: pass --config PATH, set $WOOSHPAY_KIOSK_CONFIG, or try --demo",
@@ -71,8 +87,19 @@ impl Setup {
             )));
         }
         let state_dir = crate::state::state_dir();
-        let catalog_feed = start_catalog_feed(source.path(), &state_dir).await?;
-        let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+        // Only the kiosk keeps the copy it fetches; other commands sell or settle from the copy it kept (or
+        // the `catalog` file) and never wait on the catalog server.
+        let catalog_feed = match feed_at_start {
+            FeedAtStart::Fetch { keep } => {
+                start_catalog_feed(source.path(), &state_dir, keep).await?
+            }
+            FeedAtStart::Skip => None,
+        };
+        let fetched = catalog_feed
+            .as_ref()
+            .and_then(|feed| feed.catalog().cloned());
+        let config =
+            Config::load_with_fetched(source.path(), fetched).map_err(|e| Failure::usage(e.0))?;
         let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
         let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
         let client = Client::new(ClientConfig::new(base_url.clone(), key.clone()))
@@ -207,12 +234,21 @@ pub fn open_journal(state_dir: &std::path::Path) -> Result<Journal, Failure> {
         .map_err(|e| Failure::runtime(format!("{e}; no sale can be recorded, so none is started")))
 }
 
+/// Whether a command fetches `catalog_url` before it runs.
+enum FeedAtStart {
+    /// The kiosk (`keep`: it keeps the copy) and `check` (which only proves the feed).
+    Fetch { keep: bool },
+    /// `charge`, `recover`, `catalog sync`: the kept copy or the `catalog` file.
+    Skip,
+}
+
 /// With `catalog_url`: one refresh before the kiosk starts (bounded by the feed's own time limit), so a fresh
 /// kiosk gets its catalog and a running fleet starts with current prices. A failure is only fatal when there is
 /// nothing else to sell from: no last good copy and no `catalog` file.
 async fn start_catalog_feed(
     config_path: &std::path::Path,
     state_dir: &std::path::Path,
+    keep: bool,
 ) -> Result<Option<CatalogFeed>, Failure> {
     let Some(start) = Config::load_catalog_feed(config_path).map_err(|e| Failure::usage(e.0))?
     else {
@@ -220,6 +256,9 @@ async fn start_catalog_feed(
     };
     let mut feed =
         CatalogFeed::open(start.settings, start.currency, state_dir).map_err(Failure::runtime)?;
+    if !keep {
+        feed = feed.without_keeping();
+    }
     match feed.refresh().await {
         Refresh::Failed { error } if feed.catalog().is_none() && start.bootstrap_file.is_none() => {
             return Err(Failure::runtime(format!(

@@ -25,7 +25,14 @@ pub struct StatusArgs {
 
 pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     let source = ConfigSource::locate(cli.config.as_deref());
-    let config = Config::load(source.path()).map_err(|e| Failure::usage(e.0))?;
+    // The catalog is counted when it loads; a kiosk whose catalog does not load still has a status to report.
+    let (config, catalog_error) = match Config::load(source.path()) {
+        Ok(config) => (config, None),
+        Err(error) => (
+            Config::load_without_catalog(source.path()).map_err(|e| Failure::usage(e.0))?,
+            Some(error.0),
+        ),
+    };
     let state_dir = crate::state::state_dir();
     let now_ms = Timestamp::now().as_millisecond();
     let live = match fleet_status::read_live(&state_dir) {
@@ -44,7 +51,15 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
         .map(|start| start.timestamp().as_millisecond())
         .map_err(|e| Failure::runtime(format!("cannot work out today's midnight: {e}")))?;
     let journal_path = state_dir.join(JOURNAL_FILE);
-    let (pending, today) = if journal_path.exists() {
+    // A journal this user may not see (the state directory is the kiosk user's alone) is an error: reporting
+    // "no pending sales" for it would be a guess.
+    let exists = journal_path.try_exists().map_err(|e| {
+        Failure::runtime(format!(
+            "{}: {e}; run as the kiosk's user or with sudo",
+            journal_path.display()
+        ))
+    })?;
+    let (pending, today) = if exists {
         let journal = crate::journal::Journal::open_read_only(&journal_path)
             .map_err(|e| Failure::runtime(e.to_string()))?;
         let pending = journal
@@ -58,7 +73,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     } else {
         (0, Vec::new())
     };
-    let report = report(
+    let mut report = report(
         &config,
         &state_dir,
         live.as_ref(),
@@ -67,6 +82,12 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
         midnight_ms,
         now_ms,
     );
+    if let Some(error) = catalog_error
+        && report["running"] != true
+    {
+        report["catalog"]["last_error"] = json!(error);
+        report["catalog"]["items"] = json!(null);
+    }
     if args.json {
         println!("{report}");
     } else {
@@ -95,8 +116,9 @@ fn report(
         })
     };
     let gateway = match live {
+        // What a kiosk that stopped last knew is history, not reachability.
         Some(live) => json!({
-            "reachable": live.gateway.reachable,
+            "reachable": if running { live.gateway.reachable } else { None },
             "last_contact_at": time(live.gateway.last_contact_ms),
             "seconds_since_last_contact": age_s(live.gateway.last_contact_ms),
             "last_error": live.gateway.last_error,
@@ -114,6 +136,7 @@ fn report(
             "location": live.catalog.location,
             "items": live.catalog.items,
             "fetched_at": time(live.catalog.fetched_ms),
+            "checked_at": time(live.catalog.checked_ms),
             "age_s": age_s(live.catalog.fetched_ms.or(live.catalog.loaded_ms)),
             "last_error": live.catalog.last_error,
         }),
@@ -167,6 +190,7 @@ fn report(
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "kiosk_id": config.kiosk_id,
+        "state_dir": state_dir.display().to_string(),
         "mode": live.map(|l| l.mode.clone()).or_else(|| {
             // No kiosk has run here yet: the key's prefix says test or live, when this user may read it.
             config.load_secret_key().ok().map(|key| match key.mode() {
@@ -189,10 +213,12 @@ fn report(
 /// Today's sales by outcome, and the money paid (tips within it), in minor units of the kiosk's currency.
 fn totals(sales: &[SaleRecord], config: &Config, midnight_ms: i64) -> Value {
     let currency = config.checkout.currency;
+    // In the kiosk's currency, so the count and the amount describe the same sales.
+    let sales: Vec<&SaleRecord> = sales.iter().filter(|s| s.currency == currency).collect();
     let count = |outcome: SaleOutcome| sales.iter().filter(|s| s.outcome == outcome).count();
-    let paid: Vec<&SaleRecord> = sales
+    let paid: Vec<&&SaleRecord> = sales
         .iter()
-        .filter(|s| s.outcome == SaleOutcome::Paid && s.currency == currency)
+        .filter(|s| s.outcome == SaleOutcome::Paid)
         .collect();
     let amount: i64 = paid.iter().map(|s| s.amount_total).sum();
     let tips: i64 = paid.iter().map(|s| s.tip_amount).sum();

@@ -40,6 +40,14 @@ pub(super) fn catalog_feed_settings(
         return Ok(None);
     };
     let url = match Url::parse(&url) {
+        // The address is shown on the staff screen, in `status` and in the log: a password in it would be too.
+        // Not echoed back here either.
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            return Err(ConfigError(format!(
+                "{file}: catalog_url: must not carry a user name or password (it is shown on the staff screen, \
+                 in `status` and in the log); serve the catalog without one and sign it (catalog_signature_key)"
+            )));
+        }
         Ok(parsed)
             if matches!(parsed.scheme(), "http" | "https")
                 && parsed.host().is_some()
@@ -48,9 +56,15 @@ pub(super) fn catalog_feed_settings(
             parsed
         }
         _ => {
+            // Not echoed when it may hold a password ("user:secret@…" that did not parse as a URL).
+            let got = if url.contains('@') {
+                "an address with '@' in it".to_owned()
+            } else {
+                format!("{url:?}")
+            };
             return Err(ConfigError(format!(
                 "{file}: catalog_url: expected the http(s) address of a catalog file such as \
-                 \"https://shop.example/kiosks/catalog.toml\", got {url:?}"
+                 \"https://shop.example/kiosks/catalog.toml\", got {got}"
             )));
         }
     };

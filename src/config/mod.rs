@@ -199,6 +199,32 @@ impl Config {
         path: &Path,
         state_dir: &Path,
     ) -> Result<Self, ConfigError> {
+        Self::parse_with(text, path, state_dir, CatalogChoice::Load)
+    }
+
+    /// [`Config::load`] with the catalog just fetched from `catalog_url` (and not kept), when there is one.
+    pub fn load_with_fetched(path: &Path, fetched: Option<Catalog>) -> Result<Self, ConfigError> {
+        let text = read_config_file(path)?;
+        let choice = match fetched {
+            Some(catalog) => CatalogChoice::Fetched(catalog),
+            None => CatalogChoice::Load,
+        };
+        Self::parse_with(&text, path, &crate::state::state_dir(), choice)
+    }
+
+    /// Everything but the catalog, which is left empty: for `status` and `reconcile`, which must answer on a
+    /// kiosk whose catalog cannot be loaded (that is when a fleet's operator asks).
+    pub fn load_without_catalog(path: &Path) -> Result<Self, ConfigError> {
+        let text = read_config_file(path)?;
+        Self::parse_with(&text, path, &crate::state::state_dir(), CatalogChoice::Skip)
+    }
+
+    fn parse_with(
+        text: &str,
+        path: &Path,
+        state_dir: &Path,
+        choice: CatalogChoice,
+    ) -> Result<Self, ConfigError> {
         let file = path.display();
         let raw = parse_raw(text, path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -267,13 +293,21 @@ impl Config {
             .transpose()
             .map_err(ConfigError)?;
         let catalog_path = raw.catalog.as_ref().map(|p| dir.join(p));
-        let catalog = choose_catalog(
-            catalog_feed.as_ref(),
-            catalog_path.as_deref(),
-            currency,
-            state_dir,
-            path,
-        )?;
+        let catalog = match choice {
+            CatalogChoice::Fetched(catalog) if catalog_feed.is_some() => catalog,
+            CatalogChoice::Skip => Catalog {
+                currency,
+                items: Vec::new(),
+                category_names: Vec::new(),
+            },
+            _ => choose_catalog(
+                catalog_feed.as_ref(),
+                catalog_path.as_deref(),
+                currency,
+                state_dir,
+                path,
+            )?,
+        };
         Ok(Self {
             path: path.to_owned(),
             catalog_path,
@@ -390,6 +424,16 @@ fn feed_settings(
         &path.display().to_string(),
         path.parent().unwrap_or(Path::new(".")),
     )
+}
+
+/// Where [`Config`]'s catalog comes from.
+enum CatalogChoice {
+    /// The file, or the feed's kept copy.
+    Load,
+    /// Fetched just now from `catalog_url`.
+    Fetched(Catalog),
+    /// None: an empty catalog.
+    Skip,
 }
 
 /// The local file alone; or, with a feed, its last good copy, else the local file until a fetch succeeds.

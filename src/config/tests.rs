@@ -373,6 +373,13 @@ fn catalog_feed_key_errors_name_the_file_the_key_and_what_was_expected() {
             "config.toml: catalog_url: expected the http(s) address",
         ),
         (
+            with_feed("").replace(
+                "https://shop.example/kiosks/catalog.toml",
+                "https://kiosk:hunter2@shop.example/kiosks/catalog.toml",
+            ),
+            "config.toml: catalog_url: must not carry a user name or password",
+        ),
+        (
             with_feed("catalog_refresh_s = 5\n"),
             "config.toml: catalog_refresh_s must be between 30 and 86400 seconds, got 5",
         ),
@@ -410,6 +417,10 @@ fn catalog_feed_key_errors_name_the_file_the_key_and_what_was_expected() {
         assert!(
             error.contains(expected),
             "{error:?} should contain {expected:?}"
+        );
+        assert!(
+            !error.contains("hunter2"),
+            "a password is never echoed: {error}"
         );
     }
 }

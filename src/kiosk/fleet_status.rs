@@ -23,6 +23,9 @@ pub struct CatalogStatus {
     pub items: usize,
     /// For a catalog from `catalog_url`: when the copy in use was fetched (ms since the Unix epoch).
     pub fetched_ms: Option<i64>,
+    /// For a catalog from `catalog_url`: when the server last confirmed the copy in use (a 304, or a new file).
+    #[serde(default)]
+    pub checked_ms: Option<i64>,
     /// When the catalog in use was loaded by this kiosk process.
     pub loaded_ms: Option<i64>,
     /// Why the last refresh was not applied; `None` after a good one.
@@ -92,10 +95,19 @@ pub fn status_path(state_dir: &Path) -> PathBuf {
     state_dir.join(STATUS_FILE)
 }
 
-/// Replaced whole, so a reader never sees half a file.
+/// Replaced whole (a temporary file renamed over it), so a reader never sees half a file. Not fsynced: it is
+/// rewritten every few seconds and worth nothing after a power cut, and an SD card is spared the writes.
 pub fn write_live(state_dir: &Path, status: &LiveStatus) -> Result<(), String> {
+    use std::io::Write;
     let json = serde_json::to_vec_pretty(status).map_err(|e| e.to_string())?;
-    crate::state::write_atomically(&status_path(state_dir), &json).map_err(|e| e.to_string())
+    let path = status_path(state_dir);
+    let mut file = tempfile::NamedTempFile::new_in(state_dir)
+        .map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    file.write_all(&json)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.persist(&path)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    Ok(())
 }
 
 /// `None`: no kiosk has written one here; `Err`: one is there but cannot be read (named).

@@ -32,8 +32,8 @@ pub struct LiveFacts {
     pub last_contact_ms: Option<i64>,
     /// Sales in the journal without a proven outcome; `None` when the journal could not be read.
     pub pending_sales: Option<u64>,
-    /// When the catalog in use was fetched, for a catalog from `catalog_url`.
-    pub catalog_fetched_ms: Option<i64>,
+    /// When the catalog server last confirmed the copy in use (a 304 or a new file), for `catalog_url`.
+    pub catalog_confirmed_ms: Option<i64>,
 }
 
 type LiveSource = Box<dyn Fn() -> LiveFacts + Send + Sync>;
@@ -179,7 +179,7 @@ impl Metrics {
         let catalog_age = OptionalGauge::default();
         registry.register(
             "catalog_age_seconds",
-            "Age of the catalog copy in use, when it comes from catalog_url",
+            "Seconds since the catalog server last confirmed the copy in use (a 304 or a new file), with catalog_url",
             catalog_age.clone(),
         );
         let metrics = Self {
@@ -233,7 +233,7 @@ impl Metrics {
         set_optional(
             &self.catalog_age,
             facts
-                .catalog_fetched_ms
+                .catalog_confirmed_ms
                 .map(|at| seconds_between(at, now_ms)),
         );
     }

@@ -10,14 +10,17 @@ use std::time::Duration;
 pub fn write_textfile(path: &Path) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let text = super::prometheus_text();
-    // node_exporter runs as its own user: the file must be readable by others (it holds no secret).
     let mut file = tempfile::Builder::new()
         .prefix(".wooshpay_kiosk.")
         .suffix(".tmp")
-        .permissions(std::fs::Permissions::from_mode(0o644))
         .tempfile_in(dir)?;
+    // node_exporter runs as its own user: the file must be readable by others (it holds no secret). Set
+    // explicitly, because the unit's UMask=0077 would take any mode given at creation down to 0600.
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
+    // No fsync: the file is rewritten every interval and stale after a power cut anyway; the rename alone
+    // keeps a reader from ever seeing half of one.
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -35,6 +35,7 @@ impl Kiosk {
             return false;
         };
         link.refresh_now.notify_one();
+        link.asked.set(true);
         let url = link.url.clone();
         self.admin_message(&self.text(|t| t.invoke_catalog_fetching(url.as_str().into())));
         true
@@ -49,6 +50,9 @@ impl Kiosk {
             receiver.try_iter().collect()
         };
         for report in reports {
+            // Staff tapped Reload catalog: this answer is theirs, whatever it says.
+            let asked =
+                link.asked.replace(false) && self.state.borrow().nav.screen() == Screen::Admin;
             {
                 let mut status = self
                     .context
@@ -56,13 +60,24 @@ impl Kiosk {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner());
                 status.fetched_ms = report.status.fetched_at_ms;
+                status.checked_ms = report.status.checked_at_ms;
                 status.last_error = report.status.last_error.clone();
             }
             match report.refresh {
                 Refresh::Updated(catalog) => {
                     link.waiting.replace(Some(catalog));
+                    if asked && !self.between_sales() {
+                        self.admin_message(&self.text(|t| t.invoke_catalog_waits_for_cart()));
+                    }
                 }
-                Refresh::Unchanged => {}
+                Refresh::Unchanged => {
+                    if asked {
+                        let count = self.state.borrow().shelf.catalog().items.len();
+                        self.admin_message(&self.text(|t| {
+                            t.invoke_catalog_up_to_date(i32::try_from(count).unwrap_or(i32::MAX))
+                        }));
+                    }
+                }
                 Refresh::Failed { error } => {
                     crate::metrics::catalog_refresh_failure();
                     tracing::warn!(%error, "the catalog was not refreshed; the one in use stays");

@@ -1,7 +1,7 @@
 //! The feed's side of `catalog_url` that runs on the runtime: a refresh every `catalog_refresh_s`, or at once when
 //! staff ask, each answer sent to the UI thread, which takes it in `catalog_feed.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +23,8 @@ pub struct FeedLink {
     pub(super) refresh_now: Arc<tokio::sync::Notify>,
     /// A new catalog waiting for the sale on screen to end.
     pub(super) waiting: RefCell<Option<Catalog>>,
+    /// Staff asked (Reload catalog) and the answer has not come yet.
+    pub(super) asked: Cell<bool>,
     pub(super) timer: RefCell<Option<Timer>>,
 }
 
@@ -54,6 +56,7 @@ pub fn start(mut feed: CatalogFeed, runtime: &tokio::runtime::Handle) -> FeedLin
         reports: Mutex::new(reports),
         refresh_now,
         waiting: RefCell::new(None),
+        asked: Cell::new(false),
         timer: RefCell::new(None),
     }
 }

@@ -4,7 +4,26 @@
 use std::rc::Rc;
 
 use super::kiosk::Kiosk;
-use crate::checkout::reconcile::{self, DifferenceKind, Reconciliation};
+use crate::checkout::CheckoutEngine;
+use crate::checkout::reconcile::{self, DifferenceKind, JournalView, Reconciliation};
+use crate::journal::SaleRecord;
+
+/// The running kiosk's journal, behind the engine's lock, taken only for each read.
+struct EngineJournal(CheckoutEngine);
+
+impl JournalView for EngineJournal {
+    fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, String> {
+        self.0
+            .with_journal(|journal| journal.sales_since(since_ms))
+            .map_err(|e| e.to_string())
+    }
+
+    fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String> {
+        self.0
+            .with_journal(|journal| journal.by_session(session_id))
+            .map_err(|e| e.to_string())
+    }
+}
 
 impl Kiosk {
     /// `summary`: the closed shift's sentence, kept above the comparison's answer.
@@ -17,12 +36,10 @@ impl Kiosk {
         let spawned = slint::spawn_local(async move {
             let result = runtime
                 .spawn(async move {
-                    let sales = engine
-                        .with_journal(|journal| journal.sales_since(since_ms))
-                        .map_err(|e| e.to_string())?;
+                    let journal = EngineJournal(engine.clone());
                     reconcile::reconcile(
                         engine.client(),
-                        &sales,
+                        &journal,
                         &engine.settings().kiosk_id,
                         since_ms,
                         reconcile::PAGE_SIZE,
@@ -68,6 +85,7 @@ impl Kiosk {
             DifferenceKind::JournalPaidNotPaid,
             DifferenceKind::AmountDiffers,
             DifferenceKind::StillOpen,
+            DifferenceKind::UnclearAtWooshpay,
         ] {
             let n = count(kind);
             if n == 0 {
@@ -78,6 +96,7 @@ impl Kiosk {
                 DifferenceKind::JournalPaidNotPaid => t.invoke_reconcile_journal_paid_not_paid(n),
                 DifferenceKind::AmountDiffers => t.invoke_reconcile_amount_differs(n),
                 DifferenceKind::StillOpen => t.invoke_reconcile_still_open(n),
+                DifferenceKind::UnclearAtWooshpay => t.invoke_reconcile_unclear(n),
             }));
         }
         let details = parts.join("; ");

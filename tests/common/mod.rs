@@ -26,6 +26,20 @@ name = "Butter croissant"
 unit_amount = 275
 "#;
 
+/// An order for one latte at `amount` pence, as the kiosk would send it.
+pub fn latte_order(amount: i64) -> wooshpay_kiosk::order::Order {
+    wooshpay_kiosk::order::Order {
+        currency: wooshpay_kiosk::money::Currency::from_code("GBP").unwrap(),
+        lines: vec![wooshpay_kiosk::order::OrderLine {
+            item_id: "latte".into(),
+            name: "Latte".into(),
+            description: None,
+            unit_amount: amount,
+            quantity: 1,
+        }],
+    }
+}
+
 /// The customer acts on their phone after the kiosk has read the session `reads` times.
 pub fn after_retrieves(
     sim: &Simulator,

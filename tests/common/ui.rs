@@ -21,6 +21,12 @@ pub fn tap(app: &AppWindow, label: &str) {
 }
 
 /// Types a PIN on the keypad and submits it.
+/// The Staff control, then the PIN: the staff screen opens when the PIN is right.
+pub fn open_staff(app: &AppWindow, pin: &str) {
+    tap(app, "Staff");
+    type_pin(app, pin);
+}
+
 pub fn type_pin(app: &AppWindow, pin: &str) {
     for digit in pin.chars() {
         tap(app, &digit.to_string());

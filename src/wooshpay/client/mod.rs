@@ -140,12 +140,31 @@ impl Client {
         self.list_checkout_sessions_after(limit, None).await
     }
 
-    /// One page of sessions, newest first; `starting_after` is the last id of the page before.
+    /// One page of sessions, newest first; `starting_after` is the last id of the page before. An item that
+    /// cannot be read is left out (see [`List`]); [`Client::list_checkout_session_values_after`] keeps every one.
     pub async fn list_checkout_sessions_after(
         &self,
         limit: u32,
         starting_after: Option<&str>,
     ) -> Result<List<CheckoutSession>, Error> {
+        self.list_sessions_page(limit, starting_after).await
+    }
+
+    /// One page of sessions as WooshPay sent them, none left out: for reconciliation, where a session that cannot
+    /// be read must stop the comparison rather than vanish from it.
+    pub async fn list_checkout_session_values_after(
+        &self,
+        limit: u32,
+        starting_after: Option<&str>,
+    ) -> Result<List<serde_json::Value>, Error> {
+        self.list_sessions_page(limit, starting_after).await
+    }
+
+    async fn list_sessions_page<T: DeserializeOwned>(
+        &self,
+        limit: u32,
+        starting_after: Option<&str>,
+    ) -> Result<List<T>, Error> {
         let limit = limit.to_string();
         let mut query = vec![("limit", limit.as_str())];
         if let Some(cursor) = starting_after {

@@ -282,7 +282,14 @@ impl Kiosk {
                 let summary =
                     self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t)));
                 // The shift's money, checked against WooshPay's own records while staff are still there.
-                self.reconcile_shift(report.opened_ms, summary);
+                // A first shift with no sale starts at 0: a day back is enough to find a session this kiosk
+                // made but never journalled, without paging through the whole account's history.
+                let since_ms = if report.opened_ms > 0 {
+                    report.opened_ms
+                } else {
+                    crate::journal::now_ms() - 86_400_000
+                };
+                self.reconcile_shift(since_ms, summary);
             }
             Err(error) => self.admin_message(
                 &self.text(|t| t.invoke_shift_close_failed(error.to_string().into())),

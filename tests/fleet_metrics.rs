@@ -326,14 +326,7 @@ async fn status_and_metrics_from_the_real_binary() {
     kiosk_umask();
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
-    common::after_retrieves(&sim, 1, wooshpay_kiosk::simulator::SessionAction::Pay);
-    let paid = shop.command(&["charge", "latte"]).output().await.unwrap();
-    assert!(
-        paid.status.success(),
-        "{}",
-        String::from_utf8_lossy(&paid.stderr)
-    );
-    sim.set_auto_action(None);
+    common::sell_one_latte(&sim, &shop).await;
 
     let status = |shop: &Shop| {
         let mut command = shop.command(&["status", "--json"]);

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{KEY, Shop, after_retrieves, http_client, simulator};
+use common::{KEY, Shop, http_client, simulator};
 use serde_json::{Value, json};
 use wooshpay_kiosk::journal::{JOURNAL_FILE, Journal, RecordedOutcome};
-use wooshpay_kiosk::simulator::{SessionAction, Simulator};
+use wooshpay_kiosk::simulator::Simulator;
 
 /// A session made at WooshPay directly (another till, the dashboard, a lost create), for `kiosk_id`.
 async fn create_session(sim: &Simulator, kiosk_id: &str, amount: i64, reference: &str) -> String {
@@ -94,14 +94,7 @@ fn kinds(report: &Value) -> Vec<(String, String)> {
 async fn reconcile_agrees_then_names_every_kind_of_difference() {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
-    after_retrieves(&sim, 1, SessionAction::Pay);
-    let paid = shop.command(&["charge", "latte"]).output().await.unwrap();
-    assert!(
-        paid.status.success(),
-        "{}",
-        String::from_utf8_lossy(&paid.stderr)
-    );
-    sim.set_auto_action(None);
+    common::sell_one_latte(&sim, &shop).await;
     // Another kiosk's paid sale is none of this kiosk's business.
     let other = create_session(&sim, "other-kiosk", 999, "other-1").await;
     sim.pay(&other).unwrap();

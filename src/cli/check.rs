@@ -62,8 +62,7 @@ fn catalog_source(setup: &Setup) -> String {
         Some(ms) => format!(
             "fetched from {} at {}{signed}",
             status.url,
-            jiff::Timestamp::from_millisecond(ms)
-                .map_or_else(|_| ms.to_string(), |t| t.to_string())
+            super::sales::rfc3339(ms).unwrap_or_else(|| ms.to_string())
         ),
         None => format!("the `catalog` file until {} can be fetched", status.url),
     }

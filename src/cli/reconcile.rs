@@ -104,17 +104,11 @@ impl reconcile::JournalView for NoSales {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 fn json_of(result: &Reconciliation) -> serde_json::Value {
     json!({
         "agrees": result.agrees(),
         "kiosk_id": result.kiosk_id,
-        "since": rfc3339(result.since_ms),
+        "since": super::sales::rfc3339(result.since_ms).unwrap_or_default(),
         "sessions_at_wooshpay": result.sessions_at_wooshpay,
         "sales_in_journal": result.sales_in_journal,
         "in_progress": result.in_progress,
@@ -128,7 +122,7 @@ fn print_text(result: &Reconciliation) {
         super::terminal_safe(&result.kiosk_id),
         result.sessions_at_wooshpay,
         result.sales_in_journal,
-        rfc3339(result.since_ms)
+        super::sales::rfc3339(result.since_ms).unwrap_or_default()
     );
     if result.agrees() {
         println!("they agree");

@@ -85,7 +85,8 @@ pub fn parse_since(text: &str, zone: &TimeZone) -> Result<i64, String> {
         })
 }
 
-fn rfc3339(ms: i64) -> Option<String> {
+/// Milliseconds since the epoch as an RFC 3339 time; `None` out of range. Shared by the commands that print times.
+pub(super) fn rfc3339(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
 }
 

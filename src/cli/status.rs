@@ -107,8 +107,8 @@ fn report(
 ) -> Value {
     let running = live.is_some_and(|l| fleet_status::is_fresh(l, now_ms));
     let time = |ms: Option<i64>| -> Value {
-        ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
-            .map_or(Value::Null, |t| json!(t.to_string()))
+        ms.and_then(super::sales::rfc3339)
+            .map_or(Value::Null, |t| json!(t))
     };
     let age_s = |ms: Option<i64>| -> Value {
         ms.map_or(Value::Null, |ms| {

@@ -29,6 +29,16 @@ pub fn connect(kiosk: &Rc<Kiosk>, _window: &AppWindow) {
 }
 
 impl Kiosk {
+    /// Where the catalog in use came from, shared with the status file's thread.
+    pub(super) fn catalog_status(
+        &self,
+    ) -> std::sync::MutexGuard<'_, crate::kiosk::fleet_status::CatalogStatus> {
+        self.context
+            .catalog_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Staff's Reload catalog with a feed: fetch now; the answer arrives like any other.
     pub(super) fn refresh_feed_now(&self) -> bool {
         let Some(link) = &self.context.catalog_feed else {
@@ -54,11 +64,7 @@ impl Kiosk {
             let asked =
                 link.asked.replace(false) && self.state.borrow().nav.screen() == Screen::Admin;
             {
-                let mut status = self
-                    .context
-                    .catalog_status
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
+                let mut status = self.catalog_status();
                 status.fetched_ms = report.status.fetched_at_ms;
                 status.checked_ms = report.status.checked_at_ms;
                 status.last_error = report.status.last_error.clone();

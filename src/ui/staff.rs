@@ -205,13 +205,7 @@ impl Kiosk {
                     (None, Some((path, _))) => convert::CatalogSource::File(path),
                     (None, None) => convert::CatalogSource::BuiltIn,
                 },
-                catalog_error: self
-                    .context
-                    .catalog_status
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .last_error
-                    .clone(),
+                catalog_error: self.catalog_status().last_error.clone(),
                 language: crate::i18n::current(),
                 printer: self.context.printer.as_ref().map(|printer| printer.state()),
             },
@@ -310,11 +304,7 @@ impl Kiosk {
         match crate::catalog::Catalog::load(&path, currency) {
             Ok(catalog) => {
                 let count = self.put_on_sale(catalog);
-                self.context
-                    .catalog_status
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .last_error = None;
+                self.catalog_status().last_error = None;
                 self.admin_message(
                     &self.text(|t| {
                         t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
@@ -322,11 +312,7 @@ impl Kiosk {
                 );
             }
             Err(error) => {
-                self.context
-                    .catalog_status
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .last_error = Some(error.0.clone());
+                self.catalog_status().last_error = Some(error.0.clone());
                 self.admin_message(
                     &self.text(|t| t.invoke_catalog_not_reloaded(error.0.as_str().into())),
                 )
@@ -340,11 +326,7 @@ impl Kiosk {
     pub(super) fn put_on_sale(&self, catalog: crate::catalog::Catalog) -> usize {
         let count = catalog.items.len();
         {
-            let mut status = self
-                .context
-                .catalog_status
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut status = self.catalog_status();
             status.items = count;
             status.loaded_ms = Some(crate::journal::now_ms());
         }

@@ -40,6 +40,18 @@ pub fn latte_order(amount: i64) -> wooshpay_kiosk::order::Order {
     }
 }
 
+/// `charge latte` through the real binary, paid by the customer at the first read: one paid sale in the journal.
+pub async fn sell_one_latte(sim: &Simulator, shop: &Shop) {
+    after_retrieves(sim, 1, wooshpay_kiosk::simulator::SessionAction::Pay);
+    let paid = shop.command(&["charge", "latte"]).output().await.unwrap();
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+    sim.set_auto_action(None);
+}
+
 /// The customer acts on their phone after the kiosk has read the session `reads` times.
 pub fn after_retrieves(
     sim: &Simulator,

@@ -22,17 +22,10 @@ impl StateError {
 /// `$STATE_DIRECTORY` (set by systemd's `StateDirectory=`), else `/var/lib/wooshpay-kiosk` when this user may
 /// write there, else the per-user data directory.
 pub fn state_dir() -> PathBuf {
-    if let Some(dirs) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
-        // systemd passes a colon-separated list when several directories are configured.
-        let first = dirs
-            .to_string_lossy()
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        return PathBuf::from(first);
+    if let Some(dir) = systemd_directory("STATE_DIRECTORY") {
+        return dir;
     }
-    let system = Path::new("/var/lib/wooshpay-kiosk");
+    let system = Path::new(SYSTEM_STATE_DIR);
     if is_writable_dir(system) {
         return system.to_owned();
     }
@@ -40,6 +33,32 @@ pub fn state_dir() -> PathBuf {
         .map(|dirs| dirs.data_dir().to_owned())
         .unwrap_or_else(|| PathBuf::from(".wooshpay-kiosk"))
 }
+
+/// Where the running kiosk keeps what it rewrites while it runs (the status file, and the metrics textfile
+/// where the docs put it): a tmpfs, so an idle kiosk writes nothing to its SD card. `$RUNTIME_DIRECTORY` (set by
+/// the unit's `RuntimeDirectory=`, under `/run`); for the system state directory outside the unit (an
+/// administrator's `status`), the unit's `/run/wooshpay-kiosk`; otherwise (development, tests without systemd)
+/// `run/` inside the state directory.
+pub fn runtime_dir(state_dir: &Path) -> PathBuf {
+    if let Some(dir) = systemd_directory("RUNTIME_DIRECTORY") {
+        return dir;
+    }
+    if state_dir == Path::new(SYSTEM_STATE_DIR) {
+        return PathBuf::from(SYSTEM_RUNTIME_DIR);
+    }
+    state_dir.join("run")
+}
+
+/// A directory systemd passes in `variable`; a colon-separated list when several are configured: the first.
+fn systemd_directory(variable: &str) -> Option<PathBuf> {
+    let dirs = std::env::var_os(variable).filter(|d| !d.is_empty())?;
+    let first = dirs.to_string_lossy().split(':').next()?.to_owned();
+    Some(PathBuf::from(first))
+}
+
+/// The packaged unit's `StateDirectory=` and `RuntimeDirectory=`.
+pub const SYSTEM_STATE_DIR: &str = "/var/lib/wooshpay-kiosk";
+pub const SYSTEM_RUNTIME_DIR: &str = "/run/wooshpay-kiosk";
 
 fn is_writable_dir(path: &Path) -> bool {
     path.is_dir() && tempfile::tempfile_in(path).is_ok()

@@ -117,7 +117,21 @@ async fn cancel_while_the_create_is_in_flight_expires_the_session_it_made() {
         fault: Fault::Delay { ms: 800 },
     });
     let handle = rig.engine.start_charge(latte(&rig.catalog)).unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Cancel once the create has reached WooshPay (it is held there for 800 ms): a fixed wait could cancel
+    // before the request left on a slow machine, which is another case.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !rig
+        .sim
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/v1/checkout/sessions")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the create never reached the simulator"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     handle.cancel();
     let outcome = handle.outcome().await;
     assert!(

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use common::engine::TestEngine;
 use common::{Shop, simulator};
-use openmetrics_parser::{MetricFamily, MetricsExposition, OpenMetricsType, OpenMetricsValue};
+use openmetrics_parser::{
+    MetricFamily, MetricsExposition, OpenMetricsType, OpenMetricsValue, PrometheusType,
+    PrometheusValue,
+};
 use wooshpay_kiosk::checkout::CheckoutEvent;
 use wooshpay_kiosk::cli::live::LiveReports;
 use wooshpay_kiosk::kiosk::fleet_status::CatalogStatus;
@@ -17,6 +20,8 @@ use wooshpay_kiosk::metrics::MetricsConfig;
 use wooshpay_kiosk::simulator::{Fault, FaultRule};
 
 type Exposition = MetricsExposition<OpenMetricsType, OpenMetricsValue>;
+/// The textfile's format: Prometheus 0.0.4 text, as node_exporter reads it.
+type TextExposition = MetricsExposition<PrometheusType, PrometheusValue>;
 
 /// The systemd unit's `UMask=0077`, for this process and the kiosk it starts: the textfile must still come out
 /// readable by node_exporter's user.
@@ -27,12 +32,82 @@ fn kiosk_umask() {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Every series whose labels are known in advance, which must exist at 0 before anything happened: `rate()`
+/// over a new kiosk has data, and `absent()` does not fire on a healthy kiosk that has not sold yet.
+fn assert_every_known_series_at_zero(
+    value: impl Fn(&str, &[(&str, &str)]) -> Option<f64>,
+    name_suffix: &str,
+    currency: &str,
+) {
+    let known: [(&str, &str, &[&str]); 3] = [
+        (
+            "wooshpay_kiosk_sales",
+            "outcome",
+            &["paid", "expired", "cancelled", "failed"],
+        ),
+        (
+            "wooshpay_kiosk_gateway_errors",
+            "kind",
+            &[
+                "connect",
+                "timeout",
+                "server",
+                "rate_limited",
+                "rejected",
+                "authentication",
+                "unreadable",
+                "other",
+            ],
+        ),
+        (
+            "wooshpay_kiosk_recoveries",
+            "result",
+            &["settled", "resumed", "still_pending"],
+        ),
+    ];
+    for (name, label, values) in known {
+        let name = format!("{name}{name_suffix}");
+        for v in values {
+            assert_eq!(
+                value(&name, &[(label, v)]),
+                Some(0.0),
+                "{name}{{{label}=\"{v}\"}} must exist at 0 from the start"
+            );
+        }
+    }
+    assert_eq!(
+        value(
+            &format!("wooshpay_kiosk_paid_minor_units{name_suffix}"),
+            &[("currency", currency)]
+        ),
+        Some(0.0),
+        "the paid amount in the kiosk's currency exists at 0 from the start"
+    );
+}
+
+/// Waits until the textfile parses and `check` holds for it; the file is rewritten on a sale's end, so a
+/// check that names a sale holds long before the writer's next tick.
+async fn textfile_until(
+    path: &std::path::Path,
+    what: &str,
+    check: impl Fn(&TextExposition) -> bool,
+) -> TextExposition {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(parsed) = openmetrics_parser::prometheus::parse_prometheus(&text)
+            && check(&parsed)
+        {
+            return parsed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the textfile {} never showed {what}: {:?}",
+            path.display(),
+            std::fs::read_to_string(path)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn scrape(port: u16) -> Exposition {
@@ -92,6 +167,22 @@ fn value(exposition: &Exposition, name: &str, labels: &[(&str, &str)]) -> Option
     })
 }
 
+/// The value of one sample in the textfile, by its labels.
+fn text_value(exposition: &TextExposition, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let family = exposition.families.get(name)?;
+    family.iter_samples().find_map(|sample| {
+        let set = sample.get_labelset().ok()?;
+        labels
+            .iter()
+            .all(|(k, v)| set.get_label_value(k) == Some(v))
+            .then(|| match &sample.value {
+                PrometheusValue::Counter(c) => c.value.as_f64(),
+                PrometheusValue::Gauge(g) | PrometheusValue::Unknown(g) => g.as_f64(),
+                other => panic!("{name}: unexpected {other:?}"),
+            })
+    })
+}
+
 /// One test, because the registry is the process's: counts are compared before and after.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_written() {
@@ -100,7 +191,6 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
     let state = tempfile::tempdir().unwrap();
     let engine = TestEngine::new(&sim.api_base_url(), "till-7")
         .build(state.path(), tokio::runtime::Handle::current());
-    let port = free_port();
     let textfile = state
         .path()
         .join("node-exporter")
@@ -112,9 +202,13 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
         fetched_ms: Some(wooshpay_kiosk::journal::now_ms() - 120_000),
         ..CatalogStatus::default()
     }));
-    LiveReports {
-        state_dir: state.path().to_owned(),
+    // Port 0: the system picks a free port and the kiosk says which, so no other process can take it between a
+    // test choosing it and the kiosk binding it. The textfile's own timer is an hour: whatever the file shows
+    // below, it shows because it is written at start and when a sale ends.
+    let port = LiveReports {
+        runtime_dir: state.path().join("run"),
         kiosk_id: "till-7".into(),
+        currency: "GBP",
         mode: "test",
         engine: engine.clone(),
         printer: None,
@@ -122,12 +216,15 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
     }
     .start(
         Some(&MetricsConfig {
-            listen: Some(format!("127.0.0.1:{port}").parse().unwrap()),
+            listen: Some("127.0.0.1:0".parse().unwrap()),
             textfile: Some(textfile.clone()),
-            textfile_interval: Duration::from_secs(1),
+            textfile_interval: Duration::from_secs(3600),
         }),
         &runtime_handle,
-    );
+    )
+    .expect("the metrics endpoint listens")
+    .port();
+    assert_ne!(port, 0);
 
     let before = scrape(port).await;
     assert_eq!(
@@ -139,13 +236,19 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
         Some(1.0),
         "build_info names the kiosk"
     );
-    let paid_before = value(&before, "wooshpay_kiosk_sales", &[("outcome", "paid")]).unwrap_or(0.0);
-    let amount_before = value(
-        &before,
-        "wooshpay_kiosk_paid_minor_units",
-        &[("currency", "GBP")],
-    )
-    .unwrap_or(0.0);
+    assert_every_known_series_at_zero(|name, labels| value(&before, name, labels), "", "GBP");
+    // Written at start, not an interval later.
+    let at_start = textfile_until(&textfile, "the sales counters", |parsed| {
+        parsed.families.contains_key("wooshpay_kiosk_sales_total")
+    })
+    .await;
+    assert_every_known_series_at_zero(
+        |name, labels| text_value(&at_start, name, labels),
+        "_total",
+        "GBP",
+    );
+    let paid_before = 0.0;
+    let amount_before = 0.0;
     assert_eq!(
         family(&before, "wooshpay_kiosk_tap_to_qr_seconds").family_type,
         OpenMetricsType::Histogram
@@ -198,6 +301,11 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
     );
     assert!(value(&after, "wooshpay_kiosk_qr_to_paid_seconds", &[]).unwrap() >= 1.0);
     assert!(value(&after, "wooshpay_kiosk_poll_seconds", &[]).unwrap() >= 1.0);
+    // The textfile shows the sale without waiting for its hourly tick: it is rewritten when a sale ends.
+    textfile_until(&textfile, "the paid sale", |parsed| {
+        text_value(parsed, "wooshpay_kiosk_sales_total", &[("outcome", "paid")]) == Some(1.0)
+    })
+    .await;
 
     // A server error from WooshPay is counted by kind.
     let errors_before = value(
@@ -283,7 +391,7 @@ async fn a_sale_shows_in_the_scraped_metrics_and_the_textfile_is_never_half_writ
     // leave an alert that can never fire).
     let age = value(&after, "wooshpay_kiosk_catalog_age_seconds", &[]).unwrap();
     assert!((119.0..200.0).contains(&age), "catalog age {age}");
-    wooshpay_kiosk::metrics::recovery("settled");
+    wooshpay_kiosk::metrics::recovery(wooshpay_kiosk::metrics::RecoveryResult::Settled);
     let exported: BTreeSet<String> = wooshpay_kiosk::metrics::openmetrics_text()
         .lines()
         .filter(|line| !line.starts_with('#'))
@@ -353,35 +461,29 @@ async fn status_and_metrics_from_the_real_binary() {
     assert_eq!(idle["printer"], serde_json::Value::Null);
     assert_eq!(idle["version"], env!("CARGO_PKG_VERSION"));
 
-    let port = free_port();
+    assert_eq!(idle["metrics"]["listen"], serde_json::Value::Null);
+
     let textfile = shop.dir.path().join("textfile").join("wooshpay_kiosk.prom");
     std::fs::create_dir_all(textfile.parent().unwrap()).unwrap();
     let mut config = std::fs::read_to_string(shop.config_path()).unwrap();
+    // Port 0: the kiosk binds a port the system chooses and `status` says which (no port picked here, released,
+    // and then perhaps taken by something else before the kiosk binds it). The textfile's timer is an hour: it is
+    // there because it is written at start.
     config.push_str(&format!(
-        "[metrics]\nlisten = \"{port}\"\ntextfile = \"{}\"\ntextfile_interval_s = 1\n",
+        "[metrics]\nlisten = \"0\"\ntextfile = \"{}\"\ntextfile_interval_s = 3600\n",
         textfile.display()
     ));
     std::fs::write(shop.config_path(), config).unwrap();
     let kiosk = shop.command(&["--headless"]).spawn().unwrap();
 
-    let scraped = scrape(port).await;
-    assert_eq!(
-        value(
-            &scraped,
-            "wooshpay_kiosk_build_info",
-            &[("kiosk_id", "test-kiosk")]
-        ),
-        Some(1.0)
-    );
-    assert_eq!(
-        value(&scraped, "wooshpay_kiosk_pending_sales", &[]),
-        Some(0.0)
-    );
-
     let mut running = serde_json::Value::Null;
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         running = status(&shop).await;
-        if running["running"] == true && running["gateway"]["reachable"] == true {
+        if running["running"] == true
+            && running["gateway"]["reachable"] == true
+            && running["metrics"]["listen"].is_string()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -397,18 +499,52 @@ async fn status_and_metrics_from_the_real_binary() {
     assert_eq!(running["sale_in_progress"], false);
     assert_eq!(running["catalog"]["items"], 2);
     assert_eq!(running["today"]["paid_count"], 1);
+    let listen: std::net::SocketAddr = running["metrics"]["listen"]
+        .as_str()
+        .unwrap_or_else(|| panic!("status names where the metrics are: {running}"))
+        .parse()
+        .unwrap();
+    assert!(listen.ip().is_loopback() && listen.port() != 0, "{listen}");
+    assert_eq!(
+        running["runtime_dir"],
+        shop.dir
+            .path()
+            .join("state")
+            .join("run")
+            .display()
+            .to_string(),
+        "{running}"
+    );
 
-    for _ in 0..100 {
-        if textfile.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let text = std::fs::read_to_string(&textfile).unwrap();
-    let parsed = openmetrics_parser::prometheus::parse_prometheus(&text).unwrap();
+    let scraped = scrape(listen.port()).await;
+    assert_eq!(
+        value(
+            &scraped,
+            "wooshpay_kiosk_build_info",
+            &[("kiosk_id", "test-kiosk")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&scraped, "wooshpay_kiosk_pending_sales", &[]),
+        Some(0.0)
+    );
+    // A new process, nothing sold yet: every known series is there at 0 (the latte was another process's).
+    assert_every_known_series_at_zero(|name, labels| value(&scraped, name, labels), "", "GBP");
+
+    let parsed = textfile_until(&textfile, "the sales counters", |parsed| {
+        parsed.families.contains_key("wooshpay_kiosk_sales_total")
+    })
+    .await;
+    assert_every_known_series_at_zero(
+        |name, labels| text_value(&parsed, name, labels),
+        "_total",
+        "GBP",
+    );
     assert!(
         parsed.families.contains_key("wooshpay_kiosk_build_info"),
-        "{text}"
+        "{:?}",
+        parsed.families.keys()
     );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&textfile).unwrap().permissions().mode() & 0o777;

@@ -136,12 +136,23 @@ fn absent_device_keeps_the_job_until_it_appears() {
 
 #[test]
 fn refused_connection_is_retried_until_a_listener_appears() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
+    // A port bound but not listening: connections to it are refused, and nothing else can take it before this
+    // test starts listening on it.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    let address = socket
         .local_addr()
         .unwrap()
-        .port();
-    let address = format!("127.0.0.1:{port}");
+        .as_socket()
+        .unwrap()
+        .to_string();
     let dir = tempfile::tempdir().unwrap();
     let printer = Printer::start_with(
         network_config(address),
@@ -152,7 +163,8 @@ fn refused_connection_is_retried_until_a_listener_appears() {
     wait_for("failing", || failing_with(&printer, "connection refused"));
     assert_eq!(queued(dir.path()), 1);
 
-    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    socket.listen(1).unwrap();
+    let listener: TcpListener = socket.into();
     let (stream, _) = listener.accept().unwrap();
     let mut body = Vec::new();
     let mut stream = stream;

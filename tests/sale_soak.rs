@@ -65,34 +65,32 @@ struct RemoteSimulator {
 
 impl RemoteSimulator {
     async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = common::kiosk_command()
-            .args(["simulate", "--listen", &format!("127.0.0.1:{port}")])
+        use tokio::io::AsyncBufReadExt;
+        // Port 0, and the simulator says which port it got: nothing can take the port between a choice made here
+        // and the simulator binding it.
+        let mut child = common::kiosk_command()
+            .args(["simulate", "--listen", "127.0.0.1:0"])
             .env("WOOSHPAY_SECRET_KEY", common::KEY)
             .spawn()
             .unwrap();
-        let sim = Self {
-            base: format!("http://127.0.0.1:{port}"),
+        let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = stdout.next_line().await.unwrap() {
+                if let Some(addr) = line.strip_prefix("WooshPay simulator listening on ") {
+                    return addr.trim().to_owned();
+                }
+            }
+            panic!("the simulator process ended without saying where it listens");
+        })
+        .await
+        .expect("the simulator process did not start");
+        // Keep reading what it prints after that line, so its stdout never closes under it.
+        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+        Self {
+            base,
             http: common::http_client(),
             _child: child,
-        };
-        for _ in 0..600 {
-            if sim
-                .http
-                .get(format!("{}/_sim/sessions", sim.base))
-                .send()
-                .await
-                .is_ok()
-            {
-                return sim;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the simulator process did not start");
     }
 
     async fn inject(&self, rule: &FaultRule) {

@@ -172,9 +172,21 @@ fn after_a_crash_the_ui_announces_late_payments_resumes_open_sessions_and_refuse
                 "with WooshPay unreachable the catalog says so and Charge stays disabled",
                 async {
                     // 3. WooshPay unreachable: the catalog screen says so and Charge stays disabled.
-                    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                    let dead_url = format!("http://{}/", dead.local_addr().unwrap());
-                    drop(dead);
+                    // Bound but never listening: refused, and held so nothing else can answer on it.
+                    let dead =
+                        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+                            .unwrap();
+                    dead.bind(
+                        &"127.0.0.1:0"
+                            .parse::<std::net::SocketAddr>()
+                            .unwrap()
+                            .into(),
+                    )
+                    .unwrap();
+                    let dead_url = format!(
+                        "http://{}/",
+                        dead.local_addr().unwrap().as_socket().unwrap()
+                    );
                     let offline_state = tempfile::tempdir().unwrap();
                     let (app, kiosk) =
                         start_ui(engine(&dead_url, offline_state.path(), rt), rt, &signals);

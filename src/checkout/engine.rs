@@ -13,6 +13,7 @@ use super::request::SaleRef;
 use super::sale_run::{self, Start};
 use super::shared::{BusyGuard, EngineSettings, Shared};
 use crate::journal::Journal;
+use crate::metrics::RecoveryResult;
 use crate::order::Order;
 use crate::wooshpay::{Client, IdempotencyKey};
 
@@ -158,8 +159,8 @@ impl CheckoutEngine {
         let results = recovery::recover(&self.shared).await;
         for result in &results {
             match result {
-                Recovered::Settled { .. } => crate::metrics::recovery("settled"),
-                Recovered::Resumable(_) => crate::metrics::recovery("resumed"),
+                Recovered::Settled { .. } => crate::metrics::recovery(RecoveryResult::Settled),
+                Recovered::Resumable(_) => crate::metrics::recovery(RecoveryResult::Resumed),
                 // Once per sale, however many passes find it still unsettled.
                 Recovered::Unresolved { reference, .. } => {
                     let first = self
@@ -169,7 +170,7 @@ impl CheckoutEngine {
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(reference.clone());
                     if first {
-                        crate::metrics::recovery("still_pending");
+                        crate::metrics::recovery(RecoveryResult::StillPending);
                     }
                 }
             }

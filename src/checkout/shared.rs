@@ -10,6 +10,7 @@ use super::events::GatewayStatus;
 use super::machine::Timing;
 use super::prices::PriceBook;
 use crate::journal::{Journal, JournalError, now_ms};
+use crate::metrics::GatewayErrorKind;
 use crate::order::Order;
 use crate::wooshpay::{self, Client, IdempotencyKey};
 
@@ -125,23 +126,25 @@ impl Shared {
 }
 
 /// The `kind` label of `wooshpay_kiosk_gateway_errors_total`: what an operator would act on differently.
-fn error_kind(error: &wooshpay::Error) -> &'static str {
+fn error_kind(error: &wooshpay::Error) -> GatewayErrorKind {
     use wooshpay::Error;
     match error {
         Error::AfterLostAnswer { last } => error_kind(last),
-        Error::Transport(message) if message.starts_with("timed out") => "timeout",
-        Error::Transport(_) => "connect",
+        Error::Transport(message) if message.starts_with("timed out") => GatewayErrorKind::Timeout,
+        Error::Transport(_) => GatewayErrorKind::Connect,
         // A revoked or restricted key may be answered 403 rather than 401.
-        Error::Authentication { .. } | Error::Api { status: 403, .. } => "authentication",
+        Error::Authentication { .. } | Error::Api { status: 403, .. } => {
+            GatewayErrorKind::Authentication
+        }
         Error::Api { status: 429, .. } | Error::UnexpectedResponse { status: 429, .. } => {
-            "rate_limited"
+            GatewayErrorKind::RateLimited
         }
         Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } if *status >= 500 => {
-            "server"
+            GatewayErrorKind::Server
         }
-        Error::Api { .. } => "rejected",
-        Error::UnexpectedResponse { .. } | Error::Decode { .. } => "unreadable",
-        Error::Redirect { .. } | Error::InvalidInput(_) => "other",
+        Error::Api { .. } => GatewayErrorKind::Rejected,
+        Error::UnexpectedResponse { .. } | Error::Decode { .. } => GatewayErrorKind::Unreadable,
+        Error::Redirect { .. } | Error::InvalidInput(_) => GatewayErrorKind::Other,
     }
 }
 

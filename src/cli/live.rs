@@ -1,6 +1,8 @@
 //! What the running kiosk tells the outside while it runs: the status file `status` reads, and the metrics
-//! `[metrics]` publishes. Neither ever holds up a sale: both read shared state and write on threads of their own.
+//! `[metrics]` publishes. Neither ever holds up a sale: both read shared state and write on threads of their own,
+//! and the status file is in the runtime directory (a tmpfs), so an idle kiosk writes nothing to its SD card.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,8 +13,11 @@ use crate::metrics::{LiveFacts, MetricsConfig};
 use crate::printer::Printer;
 
 pub struct LiveReports {
-    pub state_dir: PathBuf,
+    /// Where the status file goes: [`crate::state::runtime_dir`].
+    pub runtime_dir: PathBuf,
     pub kiosk_id: String,
+    /// The currency the kiosk sells in: its paid amount is a series at 0 before the first sale.
+    pub currency: &'static str,
     pub mode: &'static str,
     pub engine: CheckoutEngine,
     pub printer: Option<Arc<Printer>>,
@@ -21,9 +26,14 @@ pub struct LiveReports {
 
 impl LiveReports {
     /// Starts the status file, and the metrics endpoint and textfile when configured. A metrics port that is
-    /// taken is logged, never a reason not to sell.
-    pub fn start(self, metrics: Option<&MetricsConfig>, runtime: &tokio::runtime::Handle) {
-        crate::metrics::set_kiosk_id(&self.kiosk_id);
+    /// taken is logged, never a reason not to sell. Returns where the metrics are answered (a port of 0 is the
+    /// one the system chose; the status file says it too).
+    pub fn start(
+        self,
+        metrics: Option<&MetricsConfig>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Option<SocketAddr> {
+        crate::metrics::identify(&self.kiosk_id, self.currency);
         let engine = self.engine.clone();
         let catalog = self.catalog.clone();
         crate::metrics::set_live_source(move || {
@@ -41,13 +51,13 @@ impl LiveReports {
                 },
             }
         });
+        let mut metrics_listen = None;
         if let Some(metrics) = metrics {
             if let Some(addr) = metrics.listen {
-                runtime.spawn(async move {
-                    if let Err(error) = crate::metrics::serve(addr).await {
-                        tracing::error!(%error, "metrics are not served");
-                    }
-                });
+                match crate::metrics::serve(addr, runtime) {
+                    Ok(endpoint) => metrics_listen = Some(endpoint.local_addr),
+                    Err(error) => tracing::error!(%error, "metrics are not served"),
+                }
             }
             if let Some(path) = &metrics.textfile {
                 let writer =
@@ -59,17 +69,18 @@ impl LiveReports {
         }
         let spawned = std::thread::Builder::new()
             .name("status-file".into())
-            .spawn(move || self.write_status_forever());
+            .spawn(move || self.write_status_forever(metrics_listen));
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start writing the status file");
         }
+        metrics_listen
     }
 
-    fn write_status_forever(self) {
+    fn write_status_forever(self, metrics_listen: Option<SocketAddr>) {
         let mut failing = false;
         loop {
-            let status = self.snapshot();
-            match fleet_status::write_live(&self.state_dir, &status) {
+            let status = self.snapshot(metrics_listen);
+            match fleet_status::write_live(&self.runtime_dir, &status) {
                 Ok(()) => failing = false,
                 Err(error) if !failing => {
                     failing = true;
@@ -81,7 +92,7 @@ impl LiveReports {
         }
     }
 
-    fn snapshot(&self) -> LiveStatus {
+    fn snapshot(&self, metrics_listen: Option<SocketAddr>) -> LiveStatus {
         LiveStatus {
             written_ms: crate::journal::now_ms(),
             pid: std::process::id(),
@@ -95,6 +106,7 @@ impl LiveReports {
                 .as_ref()
                 .map(|printer| PrinterLive::from_state(&printer.state())),
             catalog: lock(&self.catalog).clone(),
+            metrics_listen: metrics_listen.map(|addr| addr.to_string()),
         }
     }
 }

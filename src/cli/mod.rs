@@ -310,8 +310,9 @@ fn run_ui(
         },
     }));
     live::LiveReports {
-        state_dir: setup.state_dir.clone(),
+        runtime_dir: crate::state::runtime_dir(&setup.state_dir),
         kiosk_id: setup.settings.kiosk_id.clone(),
+        currency: setup.catalog.currency.code(),
         mode: setup.ui_mode().as_str(),
         engine: engine.clone(),
         printer: printer.clone(),

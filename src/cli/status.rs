@@ -35,7 +35,8 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     };
     let state_dir = crate::state::state_dir();
     let now_ms = Timestamp::now().as_millisecond();
-    let live = match fleet_status::read_live(&state_dir) {
+    let runtime_dir = crate::state::runtime_dir(&state_dir);
+    let live = match fleet_status::read_live(&runtime_dir) {
         None => None,
         Some(Ok(live)) => Some(live),
         Some(Err(error)) => {
@@ -191,6 +192,7 @@ fn report(
         "version": env!("CARGO_PKG_VERSION"),
         "kiosk_id": config.kiosk_id,
         "state_dir": state_dir.display().to_string(),
+        "runtime_dir": crate::state::runtime_dir(state_dir).display().to_string(),
         "mode": live.map(|l| l.mode.clone()).or_else(|| {
             // No kiosk has run here yet: the key's prefix says test or live, when this user may read it.
             config.load_secret_key().ok().map(|key| match key.mode() {
@@ -207,6 +209,10 @@ fn report(
         "today": totals(today, config, midnight_ms),
         "catalog": catalog,
         "printer": printer,
+        // Where the running kiosk answers `/metrics` (the port it chose when configured with port 0).
+        "metrics": json!({
+            "listen": live.filter(|_| running).and_then(|l| l.metrics_listen.clone()),
+        }),
     })
 }
 

@@ -1,4 +1,5 @@
-//! The running kiosk's live facts, kept in `STATE/status.json` so `wooshpay-kiosk status` (and a fleet tool
+//! The running kiosk's live facts, kept in `status.json` in its runtime directory (a tmpfs: see
+//! [`crate::state::runtime_dir`]) so `wooshpay-kiosk status` (and a fleet tool
 //! over SSH) can read them without the state directory's lock: whether WooshPay answers, the printer, where the
 //! catalog came from. What the journal holds (pending sales, today's totals) is read from the journal itself.
 
@@ -63,6 +64,9 @@ pub struct LiveStatus {
     /// `None`: no `[printer]`.
     pub printer: Option<PrinterLive>,
     pub catalog: CatalogStatus,
+    /// Where `[metrics] listen` is answering (the port the system chose for a port of 0); `None`: not listening.
+    #[serde(default)]
+    pub metrics_listen: Option<String>,
 }
 
 impl GatewayLive {
@@ -91,18 +95,19 @@ impl PrinterLive {
     }
 }
 
-pub fn status_path(state_dir: &Path) -> PathBuf {
-    state_dir.join(STATUS_FILE)
+pub fn status_path(runtime_dir: &Path) -> PathBuf {
+    runtime_dir.join(STATUS_FILE)
 }
 
-/// Replaced whole (a temporary file renamed over it), so a reader never sees half a file. Not fsynced: it is
-/// rewritten every few seconds and worth nothing after a power cut, and an SD card is spared the writes.
-pub fn write_live(state_dir: &Path, status: &LiveStatus) -> Result<(), String> {
+/// Replaced whole (a temporary file renamed over it), so a reader never sees half a file. Not fsynced: it lives
+/// in the runtime directory (a tmpfs, gone at a power cut along with the kiosk it described).
+pub fn write_live(runtime_dir: &Path, status: &LiveStatus) -> Result<(), String> {
     use std::io::Write;
     let json = serde_json::to_vec_pretty(status).map_err(|e| e.to_string())?;
-    let path = status_path(state_dir);
-    let mut file = tempfile::NamedTempFile::new_in(state_dir)
-        .map_err(|e| format!("{}: {e}", state_dir.display()))?;
+    let path = status_path(runtime_dir);
+    std::fs::create_dir_all(runtime_dir).map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(runtime_dir)
+        .map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
     file.write_all(&json)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     file.persist(&path)
@@ -111,8 +116,8 @@ pub fn write_live(state_dir: &Path, status: &LiveStatus) -> Result<(), String> {
 }
 
 /// `None`: no kiosk has written one here; `Err`: one is there but cannot be read (named).
-pub fn read_live(state_dir: &Path) -> Option<Result<LiveStatus, String>> {
-    let path = status_path(state_dir);
+pub fn read_live(runtime_dir: &Path) -> Option<Result<LiveStatus, String>> {
+    let path = status_path(runtime_dir);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
@@ -154,6 +159,7 @@ mod tests {
                 items: 12,
                 ..CatalogStatus::default()
             },
+            metrics_listen: None,
         }
     }
 

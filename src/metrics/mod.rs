@@ -14,10 +14,12 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 mod config;
+mod labels;
 mod serve;
 mod textfile;
 
 pub use config::{MetricsConfig, RawMetrics, validate};
+pub use labels::{GatewayErrorKind, RecoveryResult, SALE_OUTCOMES};
 pub use serve::{Endpoint, serve};
 pub use textfile::{TextfileWriter, write_textfile};
 
@@ -202,6 +204,31 @@ impl Metrics {
             live: Mutex::new(None),
         };
         metrics.set_kiosk_id("unknown");
+        // Every series whose labels are known in advance exists from the start, at 0.
+        for outcome in SALE_OUTCOMES {
+            metrics
+                .sales
+                .get_or_create(&OutcomeLabels {
+                    outcome: outcome.to_owned(),
+                })
+                .inc_by(0);
+        }
+        for kind in GatewayErrorKind::ALL {
+            metrics
+                .gateway_errors
+                .get_or_create(&KindLabels {
+                    kind: kind.label().to_owned(),
+                })
+                .inc_by(0);
+        }
+        for result in RecoveryResult::ALL {
+            metrics
+                .recoveries
+                .get_or_create(&ResultLabels {
+                    result: result.label().to_owned(),
+                })
+                .inc_by(0);
+        }
         metrics
     }
 
@@ -263,9 +290,17 @@ fn metrics() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
-/// Names this kiosk in `build_info`, so a fleet's dashboards can tell kiosks apart.
-pub fn set_kiosk_id(kiosk_id: &str) {
-    metrics().set_kiosk_id(kiosk_id);
+/// Names this kiosk in `build_info`, so a fleet's dashboards can tell kiosks apart, and makes the paid amount
+/// in the kiosk's currency a series at 0 before the first sale.
+pub fn identify(kiosk_id: &str, currency: &str) {
+    let metrics = metrics();
+    metrics.set_kiosk_id(kiosk_id);
+    metrics
+        .paid_minor_units
+        .get_or_create(&CurrencyLabels {
+            currency: currency.to_owned(),
+        })
+        .inc_by(0);
 }
 
 /// Where the live gauges come from; set once by the running kiosk.
@@ -273,9 +308,13 @@ pub fn set_live_source(source: impl Fn() -> LiveFacts + Send + Sync + 'static) {
     *metrics().live.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(source));
 }
 
-/// A sale recorded with a proven outcome (`paid`, `expired`, `cancelled`, `failed`), and for a paid one its
-/// amount in minor units.
+/// A sale recorded with a proven outcome (one of [`SALE_OUTCOMES`]), and for a paid one its amount in minor
+/// units. The textfile, when there is one, is rewritten now rather than at its next tick.
 pub fn sale_finished(outcome: &str, paid: Option<(u64, &str)>) {
+    debug_assert!(
+        SALE_OUTCOMES.contains(&outcome),
+        "unknown outcome {outcome}"
+    );
     let metrics = metrics();
     metrics
         .sales
@@ -291,23 +330,24 @@ pub fn sale_finished(outcome: &str, paid: Option<(u64, &str)>) {
             })
             .inc_by(minor_units);
     }
+    textfile::nudge();
 }
 
-pub fn gateway_error(kind: &str) {
+pub fn gateway_error(kind: GatewayErrorKind) {
     metrics()
         .gateway_errors
         .get_or_create(&KindLabels {
-            kind: kind.to_owned(),
+            kind: kind.label().to_owned(),
         })
         .inc();
 }
 
-/// A pending sale recovery looked at: `settled`, `resumed` or `still_pending`.
-pub fn recovery(result: &str) {
+/// A pending sale recovery looked at.
+pub fn recovery(result: RecoveryResult) {
     metrics()
         .recoveries
         .get_or_create(&ResultLabels {
-            result: result.to_owned(),
+            result: result.label().to_owned(),
         })
         .inc();
 }

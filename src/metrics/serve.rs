@@ -16,19 +16,25 @@ pub struct Endpoint {
     pub local_addr: SocketAddr,
 }
 
-/// Binds now (so a taken port is reported at start, by name) and serves in the background on the current
-/// tokio runtime.
-pub async fn serve(addr: SocketAddr) -> std::io::Result<Endpoint> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+/// Binds now, on the calling thread (so a taken port is reported at start, by name, and a port of 0 comes back
+/// as the one the system chose), and serves in the background on `runtime`.
+pub fn serve(addr: SocketAddr, runtime: &tokio::runtime::Handle) -> std::io::Result<Endpoint> {
+    let named = |e: std::io::Error| {
         std::io::Error::new(
             e.kind(),
             format!("cannot listen for metrics on {addr}: {e}"),
         )
-    })?;
+    };
+    let listener = std::net::TcpListener::bind(addr).map_err(named)?;
+    listener.set_nonblocking(true).map_err(named)?;
     let local_addr = listener.local_addr()?;
     let router = Router::new().route("/metrics", get(metrics));
-    tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router).await {
+    runtime.spawn(async move {
+        let served = match tokio::net::TcpListener::from_std(listener) {
+            Ok(listener) => axum::serve(listener, router).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = served {
             tracing::error!(%error, "the metrics endpoint stopped");
         }
     });

@@ -4,7 +4,28 @@
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
+
+/// Set when something worth publishing at once happened (a sale ended); the writer thread waits on it between
+/// its ticks, so the file shows a sale as soon as it is recorded, not up to an interval later.
+static NUDGED: Mutex<bool> = Mutex::new(false);
+static NUDGE: Condvar = Condvar::new();
+
+/// Asks the writer (if one runs) to rewrite the file now.
+pub(super) fn nudge() {
+    *NUDGED.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    NUDGE.notify_all();
+}
+
+/// Waits until nudged or until `interval` has passed, whichever is first, and takes the nudge.
+fn wait_for_tick_or_nudge(interval: Duration) {
+    let nudged = NUDGED.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut nudged, _) = NUDGE
+        .wait_timeout_while(nudged, interval, |nudged| !*nudged)
+        .unwrap_or_else(|e| e.into_inner());
+    *nudged = false;
+}
 
 /// Writes the file now; the temporary file's name does not end in `.prom`, so the collector ignores it.
 pub fn write_textfile(path: &Path) -> std::io::Result<()> {
@@ -25,7 +46,10 @@ pub fn write_textfile(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Rewrites the file every interval on a thread of its own (the live gauges read the journal).
+/// Writes the file at once, then again every interval and whenever a sale ends, on a thread of its own (the
+/// live gauges read the journal). The interval is the fleet's heartbeat: the file's age is what
+/// `WooshpayKioskMetricsStale` watches, so it is rewritten even when nothing changed (put it on a tmpfs, where
+/// that costs the SD card nothing: docs/monitoring.md).
 pub struct TextfileWriter {
     path: PathBuf,
     interval: Duration,
@@ -55,7 +79,7 @@ impl TextfileWriter {
                         }
                         Err(_) => {}
                     }
-                    std::thread::sleep(self.interval);
+                    wait_for_tick_or_nudge(self.interval);
                 }
             })
     }

@@ -84,7 +84,17 @@ pub struct Shop {
 impl Shop {
     /// A configuration pointing at `base_url`; `extra_checkout` lines go into `[checkout]`.
     pub fn new(base_url: &str, extra_checkout: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::in_dir(tempfile::tempdir().unwrap(), base_url, extra_checkout)
+    }
+
+    /// A shop whose state directory is on a real disk (the build's own temporary directory), never a tmpfs:
+    /// for tests that measure what the kiosk writes to its storage.
+    pub fn on_disk(base_url: &str, extra_checkout: &str) -> Self {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        Self::in_dir(dir, base_url, extra_checkout)
+    }
+
+    fn in_dir(dir: tempfile::TempDir, base_url: &str, extra_checkout: &str) -> Self {
         std::fs::write(dir.path().join("catalog.toml"), CATALOG).unwrap();
         let config = format!(
             "catalog = \"catalog.toml\"\n\
@@ -135,6 +145,7 @@ pub fn kiosk_command() -> Command {
         .env_remove("CREDENTIALS_DIRECTORY")
         .env_remove("JOURNAL_STREAM")
         .env_remove("RUST_LOG")
+        .env_remove("RUNTIME_DIRECTORY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,6 +1,12 @@
+use std::path::Path;
+
+use rusqlite::params;
+
+use super::schema::MIGRATIONS;
 use super::*;
 use crate::catalog::Catalog;
 use crate::money::Currency;
+use crate::order::Order;
 
 fn order() -> Order {
     let catalog = Catalog::parse(
@@ -606,4 +612,41 @@ fn a_paid_sale_is_printed_once_and_only_paid_sales_are_printed() {
     );
     journal.mark_printed(paid, 2_500).unwrap();
     assert!(journal.unprinted_paid_since(0).unwrap().is_empty());
+}
+
+#[test]
+fn a_journal_with_large_pages_is_rewritten_once_with_small_ones_and_keeps_its_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    {
+        // What the kiosk wrote before: SQLite's default 4 KiB pages, in WAL mode, with a sale in it.
+        let journal = Journal::open(&path).unwrap();
+        journal
+            .conn
+            .execute_batch("PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM; PRAGMA journal_mode=WAL;")
+            .unwrap();
+        let sale = journal
+            .begin_sale("k-1", "key-1", &order(), "{}", 10)
+            .unwrap();
+        journal.finish(sale, RecordedOutcome::Paid, "", 20).unwrap();
+        let size: i64 = journal
+            .conn
+            .pragma_query_value(None, "page_size", |row| row.get(0))
+            .unwrap();
+        assert_eq!(size, 4096);
+    }
+    let journal = Journal::open(&path).unwrap();
+    let page_size: i64 = journal
+        .conn
+        .pragma_query_value(None, "page_size", |row| row.get(0))
+        .unwrap();
+    let mode: String = journal
+        .conn
+        .pragma_query_value(None, "journal_mode", |row| row.get(0))
+        .unwrap();
+    assert_eq!((page_size, mode.as_str()), (super::open::PAGE_SIZE, "wal"));
+    let sales = journal.recent(10).unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].outcome, SaleOutcome::Paid);
+    assert_eq!(sales[0].order_number, Some(1));
 }

@@ -523,3 +523,42 @@ fn a_catalog_signed_with_openssl_as_documented_is_accepted() {
             .is_err()
     );
 }
+
+/// The configuration is read once: a file that can be read only once, such as a pipe from a decrypting
+/// command (`--config <(sops -d config.toml)`), works, and the feed's settings and the rest come from the same
+/// reading. Before, the feed's keys were read first and the whole file again after the fetch: the second read
+/// of the pipe found it empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_the_configuration_once_so_a_pipe_works() {
+    let sim = common::simulator().await;
+    let server = CatalogServer::start(TEA, "\"v1\"").await;
+    let shop = feed_shop(&sim.api_base_url(), &server.url);
+    let text = std::fs::read_to_string(shop.config_path()).unwrap();
+    let pipe = shop.dir.path().join("config-pipe.toml");
+    let c_path = std::ffi::CString::new(pipe.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo only reads the path, a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+
+    let child = common::kiosk_command()
+        .arg("--config")
+        .arg(&pipe)
+        .arg("check")
+        .env("WOOSHPAY_SECRET_KEY", &shop.key)
+        .env("STATE_DIRECTORY", shop.dir.path().join("state"))
+        .spawn()
+        .unwrap();
+    // One writer, once: opening the pipe waits for the kiosk to open it for reading.
+    let writer = tokio::task::spawn_blocking(move || std::fs::write(&pipe, text));
+    let output = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("check finishes")
+        .unwrap();
+    writer.await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Configuration OK: 1 catalog items in GBP"),
+        "{stdout}"
+    );
+}

@@ -9,7 +9,9 @@ use super::{Cli, Failure};
 use crate::catalog::Catalog;
 use crate::catalog_feed::{CatalogFeed, Refresh};
 use crate::checkout::{CheckoutEngine, EngineSettings, PriceBook, PriceBookStore, Timing};
-use crate::config::{Config, ConfigSource, DisplaySettings, GpioSettings, StaffSettings};
+use crate::config::{
+    CatalogChoice, ConfigDraft, ConfigSource, DisplaySettings, GpioSettings, StaffSettings,
+};
 use crate::demo::Demo;
 use crate::journal::{JOURNAL_FILE, Journal};
 use crate::kiosk::Mode;
@@ -87,19 +89,23 @@ impl Setup {
             )));
         }
         let state_dir = crate::state::state_dir();
+        // Read and parsed once: the feed's settings and then the whole configuration come from one reading.
+        let draft = ConfigDraft::read(source.path()).map_err(|e| Failure::usage(e.0))?;
         // Only the kiosk keeps the copy it fetches; other commands sell or settle from the copy it kept (or
         // the `catalog` file) and never wait on the catalog server.
         let catalog_feed = match feed_at_start {
             FeedAtStart::Fetch { keep } => {
-                start_catalog_feed(source.path(), &state_dir, keep).await?
+                start_catalog_feed(&draft, source.path(), &state_dir, keep).await?
             }
             FeedAtStart::Skip => None,
         };
-        let fetched = catalog_feed
-            .as_ref()
-            .and_then(|feed| feed.catalog().cloned());
-        let config =
-            Config::load_with_fetched(source.path(), fetched).map_err(|e| Failure::usage(e.0))?;
+        let choice = match catalog_feed.as_ref().and_then(|feed| feed.catalog()) {
+            Some(fetched) => CatalogChoice::Fetched(fetched.clone()),
+            None => CatalogChoice::Load,
+        };
+        let config = draft
+            .finish(&state_dir, choice)
+            .map_err(|e| Failure::usage(e.0))?;
         let key = config.load_secret_key().map_err(|e| Failure::usage(e.0))?;
         let base_url = config.api_base_url(&key).map_err(|e| Failure::usage(e.0))?;
         let client = Client::new(ClientConfig::new(base_url.clone(), key.clone()))
@@ -246,12 +252,12 @@ enum FeedAtStart {
 /// kiosk gets its catalog and a running fleet starts with current prices. A failure is only fatal when there is
 /// nothing else to sell from: no last good copy and no `catalog` file.
 async fn start_catalog_feed(
+    draft: &ConfigDraft,
     config_path: &std::path::Path,
     state_dir: &std::path::Path,
     keep: bool,
 ) -> Result<Option<CatalogFeed>, Failure> {
-    let Some(start) = Config::load_catalog_feed(config_path).map_err(|e| Failure::usage(e.0))?
-    else {
+    let Some(start) = draft.catalog_feed().map_err(|e| Failure::usage(e.0))? else {
         return Ok(None);
     };
     let mut feed =

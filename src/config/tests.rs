@@ -1,4 +1,8 @@
+use std::time::Duration;
+
+use super::identity::validate_kiosk_id;
 use super::*;
+use crate::secret::SecretKey;
 
 #[test]
 fn two_kiosks_with_the_same_host_name_get_different_default_ids() {

@@ -12,10 +12,11 @@
 //! docs/screenshots/fullscreen-wayland-<compositor>-<W>x<H>.png.
 //!
 //! Limits of the compositors on Debian bookworm, which decide the geometries: cage 0.1.4 (wlroots 0.15) has a
-//! fixed 1280×720 headless output and no output management (720×1280 would be that output turned with `-r`: a
-//! known limit, see `cage_turned_first_frame_fills_720x1280`); cage and
-//! wayfire refuse to run as root, so as root (CI) they run as `nobody`; wayfire 0.7 needs a DRM render node
-//! even for a headless output and is skipped without one.
+//! fixed 1280×720 headless output and no output management, and nested in a headless weston (its wayland
+//! backend) it showed nothing, so cage is tested at 1280×720 only (720×1280 would be that output turned with
+//! `-r`: a known limit, see `cage_turned_first_frame_fills_720x1280`). cage and wayfire refuse to run as root,
+//! so as root (CI) every compositor runs as `nobody`. wayfire 0.7 needs a DRM render node even for a headless
+//! output and is skipped without one.
 
 mod common;
 
@@ -99,7 +100,12 @@ impl Compositor {
         (dir, runtime_dir, as_root)
     }
 
-    fn command(binary: &Path, runtime_dir: &Path, log: &Path, as_root: bool) -> std::process::Command {
+    fn command(
+        binary: &Path,
+        runtime_dir: &Path,
+        log: &Path,
+        as_root: bool,
+    ) -> std::process::Command {
         let log = std::fs::File::create(log).expect("log file");
         let mut command = std::process::Command::new(binary);
         command
@@ -238,7 +244,10 @@ impl Compositor {
                     );
                     return None;
                 }
-                panic!("{} exited before it listened ({status}); its log:\n{log}", self.name);
+                panic!(
+                    "{} exited before it listened ({status}); its log:\n{log}",
+                    self.name
+                );
             }
             assert!(
                 started.elapsed() < DEADLINE,
@@ -433,9 +442,14 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
             );
         }
     };
-    let name = format!("fullscreen-wayland-{}-{width}x{height}.png", compositor.name);
+    let name = format!(
+        "fullscreen-wayland-{}-{width}x{height}.png",
+        compositor.name
+    );
     let path = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots").join(&name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/screenshots")
+            .join(&name)
     } else {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(&name)
     };

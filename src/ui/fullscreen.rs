@@ -1,14 +1,16 @@
 //! A configured kiosk fills its screen in a desktop session (winit on X11 or Wayland), from its first frame, hides
 //! the mouse pointer and keeps an X11 screen saver from blanking it.
 //!
-//! From the first frame: the winit window is *created* fullscreen and undecorated (`backend`, a window-attributes
-//! hook), and at the screen's size, read from winit's monitors when the event loop starts and before Slint creates
-//! its windows. The size matters on Wayland: a compositor answers the new window's first commit with a configure
+//! From the first frame: the winit window is *created* fullscreen (`backend`, a window-attributes hook) and at the
+//! screen's size, read from winit's monitors when the event loop starts and before Slint creates its windows. The size matters on Wayland: a compositor answers the new window's first commit with a configure
 //! that may not say fullscreen yet (cage 0.1.4 only maximizes a window once it is mapped, i.e. after its first
 //! frame) and leaves the size to the client, which then draws its first frame at its own size; a kiosk sized like
 //! its screen draws that frame edge to edge. Slint's own `Window::set_fullscreen` is not used on winit: Slint
 //! copies the compositor's state back into that property, so a first configure without the fullscreen state made
 //! it send `unset_fullscreen` and draw an 800x480 frame (seen under cage, tests/wayland_fullscreen.rs).
+//! Decorations: Slint turns them on for every window without `no-frame` (a window-attributes hook cannot keep them
+//! off); a fullscreen window shows none, and cage `-d` draws none for its maximized window. Limit: winit reports an
+//! output's unturned mode size, so on an output the compositor turns the first frame has the unturned size.
 //!
 //! The fullscreen request alone is not enough on a bare X server with no window manager: nobody honours it, and
 //! the window stays where winit put it. So after the window exists we also read its monitor's size through winit
@@ -54,8 +56,8 @@ pub fn needs_backend(mode: WindowMode) -> bool {
     cfg!(feature = "desktop") && mode == WindowMode::Fullscreen
 }
 
-/// `selector` for `mode`: in a desktop build a fullscreen kiosk's winit windows are created fullscreen,
-/// undecorated and at the screen's size; otherwise `selector` as it is.
+/// `selector` for `mode`: in a desktop build a fullscreen kiosk's winit windows are created fullscreen and at the
+/// screen's size; otherwise `selector` as it is.
 pub fn backend(selector: slint::BackendSelector, mode: WindowMode) -> slint::BackendSelector {
     #[cfg(feature = "desktop")]
     if mode == WindowMode::Fullscreen {
@@ -96,19 +98,21 @@ mod desktop {
     use slint::winit_030::winit;
     use slint::winit_030::{CustomApplicationHandler, EventResult, WinitWindowAccessor};
 
+    type SizeWindow = Box<dyn Fn(winit::dpi::PhysicalSize<u32>)>;
+
     thread_local! {
         /// Sizes the kiosk windows waiting to be created (the UI thread's; Slint creates windows there).
-        static AWAITING_SCREEN_SIZE: RefCell<Vec<Box<dyn Fn(winit::dpi::PhysicalSize<u32>)>>> =
-            RefCell::new(Vec::new());
+        static AWAITING_SCREEN_SIZE: RefCell<Vec<SizeWindow>> = RefCell::new(Vec::new());
+        /// The screen's size once an event loop has started: a window made after that (the kiosk's own window,
+        /// after the busy screen's loop ended) is sized at once.
+        static SCREEN_SIZE: Cell<Option<winit::dpi::PhysicalSize<u32>>> = const { Cell::new(None) };
     }
 
-    /// Windows created fullscreen and undecorated, sized to the screen before Slint creates them.
+    /// Windows created fullscreen, sized to the screen before Slint creates them.
     pub(super) fn created_fullscreen(selector: slint::BackendSelector) -> slint::BackendSelector {
         selector
             .with_winit_window_attributes_hook(|attributes| {
-                attributes
-                    .with_fullscreen(Some(winit::window::Fullscreen::Borderless(None)))
-                    .with_decorations(false)
+                attributes.with_fullscreen(Some(winit::window::Fullscreen::Borderless(None)))
             })
             .with_winit_custom_application_handler(ScreenSize)
     }
@@ -116,15 +120,17 @@ mod desktop {
     /// Gives `component`'s window the screen's size when the event loop starts, before the window is created.
     pub(super) fn size_to_screen_when_created<C: slint::ComponentHandle + 'static>(component: &C) {
         let weak = component.as_weak();
-        AWAITING_SCREEN_SIZE.with_borrow_mut(|waiting| {
-            waiting.push(Box::new(move |size| {
-                if let Some(component) = weak.upgrade() {
-                    component
-                        .window()
-                        .set_size(slint::PhysicalSize::new(size.width, size.height));
-                }
-            }))
+        let size_window: SizeWindow = Box::new(move |size| {
+            if let Some(component) = weak.upgrade() {
+                component
+                    .window()
+                    .set_size(slint::PhysicalSize::new(size.width, size.height));
+            }
         });
+        match SCREEN_SIZE.get() {
+            Some(size) => size_window(size),
+            None => AWAITING_SCREEN_SIZE.with_borrow_mut(|waiting| waiting.push(size_window)),
+        }
     }
 
     /// Slint's winit event loop calls `resumed` when it starts and only then creates the windows shown before it
@@ -141,10 +147,17 @@ mod desktop {
             match monitor {
                 Some(monitor) => {
                     let size = monitor.size();
-                    tracing::debug!(width = size.width, height = size.height, "creating the kiosk window at its screen's size");
+                    tracing::debug!(
+                        width = size.width,
+                        height = size.height,
+                        "creating the kiosk window at its screen's size"
+                    );
+                    SCREEN_SIZE.set(Some(size));
                     waiting.iter().for_each(|size_window| size_window(size));
                 }
-                None => tracing::warn!("no monitor information; the kiosk window starts at its own size"),
+                None => tracing::warn!(
+                    "no monitor information; the kiosk window starts at its own size"
+                ),
             }
             EventResult::Propagate
         }

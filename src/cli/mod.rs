@@ -223,7 +223,7 @@ fn run_ui(
         setup.demo.is_some(),
         cli.windowed || cli.headless,
     );
-    crate::ui::init_platform(&setup.display, cli.headless)
+    crate::ui::init_platform(&setup.display, cli.headless, window_mode)
         .map_err(|e| Failure::runtime(format!("cannot open the display: {e}")))?;
     // Another kiosk process owns the state directory (`recover` run by hand, a second start): say so on screen
     // and wait for it rather than exit, so systemd does not spin.

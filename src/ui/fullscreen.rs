@@ -1,13 +1,22 @@
-//! A configured kiosk fills its screen in a desktop session (winit on X11 or Wayland), hides the mouse pointer and
-//! keeps an X11 screen saver from blanking it.
+//! A configured kiosk fills its screen in a desktop session (winit on X11 or Wayland), from its first frame, hides
+//! the mouse pointer and keeps an X11 screen saver from blanking it.
 //!
-//! Why more than `slint::Window::set_fullscreen(true)`: that only asks the window manager (the
-//! `_NET_WM_STATE_FULLSCREEN` hint on X11, `xdg_toplevel.set_fullscreen` on Wayland). A kiosk often runs a bare X
-//! server with no window manager at all, and there nobody honours the hint: the window stays at winit's default
-//! size (800x600 on a 1024x600 panel, seen under Xvfb). So after the window exists we also read its monitor's
-//! size through winit and place the window at the monitor's origin with exactly that size, which an X server
-//! without a window manager obeys as is. With a window manager (or a Wayland compositor) the fullscreen request
-//! does the job properly and our geometry request is at worst overridden.
+//! From the first frame: the winit window is *created* fullscreen (`backend`, a window-attributes hook) and at the
+//! screen's size, read from winit's monitors when the event loop starts and before Slint creates its windows. The size matters on Wayland: a compositor answers the new window's first commit with a configure
+//! that may not say fullscreen yet (cage 0.1.4 only maximizes a window once it is mapped, i.e. after its first
+//! frame) and leaves the size to the client, which then draws its first frame at its own size; a kiosk sized like
+//! its screen draws that frame edge to edge. Slint's own `Window::set_fullscreen` is not used on winit: Slint
+//! copies the compositor's state back into that property, so a first configure without the fullscreen state made
+//! it send `unset_fullscreen` and draw an 800x480 frame (seen under cage, tests/wayland_fullscreen.rs).
+//! Decorations: Slint turns them on for every window without `no-frame` (a window-attributes hook cannot keep them
+//! off); a fullscreen window shows none, and cage `-d` draws none for its maximized window. Limit: winit reports an
+//! output's unturned mode size, so on an output the compositor turns the first frame has the unturned size.
+//!
+//! The fullscreen request alone is not enough on a bare X server with no window manager: nobody honours it, and
+//! the window stays where winit put it. So after the window exists we also read its monitor's size through winit
+//! and place the window at the monitor's origin with exactly that size, which an X server without a window
+//! manager obeys as is (tests/fullscreen.rs). With a window manager or a compositor the fullscreen request does
+//! the job and our geometry request is at worst overridden.
 //!
 //! linuxkms always draws the whole screen and has no winit window: everything here is then a no-op.
 
@@ -42,10 +51,26 @@ pub struct KioskWindow {
     _timers: desktop::Timers,
 }
 
+/// Whether `mode` needs a backend set up by [`backend`]: a fullscreen kiosk in a desktop build (winit).
+pub fn needs_backend(mode: WindowMode) -> bool {
+    cfg!(feature = "desktop") && mode == WindowMode::Fullscreen
+}
+
+/// `selector` for `mode`: in a desktop build a fullscreen kiosk's winit windows are created fullscreen and at the
+/// screen's size; otherwise `selector` as it is.
+pub fn backend(selector: slint::BackendSelector, mode: WindowMode) -> slint::BackendSelector {
+    #[cfg(feature = "desktop")]
+    if mode == WindowMode::Fullscreen {
+        return desktop::created_fullscreen(selector);
+    }
+    let _ = mode;
+    selector
+}
+
 /// Makes `component`'s window a fullscreen kiosk window when `mode` says so (`None` when windowed). Call before
-/// `show()`: the fullscreen request then goes with the window's creation, so a window manager or compositor shows
-/// it fullscreen from the first frame; the geometry that also covers the no-window-manager case is applied on the
-/// event loop's first turns, once the winit window exists.
+/// `show()`, on a platform chosen with [`backend`]: the window is then sized to its screen as it is created;
+/// the geometry that also covers the no-window-manager case is applied on the event loop's first turns, once
+/// the winit window exists.
 pub fn apply<C: slint::ComponentHandle + 'static>(
     component: &C,
     mode: WindowMode,
@@ -53,7 +78,11 @@ pub fn apply<C: slint::ComponentHandle + 'static>(
     if mode == WindowMode::Windowed {
         return None;
     }
+    // linuxkms fills the screen anyway; winit windows are created fullscreen by the backend's hook (see above).
+    #[cfg(not(feature = "desktop"))]
     component.window().set_fullscreen(true);
+    #[cfg(feature = "desktop")]
+    desktop::size_to_screen_when_created(component);
     Some(KioskWindow {
         #[cfg(feature = "desktop")]
         _timers: desktop::Timers::start(component),
@@ -66,8 +95,73 @@ mod desktop {
     use std::rc::Rc;
     use std::time::Duration;
 
-    use slint::winit_030::WinitWindowAccessor;
     use slint::winit_030::winit;
+    use slint::winit_030::{CustomApplicationHandler, EventResult, WinitWindowAccessor};
+
+    type SizeWindow = Box<dyn Fn(winit::dpi::PhysicalSize<u32>)>;
+
+    thread_local! {
+        /// Sizes the kiosk windows waiting to be created (the UI thread's; Slint creates windows there).
+        static AWAITING_SCREEN_SIZE: RefCell<Vec<SizeWindow>> = RefCell::new(Vec::new());
+        /// The screen's size once an event loop has started: a window made after that (the kiosk's own window,
+        /// after the busy screen's loop ended) is sized at once.
+        static SCREEN_SIZE: Cell<Option<winit::dpi::PhysicalSize<u32>>> = const { Cell::new(None) };
+    }
+
+    /// Windows created fullscreen, sized to the screen before Slint creates them.
+    pub(super) fn created_fullscreen(selector: slint::BackendSelector) -> slint::BackendSelector {
+        selector
+            .with_winit_window_attributes_hook(|attributes| {
+                attributes.with_fullscreen(Some(winit::window::Fullscreen::Borderless(None)))
+            })
+            .with_winit_custom_application_handler(ScreenSize)
+    }
+
+    /// Gives `component`'s window the screen's size when the event loop starts, before the window is created.
+    pub(super) fn size_to_screen_when_created<C: slint::ComponentHandle + 'static>(component: &C) {
+        let weak = component.as_weak();
+        let size_window: SizeWindow = Box::new(move |size| {
+            if let Some(component) = weak.upgrade() {
+                component
+                    .window()
+                    .set_size(slint::PhysicalSize::new(size.width, size.height));
+            }
+        });
+        match SCREEN_SIZE.get() {
+            Some(size) => size_window(size),
+            None => AWAITING_SCREEN_SIZE.with_borrow_mut(|waiting| waiting.push(size_window)),
+        }
+    }
+
+    /// Slint's winit event loop calls `resumed` when it starts and only then creates the windows shown before it
+    /// ran: the moment when the monitors are known and the windows not yet made.
+    struct ScreenSize;
+
+    impl CustomApplicationHandler for ScreenSize {
+        fn resumed(&mut self, event_loop: &winit::event_loop::ActiveEventLoop) -> EventResult {
+            // Wayland has no primary monitor; the first one is where a compositor puts a new window by default.
+            let monitor = event_loop
+                .primary_monitor()
+                .or_else(|| event_loop.available_monitors().next());
+            let waiting = AWAITING_SCREEN_SIZE.take();
+            match monitor {
+                Some(monitor) => {
+                    let size = monitor.size();
+                    tracing::debug!(
+                        width = size.width,
+                        height = size.height,
+                        "creating the kiosk window at its screen's size"
+                    );
+                    SCREEN_SIZE.set(Some(size));
+                    waiting.iter().for_each(|size_window| size_window(size));
+                }
+                None => tracing::warn!(
+                    "no monitor information; the kiosk window starts at its own size"
+                ),
+            }
+            EventResult::Propagate
+        }
+    }
 
     /// How often the window's geometry is checked against its monitor's while it does not fit yet, and how many
     /// checks before giving up (a window manager that refuses the size would otherwise make it flicker for ever).

@@ -54,30 +54,37 @@ impl Kiosk {
     }
 }
 
-/// Picks the renderer from `[display] renderer`, unless `SLINT_BACKEND` already says what to use.
-pub fn select_backend(display: &DisplaySettings) -> Result<(), slint::PlatformError> {
-    if std::env::var_os("SLINT_BACKEND").is_some_and(|v| !v.is_empty()) {
+/// Picks the renderer from `[display] renderer`, unless `SLINT_BACKEND` already says what to use, and for a
+/// fullscreen kiosk makes winit create its windows fullscreen (`fullscreen::backend`).
+pub fn select_backend(
+    display: &DisplaySettings,
+    window_mode: fullscreen::WindowMode,
+) -> Result<(), slint::PlatformError> {
+    let slint_backend_set = std::env::var_os("SLINT_BACKEND").is_some_and(|v| !v.is_empty());
+    let renderer = display.renderer.filter(|_| !slint_backend_set);
+    if renderer.is_none() && !fullscreen::needs_backend(window_mode) {
         return Ok(());
     }
-    match display.renderer {
-        Some(renderer) => slint::BackendSelector::new()
-            .renderer_name(renderer.slint_name().to_owned())
-            .select(),
-        None => Ok(()),
+    // The selector itself reads `SLINT_BACKEND` for whatever is not chosen here.
+    let mut selector = slint::BackendSelector::new();
+    if let Some(renderer) = renderer {
+        selector = selector.renderer_name(renderer.slint_name().to_owned());
     }
+    fullscreen::backend(selector, window_mode).select()
 }
 
-/// The headless software platform, or the backend `[display] renderer` / `SLINT_BACKEND` picks. Once per
-/// process, before any window.
+/// The headless software platform, or the backend `[display] renderer` / `SLINT_BACKEND` picks, set up for
+/// `window_mode`. Once per process, before any window.
 pub fn init_platform(
     display: &DisplaySettings,
     headless: bool,
+    window_mode: fullscreen::WindowMode,
 ) -> Result<(), slint::PlatformError> {
     if headless {
         slint::platform::set_platform(Box::new(headless::HeadlessPlatform::new(800, 480)))
             .map_err(|e| slint::PlatformError::Other(e.to_string()))
     } else {
-        select_backend(display)
+        select_backend(display, window_mode)
     }
 }
 

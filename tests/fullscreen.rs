@@ -230,19 +230,20 @@ async fn configured_kiosk_fills(width: u16, height: u16) {
 /// Waits until the kiosk has drawn (the screen is no longer one colour), then writes the shot for the docs.
 async fn save_screenshot(xvfb: &Xvfb, width: u16, height: u16) {
     let started = Instant::now();
+    let mut previous = None;
     let shot = loop {
         let shot = xvfb.screenshot(width, height);
         let first = *shot.get_pixel(0, 0);
         let drawn = shot.pixels().filter(|p| **p != first).count() > shot.len() / 3 / 100;
-        if drawn {
-            // One more frame's time, so the shot is not caught half-drawn.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            break xvfb.screenshot(width, height);
+        // Drawn, and the same in two shots in a row: not caught half-drawn.
+        if drawn && previous.as_ref() == Some(&shot) {
+            break shot;
         }
         assert!(
             started.elapsed() < DEADLINE,
-            "the kiosk drew nothing on screen"
+            "the kiosk drew nothing on screen, or never stopped drawing"
         );
+        previous = Some(shot);
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -150,6 +150,8 @@ async fn an_idle_kiosk_writes_nothing_to_disk_and_logs_nothing() {
 
 /// Runs the real binary to its end and returns its exit status and the bytes it sent to storage, from the
 /// kernel's accounting of that one child.
+// The child is waited for with `wait4`, which std's `wait` does not offer: it also gives that child's rusage.
+#[allow(clippy::zombie_processes)]
 fn run_measured(mut command: std::process::Command) -> (i32, u64, String) {
     let child = command
         .stdout(Stdio::null())

@@ -11,7 +11,6 @@ is recorded paid exactly once and none is recorded paid that WooshPay does not c
 its receipt and none is printed twice, and the kept catalog copy matches its record.
 """
 
-import hashlib
 import json
 import os
 import random

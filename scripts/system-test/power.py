@@ -117,7 +117,8 @@ class PowerCuts:
             elif t.looks_like_qr(rows):
                 url = t.qr_text(path)
                 session = next((s for s in t.sessions() if url and s["url"] == url), None)
-                if session and session.get("payment_status") != "paid":
+                # Resumed on screen: its customer pays (an expired or paid one is left as it is).
+                if session and session.get("status") == "open" and session.get("payment_status") != "paid":
                     t.pay(session["id"])
             os.remove(path)
             t.shots -= 1

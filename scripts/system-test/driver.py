@@ -255,7 +255,8 @@ class SystemTest:
             "-smp", "2", "-m", "1024", "-display", "none",
             # The guest's only network: WooshPay and the catalog feed on the host, nothing else (restrict=on).
             "-netdev", f"user,id=wooshpay,restrict=on,{self.wooshpay.guestfwd(relay)},{self.catalog_feed.guestfwd(relay)}",
-            "-device", "virtio-net-pci,netdev=wooshpay",
+            # romfile=: no network boot ROM (the kernel is given directly; the ROM package is not installed).
+            "-device", "virtio-net-pci,netdev=wooshpay,romfile=",
             "-kernel", os.path.join(image_dir, "vmlinuz"), "-initrd", os.path.join(image_dir, "initrd.img"),
             "-append", f"root=LABEL=root rw console={console} quiet",
             "-drive", f"if=none,id=root,file={overlay},format=qcow2",

@@ -459,6 +459,8 @@ class SystemTest:
             # What docs/monitoring.md has a shop do where node_exporter's package made the directory root's.
             "install -d -m 2775 -o root -g wooshpay-kiosk /var/lib/prometheus/node-exporter && "
             "systemctl daemon-reload && systemctl enable --now systemd-networkd.service && "
+            # The kiosk's first start finds WooshPay reachable, as at every boot (its unit is After=network-online).
+            "/lib/systemd/systemd-networkd-wait-online --timeout=60 && "
             "systemctl enable --now wooshpay-kiosk.service",
             180,
         )

@@ -6,6 +6,8 @@
 #   scripts/system-test.sh --host-packages [arch]   only install what the host needs (apt)
 #   scripts/system-test.sh --prepare [arm64|amd64]  host packages and the cached image only (CI starts this
 #                                                   early, in the background, beside the builds)
+#   POWER_CUTS=N scripts/system-test.sh arm64       N hard resets in the power step (default 2; 0: none), at
+#                                                   moments drawn from POWER_SEED (default: a new seed, printed)
 #
 # arm64 uses target/debian/wooshpay-kiosk_<version>_arm64.deb (scripts/cross-build.sh aarch64 and
 # scripts/check-deb.sh build it; this script builds it when it is missing); amd64 builds its own .deb with the
@@ -79,6 +81,7 @@ echo "== [${SECONDS}s] image $image"
 
 status=0
 python3 -u scripts/system-test/driver.py --arch "$arch" --image "$image" --deb "$deb" --out target/system-test \
+  --power-cuts "${POWER_CUTS:-2}" ${POWER_SEED:+--seed "$POWER_SEED"} \
   ${WOOSHPAY_SYSTEM_TEST_KEEP:+--keep} || status=$?
 echo "== [${SECONDS}s] system test ($arch) finished"
 exit $status

@@ -12,7 +12,8 @@ use super::signature::SignatureKey;
 use crate::catalog::Catalog;
 use crate::money::Currency;
 
-/// `STATE/catalog-feed/`: the copy (`catalog.toml`, byte for byte as fetched) and its record (`copy.json`).
+/// `STATE/catalog-feed/`: the copy (`catalog.toml`, byte for byte as fetched) and its record (`copy.json`),
+/// replaced together as one directory.
 pub const STORE_DIR: &str = "catalog-feed";
 const CATALOG_FILE: &str = "catalog.toml";
 const RECORD_FILE: &str = "copy.json";
@@ -25,8 +26,8 @@ pub struct StoredCopy {
     pub last_modified: Option<String>,
     /// When these bytes were downloaded, in milliseconds since the Unix epoch.
     pub fetched_at_ms: i64,
-    /// Of `catalog.toml`: the two files are renamed into place one after the other, so a power cut between
-    /// the two renames leaves a record that does not match the copy, and such a copy is not used.
+    /// Of `catalog.toml`. Both files are replaced as one directory (see [`save`]); a copy that does not match
+    /// its record (left by an earlier version's two renames, or a damaged disk) is not used.
     pub sha256: String,
     /// The key (base64) whose signature was checked over these bytes; `None`: no signature was required.
     pub signature_key: Option<String>,
@@ -56,18 +57,106 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Replaces the stored copy. The catalog goes first: until the record follows, the old record does not match
-/// the new bytes, so a cut between the two leaves no copy in use rather than a copy with the wrong record.
+/// Replaces the stored copy in one step a power cut cannot split. The new catalog and its record are written
+/// to a staging directory beside the copy (`STATE/.catalog-feed.new`, each file and then the directory
+/// fsynced), which one `renameat2(RENAME_EXCHANGE)` swaps with `catalog-feed/`; the state directory is fsynced
+/// and the old copy, now under the staging name, removed. A cut before the swap leaves the old copy, after it
+/// the new one, each with its own record; a staging directory a cut left behind is replaced by the next save.
+/// The layout inside `catalog-feed/` is the one earlier versions wrote, so an upgraded kiosk keeps its copy.
 pub fn save(state_dir: &Path, text: &str, copy: &StoredCopy) -> Result<(), String> {
-    crate::state::write_atomically(&catalog_file(state_dir), text.as_bytes())
-        .map_err(|e| format!("cannot keep the fetched catalog: {e}"))?;
-    save_record(state_dir, copy)
+    save_steps(state_dir, text.as_bytes(), copy)
+        .into_iter()
+        .try_for_each(|step| step())
+        .map_err(|e| format!("cannot keep the fetched catalog: {e}"))
 }
 
-/// The record alone, when only the validators changed.
-pub fn save_record(state_dir: &Path, copy: &StoredCopy) -> Result<(), String> {
+/// One replacement as the steps a power cut can fall between (the tests cut after each).
+type Step<'a> = Box<dyn FnOnce() -> std::io::Result<()> + 'a>;
+
+fn save_steps<'a>(state_dir: &'a Path, text: &'a [u8], copy: &'a StoredCopy) -> Vec<Step<'a>> {
+    let staging = state_dir.join(STAGING_DIR);
+    let live = store_dir(state_dir);
+    vec![
+        Box::new({
+            let staging = staging.clone();
+            move || stage(state_dir, &staging, text, copy)
+        }),
+        Box::new({
+            let staging = staging.clone();
+            move || swap_in(state_dir, &staging, &live)
+        }),
+        Box::new(move || remove_dir(&staging)),
+    ]
+}
+
+/// Where the next copy is put together, beside `catalog-feed/` (the same file system, so it can be swapped).
+const STAGING_DIR: &str = ".catalog-feed.new";
+
+fn stage(state_dir: &Path, staging: &Path, text: &[u8], copy: &StoredCopy) -> std::io::Result<()> {
+    std::fs::create_dir_all(state_dir)?;
+    remove_dir(staging)?;
+    std::fs::create_dir(staging)?;
     let record = serde_json::to_vec_pretty(copy).expect("a record always serialises");
-    crate::state::write_atomically(&store_dir(state_dir).join(RECORD_FILE), &record)
+    for (name, bytes) in [(CATALOG_FILE, text), (RECORD_FILE, &record[..])] {
+        let mut file = std::fs::File::create(staging.join(name))?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::File::open(staging)?.sync_all()
+}
+
+fn swap_in(state_dir: &Path, staging: &Path, live: &Path) -> std::io::Result<()> {
+    if live.exists() {
+        exchange(staging, live)?;
+    } else {
+        std::fs::rename(staging, live)?;
+    }
+    std::fs::File::open(state_dir)?.sync_all()
+}
+
+fn remove_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Swaps two directories' names in one step (Linux 3.15+, ext4, f2fs, btrfs, xfs, tmpfs).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are NUL-terminated paths that outlive the call; AT_FDCWD resolves them as given.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The record alone, when only the validators changed: the kept bytes with the new record, replaced as one.
+pub fn save_record(state_dir: &Path, copy: &StoredCopy) -> Result<(), String> {
+    let path = catalog_file(state_dir);
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("{}: cannot read the kept catalog: {e}", path.display()))?;
+    if sha256_hex(&bytes) != copy.sha256 {
+        return Err(format!(
+            "{}: the kept catalog is not the one in use; its record stays as it is",
+            path.display()
+        ));
+    }
+    save_steps(state_dir, &bytes, copy)
+        .into_iter()
+        .try_for_each(|step| step())
         .map_err(|e| format!("cannot keep the fetched catalog's record: {e}"))
 }
 
@@ -122,3 +211,7 @@ pub fn load(
     let catalog = Catalog::parse(&text, &path, image_dir, currency).map_err(|e| e.0)?;
     Ok(Some((copy, catalog)))
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

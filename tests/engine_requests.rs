@@ -27,7 +27,11 @@ struct SaleCost {
 
 /// Runs one sale on its own kiosk and simulator; the customer pays `pays_after` the QR code appears (never,
 /// for `None`, and the kiosk gives up after `sale_timeout`).
-async fn sale(interval: Duration, sale_timeout: Duration, pays_after: Option<Duration>) -> SaleCost {
+async fn sale(
+    interval: Duration,
+    sale_timeout: Duration,
+    pays_after: Option<Duration>,
+) -> SaleCost {
     let sim = common::simulator().await;
     let state = tempfile::tempdir().unwrap();
     let engine = common::engine::TestEngine::new(&sim.api_base_url(), "requests-test")
@@ -102,19 +106,25 @@ async fn a_payment_20_s_after_the_qr_costs_at_most_half_of_the_requests_it_used_
     );
 }
 
-/// The figures for docs/performance.md: sixteen kiosks at the default 2 s interval whose customers pay between
-/// 19 s and 21 s after the QR appears (an eighth of a second apart, covering one whole interval, so no one
-/// phase of the poll schedule decides the result), and one kiosk whose customer walks away (the default
-/// 180 s timeout, then closing).
+/// The figures for docs/performance.md: 32 kiosks at the default 2 s interval, side by side, whose customers
+/// pay between 19 s and 21 s after the QR appears (1/16 s apart, covering one whole interval, so no one phase
+/// of the poll schedule decides the result), and one whose customer walks away (the default 180 s timeout,
+/// then closing). The kiosks start 1/16 s apart, as real ones do at random moments, so their polls do not all
+/// reach the one simulator and its journal writes at the same instant.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: runs for about three and a half minutes and prints figures"]
 async fn measure_requests_and_pay_to_screen_latency() {
     let interval = Duration::from_secs(2);
-    let paying = (0..16u32).map(|i| {
-        let after = Duration::from_micros(19_062_500 + 125_000 * u64::from(i));
-        tokio::spawn(async move { (after, sale(interval, SALE_TIMEOUT, Some(after)).await) })
-    });
     let walking_away = tokio::spawn(sale(interval, SALE_TIMEOUT, None));
+    let paying: Vec<_> = (0..32u64)
+        .map(|i| {
+            let after = Duration::from_micros(19_031_250 + 62_500 * i);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_micros(62_500 * i)).await;
+                (after, sale(interval, SALE_TIMEOUT, Some(after)).await)
+            })
+        })
+        .collect();
     let mut paid = Vec::new();
     for sale in paying {
         paid.push(sale.await.unwrap());
@@ -148,9 +158,6 @@ async fn measure_requests_and_pay_to_screen_latency() {
     let unpaid = walking_away.await.unwrap();
     println!(
         "nobody pays (180 s timeout, then closing): {} requests ({} session reads, {} intent reads), {:?}",
-        unpaid.requests,
-        unpaid.session_reads,
-        unpaid.intent_reads,
-        unpaid.outcome
+        unpaid.requests, unpaid.session_reads, unpaid.intent_reads, unpaid.outcome
     );
 }

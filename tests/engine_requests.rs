@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep_until, timeout};
 use wooshpay_kiosk::checkout::{CheckoutEvent, Outcome};
-use wooshpay_kiosk::simulator::Simulator;
+use wooshpay_kiosk::simulator::{Fault, FaultRule, Simulator};
 
 /// The default `[checkout] timeout_s`.
 const SALE_TIMEOUT: Duration = Duration::from_secs(180);
@@ -103,6 +103,49 @@ async fn a_payment_20_s_after_the_qr_costs_at_most_half_of_the_requests_it_used_
         sale.session_reads,
         sale.intent_reads,
         before / 2
+    );
+}
+
+/// Only "open, unpaid" lets a poll skip the payment intent: a session that says complete but not paid (an
+/// asynchronous method settling, or a gateway that lags) is read with its intent at once, which here says paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_cannot_decide_is_read_with_its_payment_intent_at_once() {
+    let sim = common::simulator().await;
+    sim.inject(FaultRule {
+        method: Some("GET".into()),
+        path: "/v1/checkout/sessions/*".into(),
+        count: 10_000,
+        after_processing: true,
+        fault: Fault::Mutate {
+            set: serde_json::json!({"status": "complete", "payment_status": "unpaid"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        },
+    });
+    let state = tempfile::tempdir().unwrap();
+    let engine = common::engine::TestEngine::new(&sim.api_base_url(), "requests-test")
+        .build(state.path(), tokio::runtime::Handle::current());
+    let mut handle = engine.start_charge(common::latte_order(340)).unwrap();
+    loop {
+        let event = timeout(Duration::from_secs(10), handle.events.recv())
+            .await
+            .expect("the QR code appears within 10 s")
+            .expect("the sale runs");
+        if let CheckoutEvent::SessionCreated { id, .. } = event {
+            sim.pay(&id).unwrap();
+            break;
+        }
+    }
+    let outcome = timeout(Duration::from_secs(30), handle.outcome())
+        .await
+        .expect("the sale ends");
+    assert!(outcome.is_paid(), "{outcome:?}");
+    let cost = cost(&sim, outcome, None);
+    assert_eq!(
+        (cost.session_reads, cost.intent_reads),
+        (1, 1),
+        "the first poll read the session and, as it could not decide, the intent"
     );
 }
 

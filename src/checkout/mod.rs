@@ -25,8 +25,8 @@ pub use cart::Cart;
 pub use engine::CheckoutEngine;
 pub use events::{Canceller, ChargeHandle, CheckoutEvent, GatewayStatus, StartError};
 pub use machine::{
-    AlreadyInProgress, CloseReason, FailureReason, Observation, Outcome, PaymentMachine, Phase,
-    RequestFailure, SessionInfo, Step, Timing,
+    AlreadyInProgress, CloseReason, FailureReason, IntentRead, Observation, Outcome,
+    PaymentMachine, Phase, RequestFailure, SessionInfo, Step, Timing,
 };
 pub use prices::{PriceBook, PriceBookStore, SyncedPrice};
 pub use recheck::RecheckAnswer;

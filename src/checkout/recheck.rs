@@ -1,6 +1,7 @@
 //! Staff's Re-check of one session: what WooshPay holds now next to what the journal holds, recording an
 //! outcome the journal was still waiting for (unless a running sale will record its own).
 
+use super::machine::IntentRead;
 use super::observation::observe;
 use super::shared::Shared;
 use crate::journal::{RecordedOutcome, SaleOutcome, now_ms};
@@ -22,7 +23,7 @@ pub struct RecheckAnswer {
 /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
 /// for, and says what WooshPay holds next to what the journal holds.
 pub(super) async fn recheck(shared: &Shared, session_id: &str) -> Result<RecheckAnswer, String> {
-    let read = observe(&shared.client, session_id).await;
+    let read = observe(&shared.client, session_id, IntentRead::UnlessPaid).await;
     shared.observe_contact(&read);
     let (session, observation) =
         read.map_err(|error| format!("could not read {session_id}: {error}"))?;

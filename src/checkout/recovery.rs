@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::adoption::{self, Creation, Expected};
-use super::machine::{FailureReason, Outcome, SessionInfo};
+use super::machine::{FailureReason, IntentRead, Outcome, SessionInfo};
 use super::observation::observe;
 use super::sale_run::{SaleRun, Start};
 use super::shared::Shared;
@@ -135,7 +135,7 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
             Err(message) => return unresolved(None, message),
         },
     };
-    let read = observe(&inner.client, &session.id).await;
+    let read = observe(&inner.client, &session.id, IntentRead::UnlessPaid).await;
     inner.observe_contact(&read);
     let (_, observation) = match read {
         Ok(read) => read,

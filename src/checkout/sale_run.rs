@@ -10,7 +10,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::events::{Canceller, ChargeHandle, CheckoutEvent};
-use super::machine::{FailureReason, Observation, Outcome, PaymentMachine, SessionInfo, Step};
+use super::machine::{
+    FailureReason, IntentRead, Observation, Outcome, PaymentMachine, SessionInfo, Step,
+};
 use super::observation::{failure, observation_of, observe};
 use super::request::SaleRef;
 use super::shared::{BusyGuard, Shared};
@@ -185,17 +187,17 @@ impl<'a> SaleRun<'a> {
                         }
                     }
                 }
-                Step::Poll { session_id } => {
+                Step::Poll { session_id, intent } => {
                     let sent = Instant::now();
                     tokio::select! {
-                        result = observe(&self.inner.poll_client, &session_id) => {
+                        result = observe(&self.inner.poll_client, &session_id, intent) => {
                             crate::metrics::poll_took(sent.elapsed());
                             self.report_status(&session_id, &result);
                             machine.on_poll(result.map(|(_, o)| o).map_err(failure), now())
                         }
                         () = wait_for_cancel(&mut self.cancel, self.cancel_seen) => {
                             self.cancel_seen = true;
-                            machine.on_cancel(now()).unwrap_or(Step::Poll { session_id })
+                            machine.on_cancel(now()).unwrap_or(Step::Poll { session_id, intent })
                         }
                     }
                 }
@@ -211,7 +213,9 @@ impl<'a> SaleRun<'a> {
                     machine.on_expired(result.map(|s| observation_of(&s)).map_err(failure), now())
                 }
                 Step::Recheck { session_id } => {
-                    let result = observe(&self.inner.client, &session_id).await;
+                    // The final check: "not paid" is only settled on the session and its intent.
+                    let result =
+                        observe(&self.inner.client, &session_id, IntentRead::UnlessPaid).await;
                     self.report_status(&session_id, &result);
                     machine.on_recheck(result.map(|(_, o)| o).map_err(failure), now())
                 }

@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use crate::wooshpay::SessionStatus;
 
+mod schedule;
 mod types;
 
+pub use schedule::{IntentRead, PollSchedule, Timing};
 pub use types::{
     AlreadyInProgress, CloseAction, CloseReason, FailureReason, Observation, Outcome, Phase,
-    RequestFailure, SessionInfo, Step, Timing,
+    RequestFailure, SessionInfo, Step,
 };
 
 pub struct PaymentMachine {
@@ -67,8 +69,9 @@ impl PaymentMachine {
         }
     }
 
-    /// Takes over a session created earlier (before a restart): read it at once, then wait for payment until
-    /// `remaining` has passed; with nothing remaining the first read is followed by closing it.
+    /// Takes over a session created earlier (before a restart): read it at once (with its payment intent),
+    /// then wait for payment until `remaining` has passed; with nothing remaining the first read is followed
+    /// by closing it.
     pub fn resume(
         &mut self,
         session: SessionInfo,
@@ -79,12 +82,15 @@ impl PaymentMachine {
             return Err(AlreadyInProgress);
         }
         let session_id = session.id.clone();
+        let schedule = PollSchedule::resumed(now, self.timing.timeout.saturating_sub(remaining));
+        let intent = schedule.next_read();
         self.phase = Phase::AwaitingPayment {
             session,
             deadline: now + remaining,
             failed_polls: 0,
+            schedule,
         };
-        Ok(Step::Poll { session_id })
+        Ok(Step::Poll { session_id, intent })
     }
 
     pub fn on_created(
@@ -102,6 +108,7 @@ impl PaymentMachine {
                     session,
                     deadline: now + self.timing.timeout,
                     failed_polls: 0,
+                    schedule: PollSchedule::shown_at(now, &self.timing),
                 };
                 Step::Wait {
                     until: self.next_poll_at(now, 0),
@@ -131,7 +138,10 @@ impl PaymentMachine {
     pub fn on_wake(&mut self, now: Duration) -> Step {
         match &self.phase {
             Phase::AwaitingPayment {
-                session, deadline, ..
+                session,
+                deadline,
+                schedule,
+                ..
             } => {
                 if now >= *deadline {
                     let session = session.clone();
@@ -139,6 +149,7 @@ impl PaymentMachine {
                 } else {
                     Step::Poll {
                         session_id: session.id.clone(),
+                        intent: schedule.next_read(),
                     }
                 }
             }
@@ -159,6 +170,7 @@ impl PaymentMachine {
             session,
             deadline,
             failed_polls,
+            schedule,
         } = &mut self.phase
         else {
             return self.unexpected("on_poll");
@@ -174,6 +186,7 @@ impl PaymentMachine {
             }
         };
         *failed_polls = 0;
+        schedule.polled(&self.timing);
         let deadline = *deadline;
         if observation.is_paid() {
             return self.finish(Outcome::Paid { session });
@@ -363,16 +376,25 @@ impl PaymentMachine {
         }
     }
 
+    /// After an answered poll (or the QR appearing) the schedule's next instant; after failed ones a doubling
+    /// wait. Never past the deadline, where the kiosk closes the session and reads it in full.
     fn next_poll_at(&self, now: Duration, failed_polls: u32) -> Duration {
-        let wait = backoff(
-            self.timing.poll_interval,
-            failed_polls,
-            self.timing.max_poll_backoff,
-        );
-        match &self.phase {
-            Phase::AwaitingPayment { deadline, .. } => (now + wait).min(*deadline),
-            _ => now + wait,
-        }
+        let Phase::AwaitingPayment {
+            deadline, schedule, ..
+        } = &self.phase
+        else {
+            return now + self.timing.poll_interval;
+        };
+        let next = if failed_polls == 0 {
+            schedule.next_poll_at(now, &self.timing)
+        } else {
+            now + backoff(
+                self.timing.poll_interval,
+                failed_polls,
+                self.timing.max_poll_backoff,
+            )
+        };
+        next.min(*deadline)
     }
 
     fn finish(&mut self, outcome: Outcome) -> Step {

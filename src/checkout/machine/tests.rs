@@ -2,6 +2,7 @@ use super::*;
 use crate::wooshpay::{PaymentIntentStatus, SessionPaymentStatus};
 
 const SECOND: Duration = Duration::from_secs(1);
+const MILLI: Duration = Duration::from_millis(1);
 
 fn machine() -> PaymentMachine {
     let mut timing = Timing::new(2 * SECOND, 180 * SECOND);
@@ -56,28 +57,52 @@ fn awaiting() -> PaymentMachine {
     assert_eq!(m.start(), Ok(Step::CreateSession));
     assert_eq!(
         m.on_created(Ok(session()), Duration::ZERO),
-        Step::Wait { until: 2 * SECOND }
+        Step::Wait { until: 6 * SECOND }
     );
     m
 }
 
+/// A poll that reads the session, and its intent only if the session cannot settle it.
 fn poll_step() -> Step {
     Step::Poll {
         session_id: "cs_1".into(),
+        intent: IntentRead::IfSessionUndecided,
     }
+}
+
+fn poll_with_intent() -> Step {
+    Step::Poll {
+        session_id: "cs_1".into(),
+        intent: IntentRead::UnlessPaid,
+    }
+}
+
+/// The polls of a sale created at t = 0 until `until`, each answered `open` at once: when, and what it read.
+fn polls(m: &mut PaymentMachine, until: Duration) -> Vec<(Duration, Step)> {
+    let mut polls = Vec::new();
+    let mut step = Step::Wait { until: 6 * SECOND };
+    while let Step::Wait { until: at } = step
+        && at <= until
+    {
+        let poll = m.on_wake(at);
+        assert!(matches!(poll, Step::Poll { .. }), "{poll:?}");
+        polls.push((at, poll));
+        step = m.on_poll(Ok(open()), at);
+    }
+    polls
 }
 
 #[test]
 fn paid_after_a_few_polls() {
     let mut m = awaiting();
-    assert_eq!(m.on_wake(2 * SECOND), poll_step());
+    assert_eq!(m.on_wake(6 * SECOND), poll_step());
     assert_eq!(
-        m.on_poll(Ok(open()), 2 * SECOND),
-        Step::Wait { until: 4 * SECOND }
+        m.on_poll(Ok(open()), 6 * SECOND),
+        Step::Wait { until: 8 * SECOND }
     );
-    assert_eq!(m.on_wake(4 * SECOND), poll_step());
+    assert_eq!(m.on_wake(8 * SECOND), poll_step());
     assert_eq!(
-        m.on_poll(Ok(paid()), 4 * SECOND),
+        m.on_poll(Ok(paid()), 8 * SECOND),
         Step::Finished(Outcome::Paid { session: session() })
     );
 }
@@ -85,13 +110,13 @@ fn paid_after_a_few_polls() {
 #[test]
 fn a_succeeded_payment_intent_alone_counts_as_paid() {
     let mut m = awaiting();
-    m.on_wake(2 * SECOND);
+    m.on_wake(6 * SECOND);
     let observation = Observation {
         intent_status: Some(PaymentIntentStatus::Succeeded),
         ..open()
     };
     assert!(matches!(
-        m.on_poll(Ok(observation), 2 * SECOND),
+        m.on_poll(Ok(observation), 6 * SECOND),
         Step::Finished(Outcome::Paid { .. })
     ));
 }
@@ -106,8 +131,8 @@ fn complete_but_unpaid_and_unknown_statuses_keep_waiting() {
         intent_error: None,
     };
     assert_eq!(
-        m.on_poll(Ok(complete_unpaid), 2 * SECOND),
-        Step::Wait { until: 4 * SECOND }
+        m.on_poll(Ok(complete_unpaid), 6 * SECOND),
+        Step::Wait { until: 8 * SECOND }
     );
     let unknown = Observation {
         status: Some(SessionStatus::Unknown),
@@ -116,8 +141,8 @@ fn complete_but_unpaid_and_unknown_statuses_keep_waiting() {
         intent_error: None,
     };
     assert_eq!(
-        m.on_poll(Ok(unknown), 4 * SECOND),
-        Step::Wait { until: 6 * SECOND }
+        m.on_poll(Ok(unknown), 8 * SECOND),
+        Step::Wait { until: 10 * SECOND }
     );
     assert!(matches!(m.phase(), Phase::AwaitingPayment { .. }));
 }
@@ -139,26 +164,27 @@ fn provider_side_expiry_ends_the_sale() {
 fn failing_polls_show_connection_lost_and_back_off() {
     let mut m = awaiting();
     assert_eq!(
-        m.on_poll(Err(network_down()), 2 * SECOND),
-        Step::Wait { until: 6 * SECOND }
+        m.on_poll(Err(network_down()), 6 * SECOND),
+        Step::Wait { until: 10 * SECOND }
     );
     assert!(m.connection_lost());
     assert_eq!(
-        m.on_poll(Err(network_down()), 6 * SECOND),
-        Step::Wait { until: 14 * SECOND }
+        m.on_poll(Err(network_down()), 10 * SECOND),
+        Step::Wait { until: 18 * SECOND }
     );
     assert_eq!(
-        m.on_poll(Err(network_down()), 14 * SECOND),
-        Step::Wait { until: 29 * SECOND }
+        m.on_poll(Err(network_down()), 18 * SECOND),
+        Step::Wait { until: 33 * SECOND }
     );
     // Capped at max_poll_backoff (15 s).
     assert_eq!(
-        m.on_poll(Err(network_down()), 29 * SECOND),
-        Step::Wait { until: 44 * SECOND }
+        m.on_poll(Err(network_down()), 33 * SECOND),
+        Step::Wait { until: 48 * SECOND }
     );
+    // Answered again: back on the interval's grid.
     assert_eq!(
-        m.on_poll(Ok(open()), 44 * SECOND),
-        Step::Wait { until: 46 * SECOND }
+        m.on_poll(Ok(open()), 48 * SECOND + 300 * MILLI),
+        Step::Wait { until: 50 * SECOND }
     );
     assert!(!m.connection_lost());
 }
@@ -364,7 +390,8 @@ fn a_resumed_session_is_read_at_once_and_waits_only_for_the_time_left() {
     let mut m = machine();
     assert_eq!(
         m.resume(session(), 30 * SECOND, Duration::ZERO),
-        Ok(poll_step())
+        Ok(poll_with_intent()),
+        "nothing is known about it yet: the first read includes the payment intent"
     );
     assert_eq!(m.deadline(), Some(30 * SECOND));
     assert_eq!(
@@ -382,7 +409,7 @@ fn a_resumed_session_past_the_timeout_is_closed_after_one_read() {
     let mut m = machine();
     assert_eq!(
         m.resume(session(), Duration::ZERO, Duration::ZERO),
-        Ok(poll_step())
+        Ok(poll_with_intent())
     );
     assert_eq!(
         m.on_poll(Ok(open()), Duration::ZERO),
@@ -395,4 +422,92 @@ fn a_resumed_session_past_the_timeout_is_closed_after_one_read() {
         Err(AlreadyInProgress),
         "one sale per machine"
     );
+}
+
+// Issue 22, point 5: half the requests per payment, "paid" on screen no later than before.
+
+#[test]
+fn polls_fall_on_the_interval_grid_from_6_s_and_every_2_intervals_after_a_minute() {
+    let mut m = awaiting();
+    let seconds: Vec<u64> = polls(&mut m, 80 * SECOND)
+        .iter()
+        .map(|(at, _)| at.as_secs())
+        .collect();
+    // Before: every 2 s from 2 s on. Every one of those instants from 6 s to a minute is still polled, so a
+    // payment in that window reaches the screen no later than it did.
+    let mut expected: Vec<u64> = (6..=60).step_by(2).collect();
+    expected.extend((64..=80).step_by(4));
+    assert_eq!(seconds, expected);
+}
+
+#[test]
+fn a_slow_answer_does_not_push_the_schedule_back() {
+    let mut m = awaiting();
+    m.on_wake(6 * SECOND);
+    assert_eq!(
+        m.on_poll(Ok(open()), 7 * SECOND + 900 * MILLI),
+        Step::Wait { until: 8 * SECOND }
+    );
+    m.on_wake(8 * SECOND);
+    // An answer later than a whole interval skips the instant it missed, not the rhythm.
+    assert_eq!(
+        m.on_poll(Ok(open()), 10 * SECOND + 500 * MILLI),
+        Step::Wait { until: 12 * SECOND }
+    );
+}
+
+#[test]
+fn the_first_poll_waits_6_s_or_3_intervals_and_lands_on_the_grid() {
+    for (interval_ms, first_ms) in [(100, 300), (250, 750), (2_000, 6_000), (10_000, 10_000)] {
+        let mut m = PaymentMachine::new(Timing::new(
+            Duration::from_millis(interval_ms),
+            180 * SECOND,
+        ));
+        m.start().unwrap();
+        assert_eq!(
+            m.on_created(Ok(session()), SECOND),
+            Step::Wait {
+                until: SECOND + Duration::from_millis(first_ms)
+            },
+            "poll_interval_ms = {interval_ms}"
+        );
+    }
+}
+
+#[test]
+fn every_tenth_poll_of_an_open_session_also_reads_its_payment_intent() {
+    let mut m = awaiting();
+    let with_intent: Vec<u64> = polls(&mut m, 50 * SECOND)
+        .into_iter()
+        .filter(|(_, step)| *step == poll_with_intent())
+        .map(|(at, _)| at.as_secs())
+        .collect();
+    // The other polls read the session alone (and its intent only if the session cannot settle them).
+    assert_eq!(with_intent, [24, 44]);
+}
+
+#[test]
+fn a_failed_poll_is_repeated_as_it_was_asked() {
+    let mut m = awaiting();
+    let mut at = 6 * SECOND;
+    for _ in 0..9 {
+        assert_eq!(m.on_wake(at), poll_step());
+        let Step::Wait { until } = m.on_poll(Ok(open()), at) else {
+            panic!("an open session keeps the sale waiting")
+        };
+        at = until;
+    }
+    assert_eq!(m.on_wake(at), poll_with_intent());
+    let Step::Wait { until } = m.on_poll(Err(network_down()), at) else {
+        panic!("a failed poll is retried")
+    };
+    assert_eq!(
+        m.on_wake(until),
+        poll_with_intent(),
+        "the intent read is not skipped"
+    );
+    let Step::Wait { until } = m.on_poll(Ok(open()), until) else {
+        panic!("an open session keeps the sale waiting")
+    };
+    assert_eq!(m.on_wake(until), poll_step());
 }

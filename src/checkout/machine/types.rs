@@ -1,34 +1,13 @@
-//! What the payment machine takes in (observations, failures, the clock's timing), what it hands back (steps,
-//! outcomes) and the phases it moves through.
+//! What the payment machine takes in (observations, failures), what it hands back (steps, outcomes) and the
+//! phases it moves through. Its timing is in `schedule.rs`.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use super::schedule::{IntentRead, PollSchedule};
+
 use crate::wooshpay::{PaymentIntentStatus, SessionPaymentStatus, SessionStatus};
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Timing {
-    pub poll_interval: Duration,
-    /// From the session's creation until the kiosk gives up and expires it.
-    pub timeout: Duration,
-    /// Longest wait between polls while they fail.
-    pub max_poll_backoff: Duration,
-    /// How long, after deciding to close a session, the kiosk keeps trying to expire and re-read it before
-    /// reporting the outcome as unconfirmed.
-    pub close_grace: Duration,
-}
-
-impl Timing {
-    pub fn new(poll_interval: Duration, timeout: Duration) -> Self {
-        Self {
-            poll_interval,
-            timeout,
-            max_poll_backoff: Duration::from_secs(15).max(poll_interval),
-            close_grace: Duration::from_secs(90),
-        }
-    }
-}
 
 /// The session as created, enough to show it and to poll it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -128,6 +107,7 @@ pub enum Step {
     },
     Poll {
         session_id: String,
+        intent: IntentRead,
     },
     Expire {
         session_id: String,
@@ -149,6 +129,7 @@ pub enum Phase {
         session: SessionInfo,
         deadline: Duration,
         failed_polls: u32,
+        schedule: PollSchedule,
     },
     Closing {
         session: SessionInfo,

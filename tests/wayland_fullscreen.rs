@@ -1,7 +1,8 @@
 //! The real binary under headless Wayland compositors: with `[display] fullscreen = true` the very first screenshot
 //! that shows any of the kiosk already has the catalog filling the output, edge to edge (no title bar, no strip
-//! left over), under weston's desktop shell at 1024×600 and 720×1280, under cage at 1280×720, and under wayfire
-//! at 1024×600 and 720×1280 where it can run.
+//! left over), under weston's desktop shell at 1024×600 and 720×1280, under cage at 1280×720 (with `-d` and
+//! without it, when clients are told to draw their own decorations), and under wayfire at 1024×600 and 720×1280
+//! where it can run.
 //!
 //! Screenshots are taken as fast as the compositor answers (grim on wlroots compositors, `weston-screenshooter`
 //! on weston), from before the kiosk maps its window until the first one showing it; that first one is judged.
@@ -67,6 +68,15 @@ enum Shooter {
     WestonScreenshooter,
 }
 
+/// How cage is told to handle window decorations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CageDecorations {
+    /// `-d`: clients leave decorations to cage, which draws none.
+    NoneDrawn,
+    /// cage's default: clients draw their own (winit's is a grey title bar and a border).
+    ClientSide,
+}
+
 /// A headless compositor with its own `XDG_RUNTIME_DIR`, killed when dropped (also when the test panics).
 struct Compositor {
     child: Child,
@@ -75,6 +85,8 @@ struct Compositor {
     socket: String,
     shooter: (Shooter, PathBuf),
     name: &'static str,
+    /// Names this run's screenshots: the compositor, and how it was started where that differs.
+    label: &'static str,
 }
 
 impl Drop for Compositor {
@@ -149,16 +161,18 @@ impl Compositor {
             socket: String::new(),
             shooter: (Shooter::WestonScreenshooter, shooter),
             name: "weston",
+            label: "weston",
         };
         compositor.socket = compositor.wait_for_socket(|name| name == "kiosk-test")?;
         Some(compositor)
     }
 
-    /// cage (`-d`: no client-side decorations, as docs/raspberry-pi.md runs it) on wlroots' headless backend,
-    /// whose output is 1280×720, turned by 90° `quarter_turns` times (`-r`). Its application is `cat` reading a
-    /// pipe from this test, so cage (which ends with its application) ends with the test even when the test is
+    /// cage on wlroots' headless backend, whose output is 1280×720, turned by 90° `quarter_turns` times (`-r`),
+    /// with `-d` (clients asked to leave decorations to cage, which draws none, as docs/raspberry-pi.md
+    /// recommends) or without it (clients told to draw their own, the default). Its application is `cat` reading
+    /// a pipe from this test, so cage (which ends with its application) ends with the test even when the test is
     /// killed.
-    fn cage(quarter_turns: usize) -> Option<Self> {
+    fn cage(quarter_turns: usize, decorations: CageDecorations) -> Option<Self> {
         let [cage, grim] = binaries(["cage", "grim"], "cage and grim")?;
         let (dir, runtime_dir, as_root) = Self::directories();
         let log = dir.path().join("cage.log");
@@ -167,8 +181,10 @@ impl Compositor {
             .env("WLR_BACKENDS", "headless")
             .env("WLR_RENDERER", "pixman")
             .env("WLR_LIBINPUT_NO_DEVICES", "1")
-            .stdin(Stdio::piped())
-            .arg("-d");
+            .stdin(Stdio::piped());
+        if decorations == CageDecorations::NoneDrawn {
+            command.arg("-d");
+        }
         command.args(std::iter::repeat_n("-r", quarter_turns));
         command.args(["--", "cat"]);
         let child = command.spawn().expect("cage starts");
@@ -179,6 +195,10 @@ impl Compositor {
             socket: String::new(),
             shooter: (Shooter::Grim, grim),
             name: "cage",
+            label: match decorations {
+                CageDecorations::NoneDrawn => "cage",
+                CageDecorations::ClientSide => "cage-client-decorations",
+            },
         };
         compositor.socket = compositor.wait_for_socket(|name| name.starts_with("wayland-"))?;
         Some(compositor)
@@ -212,6 +232,7 @@ impl Compositor {
             socket: String::new(),
             shooter: (Shooter::Grim, grim),
             name: "wayfire",
+            label: "wayfire",
         };
         compositor.socket = compositor.wait_for_socket(|name| name.starts_with("wayland-"))?;
         Some(compositor)
@@ -432,19 +453,19 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
         if started.elapsed() > DEADLINE {
             let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
                 "no-kiosk-wayland-{}-{width}x{height}.png",
-                compositor.name
+                compositor.label
             ));
             shot.save(&path).expect("screenshot written");
             panic!(
                 "no screenshot of {} showed the kiosk within {DEADLINE:?} ({shots} taken; the last is {})",
-                compositor.name,
+                compositor.label,
                 path.display()
             );
         }
     };
     let name = format!(
         "fullscreen-wayland-{}-{width}x{height}.png",
-        compositor.name
+        compositor.label
     );
     let path = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -456,7 +477,7 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
     first.save(&path).expect("screenshot written");
     eprintln!(
         "{}: the kiosk showed in screenshot {shots} after {:?}; it is {}",
-        compositor.name,
+        compositor.label,
         started.elapsed(),
         path.display()
     );
@@ -464,7 +485,7 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
         first.dimensions(),
         (width, height),
         "the {} output's size",
-        compositor.name
+        compositor.label
     );
     // A screenshot can only show the frames the compositor had composited when it was taken; the kiosk's first
     // buffer says what its very first frame was, however fast it was replaced.
@@ -473,7 +494,7 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
         first_buffer,
         (width, height),
         "the kiosk's first frame under {} must be drawn at the output's size",
-        compositor.name
+        compositor.label
     );
     let [top, bottom, left, right] = foreign_edge_pixels(&first);
     assert!(
@@ -481,7 +502,7 @@ async fn first_frame_fills(compositor: Option<Compositor>, width: u32, height: u
         "the first screenshot showing the kiosk under {} must be the catalog edge to edge, but its {EDGE}-px edge \
          bands have pixels that are not the kiosk's background (a title bar, a strip of desktop or black): \
          top {top}, bottom {bottom}, left {left}, right {right}; see {}",
-        compositor.name,
+        compositor.label,
         path.display()
     );
 }
@@ -501,7 +522,15 @@ async fn weston_desktop_first_frame_fills_720x1280() {
 /// output; turned, cage composites the frame and grim sees it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cage_first_frame_fills_1280x720() {
-    first_frame_fills(Compositor::cage(2), 1280, 720).await;
+    first_frame_fills(Compositor::cage(2, CageDecorations::NoneDrawn), 1280, 720).await;
+}
+
+/// Without `-d` cage tells clients to draw their own decorations, and winit would draw a title bar and a border
+/// around a window that is not (yet) fullscreen, as cage's first configure is not: the kiosk's window has no
+/// frame, so its first frame is the catalog edge to edge here too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cage_allowing_client_decorations_first_frame_fills_1280x720() {
+    first_frame_fills(Compositor::cage(2, CageDecorations::ClientSide), 1280, 720).await;
 }
 
 /// Fails: winit reports an output's mode size, not turned (`MonitorHandle::size`), so under an output cage turns
@@ -510,7 +539,7 @@ async fn cage_first_frame_fills_1280x720() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "known limit: the first frame on an output the compositor turns has the unturned size"]
 async fn cage_turned_first_frame_fills_720x1280() {
-    first_frame_fills(Compositor::cage(1), 720, 1280).await;
+    first_frame_fills(Compositor::cage(1, CageDecorations::NoneDrawn), 720, 1280).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

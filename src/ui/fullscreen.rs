@@ -8,9 +8,11 @@
 //! its screen draws that frame edge to edge. Slint's own `Window::set_fullscreen` is not used on winit: Slint
 //! copies the compositor's state back into that property, so a first configure without the fullscreen state made
 //! it send `unset_fullscreen` and draw an 800x480 frame (seen under cage, tests/wayland_fullscreen.rs).
-//! Decorations: Slint turns them on for every window without `no-frame` (a window-attributes hook cannot keep them
-//! off); a fullscreen window shows none, and cage `-d` draws none for its maximized window. Limit: winit reports an
-//! output's unturned mode size, so on an output the compositor turns the first frame has the unturned size.
+//! Decorations: Slint sets winit's from the window's `no-frame` (overriding a window-attributes hook), so the
+//! kiosk's window is `no-frame` (`KioskAdapter.frameless`), set before it is shown. Without it, a compositor that
+//! leaves decorations to its clients and maximizes before it fullscreens (cage without `-d`) got winit's title bar
+//! drawn as the first buffer. Limit: winit reports an output's unturned mode size, so on an output the compositor
+//! turns the first frame has the unturned size.
 //!
 //! The fullscreen request alone is not enough on a bare X server with no window manager: nobody honours it, and
 //! the window stays where winit put it. So after the window exists we also read its monitor's size through winit
@@ -19,6 +21,10 @@
 //! the job and our geometry request is at worst overridden.
 //!
 //! linuxkms always draws the whole screen and has no winit window: everything here is then a no-op.
+
+use slint::ComponentHandle;
+
+use super::{AppWindow, KioskAdapter};
 
 /// How the kiosk's window appears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,25 +73,25 @@ pub fn backend(selector: slint::BackendSelector, mode: WindowMode) -> slint::Bac
     selector
 }
 
-/// Makes `component`'s window a fullscreen kiosk window when `mode` says so (`None` when windowed). Call before
-/// `show()`, on a platform chosen with [`backend`]: the window is then sized to its screen as it is created;
+/// Makes `window` a fullscreen kiosk window when `mode` says so (`None` when windowed). Call before `show()`, on
+/// a platform chosen with [`backend`]: the window is then frameless and sized to its screen as it is created;
 /// the geometry that also covers the no-window-manager case is applied on the event loop's first turns, once
 /// the winit window exists.
-pub fn apply<C: slint::ComponentHandle + 'static>(
-    component: &C,
-    mode: WindowMode,
-) -> Option<KioskWindow> {
+pub fn apply(window: &AppWindow, mode: WindowMode) -> Option<KioskWindow> {
     if mode == WindowMode::Windowed {
         return None;
     }
+    // `no-frame` from the window's creation on: a compositor that leaves decorations to its clients (cage without
+    // `-d`) and does not say "fullscreen" in its first configure would otherwise get winit's title bar drawn first.
+    window.global::<KioskAdapter>().set_frameless(true);
     // linuxkms fills the screen anyway; winit windows are created fullscreen by the backend's hook (see above).
     #[cfg(not(feature = "desktop"))]
-    component.window().set_fullscreen(true);
+    window.window().set_fullscreen(true);
     #[cfg(feature = "desktop")]
-    desktop::size_to_screen_when_created(component);
+    desktop::size_to_screen_when_created(window);
     Some(KioskWindow {
         #[cfg(feature = "desktop")]
-        _timers: desktop::Timers::start(component),
+        _timers: desktop::Timers::start(window),
     })
 }
 

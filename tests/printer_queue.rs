@@ -333,3 +333,127 @@ fn enqueue_rejects_a_bad_id() {
         Err(PrinterError::InvalidJob(_))
     ));
 }
+
+/// The job files in `dir` whose names end with `suffix` (".job", ".printing", ".done").
+fn in_state(dir: &Path, suffix: &str) -> usize {
+    fs::read_dir(dir)
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| name.ends_with(suffix))
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+/// A cut between queueing a paid sale's receipt and noting it printed in the journal makes the next start
+/// queue the same first print again, waiting or already printed: it must reach paper once.
+#[test]
+fn a_first_print_queued_again_after_a_cut_prints_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    let queue = dir.path().join("q");
+    let config = device_config(&device);
+    let receipt = receipt_job(&config, 1, &printer_support::receipt("en"), "en").unwrap();
+
+    // Still waiting (the printer is away) when it is queued again.
+    let printer = Printer::start_with(config.clone(), &queue, timing(SLOW));
+    printer.enqueue(receipt.clone()).unwrap();
+    printer.enqueue(receipt.clone()).unwrap();
+    wait_for("failing", || failing_with(&printer, "no such device"));
+    assert_eq!(queued(&queue), 1, "one job for one first print");
+    assert_eq!(printer.state().waiting_jobs, 1);
+    fs::write(&device, b"").unwrap();
+    printer.retry_now();
+    wait_for("the receipt printed", || {
+        fs::read(&device).unwrap() == receipt.bytes
+    });
+    wait_for("idle", || idle_and_empty(&printer));
+    printer.shutdown();
+
+    // Printed already when the next start queues it again; another job after it shows when the queue is done.
+    let printer = Printer::start_with(config, &queue, timing(SLOW));
+    printer.enqueue(receipt.clone()).unwrap();
+    printer.enqueue(job(2, 3)).unwrap();
+    let mut want = receipt.bytes.clone();
+    want.extend([2; 3]);
+    wait_for("the next job printed", || {
+        fs::read(&device).unwrap().len() >= want.len()
+    });
+    wait_for("idle", || idle_and_empty(&printer));
+    assert!(
+        fs::read(&device).unwrap() == want,
+        "the receipt must print once, then the next job"
+    );
+}
+
+/// A cut while a job was going to the printer leaves it marked as printing: it may or may not be on paper, so
+/// it is printed again after the boot, under a line that says it may be a duplicate.
+#[test]
+fn a_job_interrupted_while_printing_prints_again_once_with_a_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    let queue = dir.path().join("q");
+    let config = device_config(&device);
+    let receipt = receipt_job(&config, 1, &printer_support::receipt("en"), "en").unwrap();
+    // The queue as a cut leaves it: the job renamed to its printing name (and that rename synced).
+    let printer = Printer::start_with(config.clone(), &queue, timing(SLOW));
+    printer.enqueue(receipt.clone()).unwrap();
+    printer.shutdown();
+    let waiting = queue.join("00000000000000000001-receipt.job");
+    fs::rename(
+        &waiting,
+        queue.join("00000000000000000001-receipt.printing"),
+    )
+    .unwrap();
+
+    fs::write(&device, b"").unwrap();
+    let printer = Printer::start_with(config, &queue, timing(SLOW));
+    // Queued again by the journal at the same start: still one print.
+    printer.enqueue(receipt.clone()).unwrap();
+    printer.enqueue(job(2, 3)).unwrap();
+    wait_for("the receipt and the next job printed", || {
+        fs::read(&device).unwrap().ends_with(&[2; 3])
+    });
+    wait_for("idle", || idle_and_empty(&printer));
+    let printed = fs::read(&device).unwrap();
+    let receipt_and_mark = &printed[..printed.len() - 3];
+    assert!(
+        receipt_and_mark.ends_with(&receipt.bytes) && receipt_and_mark.len() > receipt.bytes.len()
+    );
+    let lines = printer_support::escpos_text::decode(receipt_and_mark, 48);
+    let order = |l: &String| l.contains("Order 42");
+    assert_eq!(lines.iter().filter(|l| order(l)).count(), 1, "{lines:#?}");
+    let mark = lines
+        .iter()
+        .position(|l| l.contains("DUPLICATE?"))
+        .unwrap_or_else(|| panic!("no duplicate mark: {lines:#?}"));
+    assert!(mark < lines.iter().position(order).unwrap(), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("interrupted")),
+        "{lines:#?}"
+    );
+    assert_eq!(in_state(&queue, ".printing"), 0);
+    assert_eq!(in_state(&queue, ".job"), 0);
+}
+
+/// A job that printed normally carries no mark and stays on record as done, not waiting.
+#[test]
+fn a_printed_job_is_kept_as_done_without_a_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    fs::write(&device, b"").unwrap();
+    let queue = dir.path().join("q");
+    let config = device_config(&device);
+    let receipt = receipt_job(&config, 1, &printer_support::receipt("en"), "en").unwrap();
+    let printer = Printer::start_with(config, &queue, timing(SLOW));
+    printer.enqueue(receipt.clone()).unwrap();
+    wait_for("printed", || fs::read(&device).unwrap() == receipt.bytes);
+    wait_for("idle", || idle_and_empty(&printer));
+    assert_eq!(in_state(&queue, ".done"), 1);
+    assert_eq!((queued(&queue), in_state(&queue, ".printing")), (0, 0));
+}

@@ -196,17 +196,24 @@ class PowerCuts:
             return 0
 
     def receipts(self):
-        """Receipts on the paper, by session (each carries `Ref: <session id>`): (paid without one, printed twice)."""
+        """Receipts on the paper, by session (each carries `Ref: <session id>`): (paid without one, printed twice).
+        A copy printed again because a cut interrupted its printing carries a `DUPLICATE?` mark above it, on the
+        same piece of paper (pieces end at a cut, GS V): it counts as a receipt but never as printed twice; only
+        unmarked repeats do."""
         deadline = time.monotonic() + 60
         while True:
             paid = {s["id"] for s in self.test.sessions() if s.get("payment_status") == "paid"}
             with open(self.test.printer, "rb") as f:
-                refs = re.findall(rb"Ref: (cs_[A-Za-z0-9_]+)", f.read())
-            counts = {}
-            for ref in refs:
-                counts[ref.decode()] = counts.get(ref.decode(), 0) + 1
-            missing = paid - set(counts)
-            twice = {session: n for session, n in counts.items() if n > 1}
+                pieces = f.read().split(b"\x1dV")
+            printed, unmarked = set(), {}
+            for piece in pieces:
+                marked = b"DUPLICATE?" in piece
+                for ref in re.findall(rb"Ref: (cs_[A-Za-z0-9_]+)", piece):
+                    printed.add(ref.decode())
+                    if not marked:
+                        unmarked[ref.decode()] = unmarked.get(ref.decode(), 0) + 1
+            missing = paid - printed
+            twice = {session: n for session, n in unmarked.items() if n > 1}
             if not missing or time.monotonic() > deadline:
                 return missing, twice
             time.sleep(1)

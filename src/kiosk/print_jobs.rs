@@ -1,5 +1,9 @@
 //! What goes on paper for a paid sale: the customer's receipt and the kitchen's ticket, from the sale as the
 //! journal recorded it, in the kiosk's language. Only a paid sale (one with an order number) is printed.
+//!
+//! A sale's first print has one job id per receipt or ticket, the same however often it is laid out, so the
+//! printer's queue prints it once even when a crash makes the kiosk queue it again; a reprint has an id of its
+//! own each time, because staff asked for another copy.
 
 use jiff::tz::TimeZone;
 
@@ -8,7 +12,8 @@ use crate::journal::{SaleOutcome, SaleRecord};
 use crate::money::Money;
 use crate::order::TIP_ITEM_ID;
 use crate::printer::{
-    PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, Ticket, receipt_job, ticket_job,
+    JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, Ticket, receipt_job,
+    ticket_job,
 };
 
 /// The shop's side of a receipt.
@@ -56,6 +61,9 @@ pub fn print_jobs(
             languages.ticket.code(),
         )?);
     }
+    for job in &mut jobs {
+        job.id = first_print_id(sale, job.kind);
+    }
     Ok(jobs)
 }
 
@@ -67,9 +75,31 @@ pub fn reprint_job(
     language: Language,
     zone: &TimeZone,
 ) -> Result<Option<PrintJob>, PrinterError> {
-    receipt_of(sale, shop, language, zone)
-        .map(|receipt| receipt_job(config, sale.row_id, &receipt, language.code()))
-        .transpose()
+    let Some(receipt) = receipt_of(sale, shop, language, zone) else {
+        return Ok(None);
+    };
+    let mut job = receipt_job(config, sale.row_id, &receipt, language.code())?;
+    job.id = format!(
+        "{}-reprint-{}",
+        first_print_id(sale, job.kind),
+        uuid::Uuid::new_v4().simple()
+    );
+    Ok(Some(job))
+}
+
+/// The id of a sale's first receipt or ticket: its journal row and its session (or, lacking one, its
+/// reference), so that a journal started afresh, whose row numbers begin again, never matches an older sale's
+/// job still on record in the queue. Only letters, digits, `-` and `_`: the id is one line of a job file.
+fn first_print_id(sale: &SaleRecord, kind: JobKind) -> String {
+    let reference = sale
+        .session_id
+        .as_deref()
+        .unwrap_or(&sale.client_reference_id);
+    let reference: String = reference
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    format!("sale-{}-{}-{reference}", sale.row_id, kind.as_str())
 }
 
 /// The customer's receipt; `None` unless the sale is paid.
@@ -209,6 +239,47 @@ mod tests {
         .unwrap();
         assert_eq!(ticket.lines, [(2, "Flat white".to_owned())]);
         assert_eq!(ticket.when, "24 Nov 2026 12:41");
+    }
+
+    #[test]
+    fn a_first_print_has_the_same_id_every_time_and_a_reprint_a_new_one() {
+        let config = crate::printer::PrinterConfig {
+            target: crate::printer::PrinterTarget::Device("/dev/null".into()),
+            width_mm: 80,
+            receipt: true,
+            ticket: true,
+            auto: true,
+            footer: None,
+        };
+        let sale = sale(SaleOutcome::Paid, Some(42));
+        let languages = PrintLanguages {
+            receipt: Language::English,
+            ticket: Language::German,
+        };
+        let ids = || {
+            print_jobs(&sale, &SHOP, &config, languages, &TimeZone::UTC)
+                .unwrap()
+                .into_iter()
+                .map(|job| job.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(),
+            [
+                "sale-7-receipt-cs_2125082531412836358",
+                "sale-7-ticket-cs_2125082531412836358"
+            ]
+        );
+        assert_eq!(ids(), ids());
+        let reprint = || {
+            reprint_job(&sale, &SHOP, &config, Language::English, &TimeZone::UTC)
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let (first, second) = (reprint(), reprint());
+        assert_ne!(first, second);
+        assert!(first.starts_with("sale-7-receipt-cs_2125082531412836358-reprint-"));
     }
 
     #[test]

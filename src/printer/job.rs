@@ -70,6 +70,15 @@ impl PrintJob {
         Ok(out)
     }
 
+    /// The id in a job file's first lines, without reading its bytes; `None` if they are not a job's header.
+    pub(crate) fn id_in_header(start: &[u8]) -> Option<&str> {
+        let rest = start
+            .strip_prefix(MAGIC.as_bytes())?
+            .strip_prefix(b"\nid: ")?;
+        let end = rest.iter().position(|&b| b == b'\n')?;
+        std::str::from_utf8(&rest[..end]).ok()
+    }
+
     /// Parses a job file; the error says what is wrong with it.
     pub(crate) fn from_file_bytes(data: &[u8]) -> Result<PrintJob, String> {
         let split = data
@@ -133,6 +142,13 @@ mod tests {
             b"escpos-job 1\nid: sale--3-ticket\nsale_id: -3\nkind: ticket\nlength: 8\n\n"
         ));
         assert_eq!(PrintJob::from_file_bytes(&bytes).unwrap(), job());
+        assert_eq!(PrintJob::id_in_header(&bytes[..40]), Some("sale--3-ticket"));
+        assert_eq!(
+            PrintJob::id_in_header(&bytes[..20]),
+            None,
+            "cut inside the id"
+        );
+        assert_eq!(PrintJob::id_in_header(b"hello\nid: x\n"), None);
         let empty = PrintJob::new(1, JobKind::Receipt, Vec::new());
         let bytes = empty.to_file_bytes().unwrap();
         assert_eq!(PrintJob::from_file_bytes(&bytes).unwrap(), empty);

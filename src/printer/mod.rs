@@ -15,6 +15,7 @@
 pub mod config;
 pub mod encode;
 mod error;
+mod interrupted;
 mod job;
 mod jobdir;
 pub mod labels;

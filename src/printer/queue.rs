@@ -56,6 +56,7 @@ impl Printer {
             jobs: jobs.clone(),
             shared: shared.clone(),
             target: config.target.clone(),
+            columns: config.columns(),
             timing,
         };
         let spawned = std::thread::Builder::new()
@@ -93,9 +94,14 @@ impl Printer {
 
     /// Returns once the job is safely on disk (written and fsynced, a few
     /// milliseconds); printing happens later. From async code, call it in
-    /// `spawn_blocking` if an SD card's fsync latency matters.
+    /// `spawn_blocking` if an SD card's fsync latency matters. A job whose
+    /// id the queue holds already (waiting, printing or printed recently)
+    /// is not queued again: a sale's first print queued anew after a crash
+    /// reaches paper once. Jobs meant to print again need ids of their own.
     pub fn enqueue(&self, job: PrintJob) -> Result<(), PrinterError> {
-        self.jobs.add(&job)?;
+        if self.jobs.add(&job)?.is_none() {
+            return Ok(());
+        }
         let mut inner = self.shared.lock();
         inner.state.waiting_jobs += 1;
         inner.new_job = true;

@@ -1,7 +1,11 @@
 //! The print worker: one thread that sends queued jobs oldest first and
-//! keeps a failing job, retrying with doubling backoff.
+//! keeps a failing job, retrying with doubling backoff. Before a job's bytes
+//! go out it is marked as printing on disk, and once the printer took them
+//! as done, so a crash or power cut never makes a job print again unmarked:
+//! one cut off mid-print is printed again under a "DUPLICATE?" mark.
 
 use super::config::PrinterTarget;
+use super::interrupted::marked;
 use super::jobdir::{JobDir, Loaded};
 use super::status::{PrinterStatus, Shared, Timing};
 use super::transport;
@@ -18,6 +22,8 @@ pub(super) struct Worker {
     pub jobs: Arc<JobDir>,
     pub shared: Arc<Shared>,
     pub target: PrinterTarget,
+    /// The paper's width in characters, for the interrupted mark.
+    pub columns: usize,
     pub timing: Timing,
 }
 
@@ -30,7 +36,7 @@ enum Woken {
 impl Worker {
     pub fn run(self) {
         let mut backoff = self.timing.retry_first;
-        // Files that could be neither printed-and-removed nor set aside;
+        // Files that could be neither printed-and-marked-done nor set aside;
         // skipping them avoids printing the same job again and again.
         let mut skipped: HashSet<PathBuf> = HashSet::new();
         loop {
@@ -41,10 +47,8 @@ impl Worker {
                     .collect::<Vec<_>>(),
                 Err(e) => {
                     self.fail(e.to_string());
-                    match self.pause(backoff, false) {
-                        Woken::Stop => break,
-                        Woken::Retry => backoff = self.timing.retry_first,
-                        Woken::Other => backoff = (backoff * 2).min(self.timing.retry_max),
+                    if self.back_off(&mut backoff) {
+                        break;
                     }
                     continue;
                 }
@@ -77,11 +81,28 @@ impl Worker {
                     inner.state.status = PrinterStatus::Printing;
                 }
             }
-            match transport::send(&self.target, &job.bytes, &self.timing.timeouts) {
+            let interrupted = JobDir::interrupted(path);
+            let (printing, bytes) = if interrupted {
+                (path.clone(), marked(&job.bytes, self.columns))
+            } else {
+                match self.jobs.start_printing(path) {
+                    Ok(printing) => (printing, job.bytes),
+                    // Unmarked, a cut mid-print could print it twice unnoticed: not sent.
+                    Err(e) => {
+                        self.fail(e.to_string());
+                        if self.back_off(&mut backoff) {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            };
+            match transport::send(&self.target, &bytes, &self.timing.timeouts) {
                 Ok(()) => {
                     backoff = self.timing.retry_first;
-                    if let Err(e) = self.jobs.remove(path) {
-                        skipped.insert(path.clone());
+                    if let Err(e) = self.jobs.finish(&printing) {
+                        // Left as printing, the next start prints it again, marked.
+                        skipped.insert(printing);
                         let error = format!("printed {} but {e}", job.id);
                         self.shared.lock().state.last_error = Some(error);
                     }
@@ -90,11 +111,14 @@ impl Worker {
                     inner.state.status = PrinterStatus::Printing;
                 }
                 Err(e) => {
+                    // Back in line unmarked; if that fails it stays printing and is
+                    // printed marked, which is only ever too careful.
+                    if !interrupted {
+                        let _ = self.jobs.put_back(&printing);
+                    }
                     self.fail(e.to_string());
-                    match self.pause(backoff, false) {
-                        Woken::Stop => break,
-                        Woken::Retry => backoff = self.timing.retry_first,
-                        Woken::Other => backoff = (backoff * 2).min(self.timing.retry_max),
+                    if self.back_off(&mut backoff) {
+                        break;
                     }
                 }
             }
@@ -116,6 +140,17 @@ impl Worker {
         };
         inner.state.last_error = Some(error.clone());
         inner.state.status = PrinterStatus::Failing { error, since };
+    }
+
+    /// Waits out a failure's backoff, doubling it for next time (a retry
+    /// asked for starts it again); true when the worker is to stop.
+    fn back_off(&self, backoff: &mut Duration) -> bool {
+        match self.pause(*backoff, false) {
+            Woken::Stop => return true,
+            Woken::Retry => *backoff = self.timing.retry_first,
+            Woken::Other => *backoff = (*backoff * 2).min(self.timing.retry_max),
+        }
+        false
     }
 
     /// Sleeps up to `limit`; `retry_now` and shutdown always wake it, a new

@@ -116,7 +116,8 @@ impl Kiosk {
     }
 
     /// Onto the queue's disk from the blocking pool (each job is synced to disk before it counts as queued);
-    /// then, for a sale's first print, the journal notes it as printed.
+    /// then, for a sale's first print, the journal notes it as printed. A crash between the two makes the next
+    /// start queue the sale again: its jobs keep their ids, which the queue holds already, so it prints once.
     fn enqueue(&self, jobs: Vec<PrintJob>, first_print_of: Option<i64>) {
         let Some(printer) = self.context.printer.clone() else {
             return;

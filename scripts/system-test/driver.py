@@ -453,12 +453,16 @@ class SystemTest:
             "install -m 600 /mnt/payload/secret-key /etc/wooshpay-kiosk/secret-key && "
             # The network to WooshPay and the catalog feed (both on the host), the receipt printer's port.
             "install -m 644 /mnt/payload/10-system-test.network /etc/systemd/network/ && "
+            # The kiosk takes plain http:// only to 127.0.0.1: relays from there to the host.
+            "install -m 644 /mnt/payload/system-test-*-relay.socket /mnt/payload/system-test-*-relay.service "
+            "/etc/systemd/system/ && "
             "install -D -m 644 /mnt/payload/system-test-printer.conf /etc/systemd/system/wooshpay-kiosk.service.d/system-test-printer.conf && "
             "install -m 644 /mnt/payload/70-system-test-printer.rules /etc/udev/rules.d/ && "
             "udevadm control --reload && udevadm trigger --subsystem-match=virtio-ports --action=add && udevadm settle && "
             # What docs/monitoring.md has a shop do where node_exporter's package made the directory root's.
             "install -d -m 2775 -o root -g wooshpay-kiosk /var/lib/prometheus/node-exporter && "
-            "systemctl daemon-reload && systemctl enable --now systemd-networkd.service && "
+            "systemctl daemon-reload && systemctl enable --now systemd-networkd.service "
+            "system-test-wooshpay-relay.socket system-test-catalog-relay.socket && "
             # The kiosk's first start finds WooshPay reachable, as at every boot (its unit is After=network-online).
             "/lib/systemd/systemd-networkd-wait-online --timeout=60 && "
             "systemctl enable --now wooshpay-kiosk.service",

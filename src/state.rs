@@ -99,7 +99,7 @@ pub struct StateLock {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another process holds the lock; `pid` as that process wrote it, when readable.
+    /// Another process holds the lock; `pid` as the kernel names it (`/proc/locks`), when it can.
     #[error("another wooshpay-kiosk (pid {}) is using {}", pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string()), dir.display())]
     Busy { dir: PathBuf, pid: Option<u32> },
     #[error(transparent)]
@@ -107,11 +107,12 @@ pub enum LockError {
 }
 
 impl StateLock {
-    /// Takes the lock without waiting and records this process's pid in the lock file.
+    /// Takes the lock without waiting. The file is never written: the holder's pid comes from the kernel's
+    /// table of locks, so taking the lock at every start of `charge` costs the SD card nothing.
     pub fn acquire(dir: &Path) -> Result<Self, LockError> {
         ensure_dir(dir)?;
         let path = dir.join(LOCK_FILE);
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -119,31 +120,43 @@ impl StateLock {
             .open(&path)
             .map_err(|e| StateError::new(&path, format!("cannot open the lock file: {e}")))?;
         match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let pid = std::fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|text| text.trim().parse().ok());
-                return Err(LockError::Busy {
-                    dir: dir.to_owned(),
-                    pid,
-                });
-            }
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Busy {
+                dir: dir.to_owned(),
+                pid: lock_holder(&file),
+            }),
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(StateError::new(&path, format!("cannot lock: {e}")).into());
+                Err(StateError::new(&path, format!("cannot lock: {e}")).into())
             }
         }
-        use std::io::{Seek, SeekFrom};
-        let written = file
-            .set_len(0)
-            .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
-            .and_then(|()| writeln!(file, "{}", std::process::id()));
-        if let Err(e) = written {
-            // The lock itself holds; only the pid shown to a second process is missing.
-            tracing::warn!(file = %path.display(), error = %e, "cannot record the pid in the lock file");
-        }
-        Ok(Self { _file: file })
     }
+}
+
+/// The pid of the process holding a `flock` on `file`, from `/proc/locks` (`1: FLOCK ADVISORY WRITE PID
+/// MAJOR:MINOR:INODE 0 EOF`, the device numbers in hex).
+fn lock_holder(file: &std::fs::File) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().ok()?;
+    let dev = meta.dev();
+    let wanted = format!(
+        "{:02x}:{:02x}:{}",
+        libc::major(dev),
+        libc::minor(dev),
+        meta.ino()
+    );
+    let table = std::fs::read_to_string("/proc/locks").ok()?;
+    parse_lock_holder(&table, &wanted)
+}
+
+fn parse_lock_holder(table: &str, wanted: &str) -> Option<u32> {
+    table.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // A waiter's line starts "1: ->"; only the holder's names the lock's kind in the second field.
+        match fields.as_slice() {
+            [_, "FLOCK", _, "WRITE", pid, file, ..] if *file == wanted => pid.parse().ok(),
+            _ => None,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -163,5 +176,27 @@ mod tests {
         assert_eq!(error.to_string(), expected);
         drop(first);
         StateLock::acquire(dir.path()).expect("free again once the owner is gone");
+    }
+
+    #[test]
+    fn the_holder_is_read_from_the_kernels_table_of_locks() {
+        let table = "1: POSIX  ADVISORY  WRITE 77 fd:01:42 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 4242 fd:01:42 0 EOF\n\
+                     2: -> FLOCK  ADVISORY  WRITE 99 fd:01:42 0 EOF\n\
+                     3: FLOCK  ADVISORY  WRITE 31 08:02:42 0 EOF\n";
+        assert_eq!(parse_lock_holder(table, "fd:01:42"), Some(4242));
+        assert_eq!(parse_lock_holder(table, "08:02:42"), Some(31));
+        assert_eq!(parse_lock_holder(table, "08:02:43"), None);
+    }
+
+    #[test]
+    fn taking_the_lock_writes_nothing_to_the_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = StateLock::acquire(dir.path()).unwrap();
+        assert_eq!(
+            std::fs::metadata(dir.path().join(LOCK_FILE)).unwrap().len(),
+            0
+        );
+        drop(lock);
     }
 }

@@ -20,6 +20,15 @@ impl OrderLine {
     }
 }
 
+/// An order number as the counter calls it out and paper shows it: `12`, or `A-12` with `[kiosk] order_prefix`
+/// (kiosks sharing a counter or a kitchen printer each have their own prefix).
+pub fn order_label(prefix: Option<&str>, number: u32) -> String {
+    match prefix {
+        Some(prefix) => format!("{prefix}-{number}"),
+        None => number.to_string(),
+    }
+}
+
 /// The id of the tip's line: under the prefix no catalog item may use, so it is never mistaken for one.
 /// (`RESERVED_ID_PREFIX` followed by "tip"; a test checks it, as `concat!` takes only literals.)
 pub const TIP_ITEM_ID: &str = "custom-tip";

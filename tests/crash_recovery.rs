@@ -3,8 +3,9 @@
 //! with the outcome WooshPay holds.
 
 mod common;
+mod printer_support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Events, Shop, finish, send_signal, simulator};
 use tokio::process::Child;
@@ -375,4 +376,109 @@ async fn the_headless_ui_killed_while_it_shows_a_resumed_payment_loses_nothing()
         (1, &serde_json::json!("paid"))
     );
     assert_eq!(sim.sessions().len(), 1);
+}
+
+/// Waits for `condition`, for at most a minute.
+async fn until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The review's double print, as it ran it: kill -9 between queueing a paid sale's receipt and ticket and
+/// marking the sale printed in the journal (the fault is the mark left out, in both orders the crash can come:
+/// after the jobs were printed, and while they still waited for the printer). The jobs keep their ids, the
+/// queue refuses them a second time, and each sale prints once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_queueing_a_print_and_marking_it_never_prints_twice() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    let device = shop.dir.path().join("lp0");
+    let mut config = std::fs::read_to_string(shop.config_path()).unwrap();
+    config.push_str(&format!(
+        "[printer]\ndevice = \"{}\"\nwidth_mm = 80\nreceipt = true\nticket = true\nauto = true\n",
+        device.display()
+    ));
+    std::fs::write(shop.config_path(), config).unwrap();
+    let state = shop.dir.path().join("state");
+    let journal = state.join(wooshpay_kiosk::journal::JOURNAL_FILE);
+    let queue = state.join("print-queue");
+    let sql = |statement: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&journal).unwrap();
+        if statement.starts_with("SELECT") {
+            conn.query_row(statement, [], |row| row.get(0)).unwrap()
+        } else {
+            conn.execute(statement, []).unwrap() as i64
+        }
+    };
+    let unmarked =
+        || sql("SELECT COUNT(*) FROM sales WHERE outcome = 'paid' AND printed_ms IS NULL");
+    let cuts = || {
+        let text = std::fs::read(&device)
+            .map(|bytes| printer_support::escpos_text::decode(&bytes, 48))
+            .unwrap_or_default();
+        text.iter()
+            .filter(|line| line.contains("--- cut ---"))
+            .count()
+    };
+    let in_queue = |suffix: &str| {
+        std::fs::read_dir(&queue)
+            .map(|entries| {
+                entries
+                    .filter(|e| {
+                        e.as_ref()
+                            .unwrap()
+                            .file_name()
+                            .to_string_lossy()
+                            .ends_with(suffix)
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let sell = || async {
+        common::after_retrieves(&sim, 1, SessionAction::Pay);
+        let (code, stderr) = finish(shop.command(&["charge", "latte"]).spawn().unwrap()).await;
+        assert_eq!(code, 0, "{stderr}");
+    };
+
+    // Two sales paid from the terminal; the kiosk prints them when it starts.
+    sell().await;
+    sell().await;
+    std::fs::File::create(&device).unwrap();
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    until("both sales printed and marked", || {
+        cuts() == 4 && unmarked() == 0
+    })
+    .await;
+    kill(ui).await;
+
+    // The crash came after the jobs were printed, before the marks: the restarted kiosk queues them again.
+    assert_eq!(sql("UPDATE sales SET printed_ms = NULL"), 2);
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    until("the sales marked again", || unmarked() == 0).await;
+    kill(ui).await;
+    assert_eq!(cuts(), 4, "nothing printed twice");
+    assert_eq!((in_queue(".job"), in_queue(".printing")), (0, 0));
+
+    // The crash came while the jobs waited for the printer (unplugged), before the mark.
+    std::fs::remove_file(&device).unwrap();
+    sell().await;
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    until("the third sale queued and marked", || {
+        unmarked() == 0 && in_queue(".job") == 2
+    })
+    .await;
+    kill(ui).await;
+    assert_eq!(sql("UPDATE sales SET printed_ms = NULL"), 3);
+    std::fs::File::create(&device).unwrap();
+    let ui = shop.command(&["--headless"]).spawn().unwrap();
+    until("the waiting jobs printed and every sale marked", || {
+        unmarked() == 0 && in_queue(".job") == 0 && in_queue(".printing") == 0 && cuts() >= 2
+    })
+    .await;
+    kill(ui).await;
+    assert_eq!(cuts(), 2, "the third sale's receipt and ticket, once each");
 }

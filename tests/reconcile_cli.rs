@@ -253,3 +253,71 @@ async fn reconcile_never_agrees_on_a_listing_it_could_not_read_and_knows_a_sale_
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("in the future"), "{stderr}");
 }
+
+/// The journal's pending sales are compared too: one whose session expired at WooshPay while the kiosk was off,
+/// or whose session WooshPay does not have, is a difference until `recover` settles it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_names_sales_the_journal_still_holds_pending_and_recover_settles_them() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    let now = wooshpay_kiosk::journal::now_ms();
+    // Pending in the journal; its session expired at WooshPay (the kiosk was off when it did).
+    let (journal, sale) = journal_begun(&shop, "test-kiosk-stale", 340);
+    let stale = create_session(&sim, "test-kiosk", 340, "test-kiosk-stale").await;
+    journal
+        .session_created(sale, &stale, "https://pay.example/s", now)
+        .unwrap();
+    drop(journal);
+    sim.expire(&stale).unwrap();
+
+    let (code, report, stderr) = reconcile(&shop, &[]).await;
+    assert_eq!(code, 1, "{stderr}\n{report}");
+    assert_eq!(
+        kinds(&report),
+        vec![("pending_in_journal".to_owned(), stale.clone())],
+        "{report}"
+    );
+    assert!(
+        report["advice"]
+            .as_str()
+            .unwrap()
+            .contains("wooshpay-kiosk recover"),
+        "{report}"
+    );
+    let text = shop.command(&["reconcile"]).output().await.unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("pending_in_journal") && text.contains("wooshpay-kiosk recover"),
+        "{text}"
+    );
+
+    // What the advice says to run settles it, and then they agree.
+    let recovered = shop.command(&["recover"]).output().await.unwrap();
+    assert_eq!(
+        recovered.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&recovered.stderr)
+    );
+    let (code, report, stderr) = reconcile(&shop, &[]).await;
+    assert_eq!(code, 0, "{stderr}\n{report}");
+    assert_eq!(report["advice"], Value::Null);
+
+    // Pending against a session WooshPay has never had: nothing can be paid, and the journal has not said so.
+    let (journal, sale) = journal_begun(&shop, "test-kiosk-nowhere", 275);
+    journal
+        .session_created(sale, "cs_test_nowhere", "https://pay.example/n", now)
+        .unwrap();
+    drop(journal);
+    let (code, report, stderr) = reconcile(&shop, &[]).await;
+    assert_eq!(code, 1, "{stderr}\n{report}");
+    assert_eq!(
+        kinds(&report),
+        vec![(
+            "pending_in_journal".to_owned(),
+            "cs_test_nowhere".to_owned()
+        )],
+        "{report}"
+    );
+}

@@ -154,6 +154,11 @@ fn states(app: &AppWindow) -> Vec<State> {
             adapter.set_detail(text.detail);
             adapter.set_amount(total.to_string().into());
             adapter.set_order_number(if outcome.is_paid() { 42 } else { 0 });
+            adapter.set_order_label(if outcome.is_paid() {
+                "42".into()
+            } else {
+                "".into()
+            });
             app.global::<KioskAdapter>().set_screen(Screen::Result);
         }
     };
@@ -214,11 +219,13 @@ fn states(app: &AppWindow) -> Vec<State> {
                         item_id: "item-2".into(),
                         remaining: None,
                         sold_out: true,
+                        oversold: 0,
                     },
                     StockLevel {
                         item_id: "item-5".into(),
                         remaining: Some(0),
                         sold_out: false,
+                        oversold: 0,
                     },
                 ]);
                 let mut cart = Cart::default();
@@ -349,6 +356,11 @@ fn states(app: &AppWindow) -> Vec<State> {
                             ("paid", false) => 1,
                             _ => 0,
                         },
+                        order_label: match (outcome, id.ends_with("9795")) {
+                            ("paid", true) => "2".into(),
+                            ("paid", false) => "1".into(),
+                            _ => "".into(),
+                        },
                     };
                 let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
                     id: id.into(),
@@ -356,11 +368,15 @@ fn states(app: &AppWindow) -> Vec<State> {
                     counted: remaining.is_some(),
                     remaining: remaining.unwrap_or(0),
                     sold_out,
+                    oversold: 0,
                 };
                 staff.set_stock(ModelRc::new(VecModel::from(vec![
                     row("flat-white", "Flat white", None, false),
                     row("croissant", "Croissant", Some(4), false),
-                    row("muffin", "Blueberry muffin", Some(0), true),
+                    StockRow {
+                        oversold: 1,
+                        ..row("muffin", "Blueberry muffin", Some(0), true)
+                    },
                     row("orange-juice", "Orange juice", None, true),
                 ])));
                 staff.set_sales(ModelRc::new(VecModel::from(vec![
@@ -439,6 +455,7 @@ fn states(app: &AppWindow) -> Vec<State> {
                 );
                 adapter.set_amount("£6.80".into());
                 adapter.set_order_number(7);
+                adapter.set_order_label("7".into());
                 app.global::<KioskAdapter>().set_screen(Screen::Result);
             }),
         ),

@@ -155,6 +155,105 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
             )
             .await;
         steps
+            .run(
+                "a sale paid after its item sold out is recorded as oversold, never clamped away",
+                async {
+                    tap(&app, "Remove Latte");
+                    // Staff count one latte onto the shelf.
+                    open_staff();
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    tap(&app, "One more Latte");
+                    tap(&app, "Lock");
+                    // A customer left with the pay page of a sale for that latte open (its screen went away).
+                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
+                        &common::ui::catalog(CATALOG),
+                        &[("latte".to_owned(), 1)],
+                    )
+                    .unwrap();
+                    let charging = engine.clone();
+                    let session = rt
+                        .spawn(async move {
+                            let (mut events, _, task) =
+                                charging.start_charge(order).unwrap().into_parts();
+                            loop {
+                                if let Some(
+                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
+                                        id,
+                                        ..
+                                    },
+                                ) = events.recv().await
+                                {
+                                    task.abort();
+                                    let _ = task.await;
+                                    return id;
+                                }
+                            }
+                        })
+                        .await
+                        .unwrap();
+                    // The next customer buys the last latte on screen.
+                    tap(&app, "Add Latte");
+                    common::after_retrieves(&sim, 1, SessionAction::Pay);
+                    tap(&app, "Charge £3.40");
+                    until(&rt, "the Paid screen", || screen() == Screen::Result).await;
+                    tap(&app, "Done");
+                    assert!(tile_sold_out("latte"));
+                    // Then the first customer pays too; Re-check records it: two paid for one latte.
+                    sim.pay(&session).unwrap();
+                    open_staff();
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    // Re-check on that sale's row (the newest is the sale just paid).
+                    let row_of_pending = app
+                        .global::<AdminAdapter>()
+                        .get_sales()
+                        .iter()
+                        .position(|sale| sale.outcome == "pending")
+                        .expect("the first customer's sale is listed as pending");
+                    ElementHandle::find_by_accessible_label(&app, "Re-check")
+                        .filter(|e| {
+                            e.accessible_role()
+                                == Some(i_slint_backend_testing::AccessibleRole::Button)
+                        })
+                        .nth(row_of_pending)
+                        .expect("a Re-check button on its row")
+                        .invoke_accessible_default_action();
+                    let message = || app.global::<AdminAdapter>().get_message().to_string();
+                    until(&rt, "the re-check answer", || {
+                        !message().starts_with("Checking ")
+                    })
+                    .await;
+                    assert!(message().contains("WooshPay says"), "{}", message());
+                    let row = || {
+                        app.global::<AdminAdapter>()
+                            .get_stock()
+                            .iter()
+                            .find(|r| r.id == "latte")
+                            .unwrap()
+                    };
+                    until(&rt, "the oversold latte on the staff screen", || {
+                        row().oversold == 1
+                    })
+                    .await;
+                    assert!(row().sold_out && row().remaining == 0);
+                    assert!(
+                        ElementHandle::find_by_accessible_label(
+                            &app,
+                            "Latte: Sold out, oversold by 1"
+                        )
+                        .next()
+                        .is_some()
+                    );
+                    let levels = engine.with_journal(|j| j.stock_levels().unwrap());
+                    let latte = levels.iter().find(|l| l.item_id == "latte").unwrap();
+                    assert_eq!((latte.remaining, latte.oversold), (Some(0), 1));
+                    // Staff counting the shelf again clears it.
+                    tap(&app, "One more Latte");
+                    assert_eq!(row().oversold, 0);
+                    tap(&app, "Lock");
+                },
+            )
+            .await;
+        steps
     });
     drop(kiosk);
 }

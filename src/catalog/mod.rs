@@ -134,6 +134,14 @@ impl Catalog {
         })
     }
 
+    /// `(item id, stock = N)` of every item: the levels the journal's stock ledger takes in.
+    pub fn stock_levels(&self) -> Vec<(String, Option<u32>)> {
+        self.items
+            .iter()
+            .map(|item| (item.id.clone(), item.stock))
+            .collect()
+    }
+
     pub fn item(&self, id: &str) -> Option<&CatalogItem> {
         self.items.iter().find(|item| item.id == id)
     }

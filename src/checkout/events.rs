@@ -44,7 +44,7 @@ pub enum CheckoutEvent {
     },
     Finished {
         outcome: Outcome,
-        /// The order number the journal gave a paid sale (1–999 within the shift).
+        /// The order number the journal gave a paid sale (from 1, never repeated within the shift).
         #[serde(skip_serializing_if = "Option::is_none")]
         order_number: Option<u32>,
     },

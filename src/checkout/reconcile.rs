@@ -31,6 +31,10 @@ pub enum DifferenceKind {
     /// WooshPay's session is neither paid, open nor expired (complete but unpaid: a payment still being
     /// processed; or a status the kiosk does not know), and the journal does not hold it as paid.
     UnclearAtWooshpay,
+    /// The journal still holds the sale as pending, but WooshPay has settled it (the session expired) or has no
+    /// such session: `recover` settles it (the kiosk does the same at its next start). A pending sale whose
+    /// session is paid is `PaidNotInJournal`; one whose session is still open is in progress, not a difference.
+    PendingInJournal,
 }
 
 impl DifferenceKind {
@@ -41,6 +45,7 @@ impl DifferenceKind {
             Self::AmountDiffers => "amount_differs",
             Self::StillOpen => "still_open",
             Self::UnclearAtWooshpay => "unclear_at_wooshpay",
+            Self::PendingInJournal => "pending_in_journal",
         }
     }
 }
@@ -84,6 +89,21 @@ impl Reconciliation {
     /// How many differences of `kind`.
     pub fn count(&self, kind: DifferenceKind) -> usize {
         self.differences.iter().filter(|d| d.kind == kind).count()
+    }
+
+    /// What settles the differences found: `recover` for sales the journal has not settled, else `None`.
+    pub fn advice(&self) -> Option<&'static str> {
+        let unsettled = self.differences.iter().any(|d| {
+            d.journal_outcome.as_deref() == Some(SaleOutcome::Pending.as_str())
+                && matches!(
+                    d.kind,
+                    DifferenceKind::PendingInJournal | DifferenceKind::PaidNotInJournal
+                )
+        });
+        unsettled.then_some(
+            "run `wooshpay-kiosk recover` to settle the sales the journal still holds as pending \
+             (the kiosk does the same when it next starts)",
+        )
     }
 }
 
@@ -226,12 +246,20 @@ async fn compare(
         (Some(false) | None, _) if journal_paid => {
             found.push(difference(DifferenceKind::JournalPaidNotPaid))
         }
+        // Pending in the journal, and WooshPay has no such session (a create that never arrived, or a session
+        // id WooshPay does not know): nothing can be paid, yet the journal has not said so.
+        (None, None) if outcome == Some(SaleOutcome::Pending) => {
+            found.push(difference(DifferenceKind::PendingInJournal))
+        }
         (Some(false), Some(session)) => match session.status {
             // Still payable while the kiosk follows it (pending in the journal): the kiosk will settle it.
             Some(SessionStatus::Open) if outcome == Some(SaleOutcome::Pending) => {
                 return Ok(Compared::InProgress);
             }
             Some(SessionStatus::Open) => found.push(difference(DifferenceKind::StillOpen)),
+            Some(SessionStatus::Expired) if outcome == Some(SaleOutcome::Pending) => {
+                found.push(difference(DifferenceKind::PendingInJournal))
+            }
             Some(SessionStatus::Expired) => {}
             // Complete without being paid (a payment still processing), or a status the kiosk does not know:
             // money may yet arrive, so it is named rather than counted as settled.

@@ -27,6 +27,31 @@ const SETTLE_EARLIER_FOR: std::time::Duration = std::time::Duration::from_secs(1
 /// At most this many catalog ids in an error message; a long catalog is summarised.
 const IDS_SHOWN: usize = 8;
 
+/// A sold-out item, or more than is left, is refused before any session, naming the item and what is left.
+fn refuse_what_stock_cannot_cover(
+    engine: &crate::checkout::CheckoutEngine,
+    order: &Order,
+) -> Result<(), Failure> {
+    let levels = engine
+        .with_journal(|journal| journal.stock_levels())
+        .map_err(|e| Failure::runtime(format!("cannot read stock from the journal: {e}")))?;
+    let stock = crate::kiosk::Stock::new(levels);
+    for line in &order.lines {
+        if !stock.short_of(&line.item_id, line.quantity) {
+            continue;
+        }
+        let item = super::terminal_safe(&line.item_id);
+        return Err(Failure::usage(match stock.left(&line.item_id) {
+            Some(0) | None => format!("{item} is sold out; nothing was charged"),
+            Some(left) => format!(
+                "{item}: only {left} left, {} asked for; nothing was charged",
+                line.quantity
+            ),
+        }));
+    }
+    Ok(())
+}
+
 fn a_handful(ids: &[&str]) -> String {
     if ids.len() <= IDS_SHOWN {
         return ids.join(", ");
@@ -77,6 +102,7 @@ pub async fn run(cli: &Cli, args: &ChargeArgs) -> Result<u8, Failure> {
         let engine = engine.clone();
         tokio::spawn(async move { reporter.settle_all(&engine, recovered, Some(stop)).await })
     };
+    refuse_what_stock_cannot_cover(&engine, &order)?;
     let handle = engine.start_charge(order.clone()).map_err(|e| match e {
         StartError::Order(e) => Failure::usage(e.to_string()),
         other => Failure::runtime(other.to_string()),

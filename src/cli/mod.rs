@@ -333,6 +333,7 @@ fn run_ui(
         demo: setup.demo.is_some(),
         runtime: runtime.handle().clone(),
         tip_percentages: setup.tip_percentages.clone(),
+        order_prefix: setup.order_prefix.clone(),
         printer,
     };
     tracing::info!(mode = setup.mode_label(), "starting the touchscreen UI");

@@ -23,7 +23,7 @@ pub struct ReconcileArgs {
 
     /// One JSON object: `agrees`, `kiosk_id`, `since`, `sessions_at_wooshpay`, `sales_in_journal`,
     /// `in_progress`, `differences` (each with `kind`: paid_not_in_journal, journal_paid_not_paid, amount_differs,
-    /// still_open, unclear_at_wooshpay)
+    /// still_open, unclear_at_wooshpay, pending_in_journal), and `advice` (what to run, or null)
     #[arg(long)]
     pub json: bool,
 }
@@ -113,6 +113,7 @@ fn json_of(result: &Reconciliation) -> serde_json::Value {
         "sales_in_journal": result.sales_in_journal,
         "in_progress": result.in_progress,
         "differences": result.differences,
+        "advice": result.advice(),
     })
 }
 
@@ -145,5 +146,8 @@ fn print_text(result: &Reconciliation) {
             amount(d.wooshpay_amount),
             or_dash(&d.wooshpay_currency),
         );
+    }
+    if let Some(advice) = result.advice() {
+        println!("{advice}");
     }
 }

@@ -31,6 +31,8 @@ pub struct Setup {
     pub staff: Option<StaffSettings>,
     /// `[checkout] tip_percentages`; none in the demo.
     pub tip_percentages: Vec<u32>,
+    /// `[kiosk] order_prefix`; none in the demo.
+    pub order_prefix: Option<String>,
     /// `[printer]`; none in the demo.
     pub printer: Option<crate::printer::PrinterConfig>,
     /// `[metrics]`; none in the demo.
@@ -126,6 +128,7 @@ impl Setup {
             gpio: config.gpio.clone(),
             staff: config.staff.clone(),
             tip_percentages: config.checkout.tip_percentages.clone(),
+            order_prefix: config.order_prefix.clone(),
             printer: config.printer.clone(),
             metrics: config.metrics.clone(),
             catalog_path: match catalog_feed {
@@ -171,6 +174,7 @@ impl Setup {
             gpio: None,
             staff: None,
             tip_percentages: Vec::new(),
+            order_prefix: None,
             printer: None,
             metrics: None,
             catalog_path: None,
@@ -207,6 +211,10 @@ impl Setup {
             PriceBook::default()
         });
         let journal = self.open_journal()?;
+        // The catalog's stock levels come in before anything sells or is recovered, whichever command runs first.
+        if let Err(error) = journal.sync_stock(&self.catalog.stock_levels()) {
+            tracing::error!(%error, "cannot bring the catalog's stock levels into the journal");
+        }
         Ok(CheckoutEngine::new(
             self.client.clone(),
             self.settings.clone(),

@@ -11,7 +11,7 @@ use super::catalog_feed::{FeedKeys, catalog_feed_settings};
 use super::checkout::{CheckoutSection, checkout_settings, currency_of};
 use super::display::{DisplaySection, display_settings};
 use super::gpio::{GpioSection, gpio_settings};
-use super::identity::{default_kiosk_id, validate_kiosk_id};
+use super::identity::{default_kiosk_id, validate_kiosk_id, validate_order_prefix};
 use super::staff::{StaffSection, staff_settings};
 use super::wooshpay::{WooshpaySection, wooshpay_settings};
 use super::{CatalogFeedSettings, Config, ConfigError, FeedStart};
@@ -41,6 +41,7 @@ struct ConfigFile {
 #[serde(deny_unknown_fields)]
 struct KioskSection {
     id: Option<String>,
+    order_prefix: Option<String>,
 }
 
 /// A configuration file that parsed as TOML with only known keys; its values are checked by [`ConfigDraft::finish`].
@@ -118,6 +119,13 @@ impl ConfigDraft {
                 .map_err(|e| ConfigError(format!("{file}: [kiosk] id: {e}")))?,
             None => default_kiosk_id(),
         };
+        let order_prefix = raw
+            .kiosk
+            .order_prefix
+            .as_deref()
+            .map(validate_order_prefix)
+            .transpose()
+            .map_err(|e| ConfigError(format!("{file}: [kiosk] order_prefix: {e}")))?;
         let display = display_settings(raw.display, &file)?;
         let gpio = raw
             .gpio
@@ -163,6 +171,7 @@ impl ConfigDraft {
             wooshpay,
             checkout,
             kiosk_id,
+            order_prefix,
             display,
             gpio,
             staff,

@@ -54,6 +54,17 @@ pub(super) fn validate_kiosk_id(id: &str) -> Result<String, String> {
     }
 }
 
+/// `[kiosk] order_prefix`: one to three letters or digits, called out before the number ("A-12").
+pub(super) fn validate_order_prefix(prefix: &str) -> Result<String, String> {
+    let ok = (1..=3).contains(&prefix.chars().count())
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(prefix.to_owned())
+    } else {
+        Err(format!("expected 1 to 3 letters or digits, got {prefix:?}"))
+    }
+}
+
 /// The host name plus a short stable suffix derived from `/etc/machine-id`, so two kiosks that kept the same
 /// host name (every Raspberry Pi starts as `raspberrypi`) never share a `client_reference_id`.
 pub fn default_kiosk_id() -> String {

@@ -50,6 +50,8 @@ pub struct Config {
     pub wooshpay: WooshpaySettings,
     pub checkout: CheckoutSettings,
     pub kiosk_id: String,
+    /// `[kiosk] order_prefix`: "A" makes order 12 "A-12" on screen, receipt and ticket.
+    pub order_prefix: Option<String>,
     pub display: DisplaySettings,
     /// `None`: no `[gpio]` section, so no lights, buzzer or buttons.
     pub gpio: Option<GpioSettings>,

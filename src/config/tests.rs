@@ -54,6 +54,12 @@ fn loads_a_valid_configuration_with_defaults() {
     let (_dir, path) = write_shop(VALID);
     let config = Config::load(&path).unwrap();
     assert_eq!(config.kiosk_id, "front-counter-1");
+    assert_eq!(config.order_prefix, None);
+    let (_dir, path) = write_shop(&VALID.replace("[kiosk]", "[kiosk]\norder_prefix = \"B\""));
+    assert_eq!(
+        Config::load(&path).unwrap().order_prefix.as_deref(),
+        Some("B")
+    );
     assert_eq!(config.checkout.poll_interval, Duration::from_millis(2000));
     assert_eq!(config.checkout.timeout, Duration::from_secs(180));
     assert_eq!(config.catalog.items[0].id, "tea");
@@ -101,6 +107,10 @@ fn errors_name_the_file_and_the_key() {
         (
             VALID.replace("catalog.toml", "missing.toml"),
             "missing.toml: cannot read the catalog file",
+        ),
+        (
+            VALID.replace("[kiosk]", "[kiosk]\norder_prefix = \"A-\""),
+            "[kiosk] order_prefix: expected 1 to 3 letters or digits, got \"A-\"",
         ),
     ];
     for (text, expected) in cases {

@@ -1,12 +1,9 @@
-//! Order numbers: what the counter calls out and the kitchen ticket shows. Short (1–999), counting up through
-//! a shift and starting again at 1 when the shift is closed. The counter lives in the journal, so a restart
-//! never hands out a number the shift already used.
+//! Order numbers: what the counter calls out and the kitchen ticket shows. Counting up from 1 through a shift
+//! and starting again at 1 when the shift is closed; never repeated within a shift, however many sales it has
+//! (after 999 comes 1000). The counter lives in the journal, so a restart never hands out a number the shift
+//! already used. Several kiosks at one counter tell their numbers apart by `[kiosk] order_prefix` ("A-12").
 
 use rusqlite::{Connection, params};
-
-/// The highest order number; the one after it is 1 again. A queue never holds 999 open orders, and three
-/// digits stay readable from across a room.
-pub const MAX_ORDER_NUMBER: u32 = 999;
 
 /// The next order number, inside the caller's transaction (the one that records the sale paid).
 pub(super) fn allocate(conn: &Connection) -> rusqlite::Result<u32> {
@@ -15,11 +12,7 @@ pub(super) fn allocate(conn: &Connection) -> rusqlite::Result<u32> {
         [],
         |row| row.get(0),
     )?;
-    let next = if last >= MAX_ORDER_NUMBER {
-        1
-    } else {
-        last + 1
-    };
+    let next = last.saturating_add(1);
     conn.execute(
         "UPDATE journal_meta SET value = ?1 WHERE key = 'last_order_number'",
         params![next.to_string()],

@@ -83,8 +83,14 @@ impl Journal {
         self.rows("WHERE outcome = 'pending' ORDER BY id", params![])
     }
 
+    /// Sales begun or settled since `since_ms`: what `sales --since`, `status`'s today and `reconcile --since`
+    /// read. A sale belongs to the time in which its outcome became known, as in the shifts, so one begun before
+    /// midnight and paid after it is in today's figures; one begun since and still pending is listed too.
     pub fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, JournalError> {
-        self.query("WHERE created_ms >= ?1 ORDER BY id", params![since_ms])
+        self.query(
+            "WHERE created_ms >= ?1 OR finished_ms >= ?1 ORDER BY id",
+            params![since_ms],
+        )
     }
 
     pub fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, JournalError> {
@@ -95,7 +101,7 @@ impl Journal {
     }
 
     /// Every row `clause` selects, read into types; the first row that cannot be read is the error.
-    fn query(
+    pub(super) fn query(
         &self,
         clause: &str,
         args: impl rusqlite::Params,

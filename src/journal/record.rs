@@ -105,7 +105,7 @@ pub struct SaleRecord {
     pub detail: Option<String>,
     /// The create request's JSON body, for replaying it under the same key.
     pub create_params: Option<String>,
-    /// The number the counter calls out (1–999 within a shift); only a paid sale has one.
+    /// The number the counter calls out (from 1, never repeated within a shift); only a paid sale has one.
     pub order_number: Option<u32>,
     /// The tip within `amount_total`, in minor units (also one of `lines`); 0 without a tip.
     pub tip_amount: i64,

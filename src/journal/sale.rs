@@ -146,7 +146,7 @@ impl Journal {
                 )
                 .map_err(|e| self.err(e))?;
                 // A count that cannot be taken is logged, never a reason to leave a paid sale unrecorded.
-                if let Err(error) = stock::take_for_sale(&tx, sale) {
+                if let Err(error) = stock::take_for_sale(&tx, sale, now_ms) {
                     tracing::error!(%error, sale, "the paid sale's items could not be taken from stock");
                 }
             }

@@ -51,7 +51,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO journal_meta (key, value) VALUES ('last_sale_number', '0');
 "#,
-    // 5: the counter's order number of a paid sale (1–999, starting again at each shift), the tip charged
+    // 5: the counter's order number of a paid sale (from 1, starting again at each shift), the tip charged
     // with a sale (also one of its lines, kept here so reports need not parse lines), and stock: counts that
     // paid sales take down and staff set, and the staff's own "sold out" mark. `catalog_stock` is the
     // catalog's `stock = N` the count was last seeded from, so editing the file restocks but a restart does not.
@@ -70,5 +70,35 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // (recovery, Re-check, a crash between recording and printing) is printed once, and only once.
     r#"
     ALTER TABLE sales ADD COLUMN printed_ms INTEGER;
+"#,
+    // 7: the shift a sale is counted in, set when the shift is closed: a sale counts in the shift in which its
+    // outcome became known, so one still pending at Close shift and paid later counts in the next shift (as a
+    // late payment of an earlier sale), never in none. `open_shift_from_id`: no sale below this id is uncounted,
+    // so the open shift is read as a range of rows, with no index to write at every sale. Sales in shifts closed
+    // before this (grouped by when they were begun) keep those shifts.
+    r#"
+    ALTER TABLE sales ADD COLUMN shift_id INTEGER;
+    UPDATE sales SET shift_id = (
+        SELECT s.id FROM shifts s
+        WHERE sales.created_ms >= s.opened_ms AND sales.created_ms <= s.closed_ms
+        ORDER BY s.id LIMIT 1
+    ) WHERE outcome != 'pending';
+    INSERT INTO journal_meta (key, value) VALUES ('open_shift_from_id', (
+        SELECT COALESCE(
+            (SELECT MIN(id) FROM sales WHERE shift_id IS NULL),
+            (SELECT COALESCE(MAX(id), 0) + 1 FROM sales)
+        )
+    ));
+"#,
+    // 8: the stock ledger's edges. `oversold`: paid sales beyond the count (two paths racing, a sale recovered
+    // after its item sold out), recorded instead of clamped away until staff or a newer catalog set a new level.
+    // `stock_catalogs`: the stock levels of every catalog seen (a digest of its items' ids and `stock`), so a
+    // catalog that comes back (an older copy served again) never resets a count.
+    r#"
+    ALTER TABLE stock ADD COLUMN oversold INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE stock_catalogs (
+        digest TEXT PRIMARY KEY,
+        seen_ms INTEGER NOT NULL
+    );
 "#,
 ];

@@ -1,6 +1,9 @@
-//! Shift reports: the totals staff count the till against, from the last close to now.
+//! Shift reports: the totals staff count the till against. A sale counts in the shift in which its outcome
+//! became known: settled sales are given the shift when it is closed, and a sale still pending at Close shift
+//! stays uncounted (listed as pending) until it settles, then counts in the shift open at that time, a late
+//! payment of an earlier sale when it was paid. So every sale counts in exactly one shift.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::record::{SaleOutcome, SaleRecord};
@@ -22,6 +25,16 @@ pub struct ShiftTotals {
     /// `(currency, minor units)` of tips within `gross_paid`; absent from reports stored before tips existed.
     #[serde(default)]
     pub tips: Vec<(String, i64)>,
+    /// Paid in this shift, begun before it (still pending when the last shift was closed): within `paid`.
+    #[serde(default)]
+    pub late_paid: u32,
+    /// `(currency, minor units)` of those late payments, within `gross_paid`.
+    #[serde(default)]
+    pub late_paid_amount: Vec<(String, i64)>,
+    /// When the earliest sale counted here was begun (before `opened_ms` for a late payment): a comparison with
+    /// WooshPay of this shift lists sessions from then on.
+    #[serde(default)]
+    pub sales_from_ms: Option<i64>,
 }
 
 /// Adds `amount` to the entry for `currency`, starting one when it is the first.
@@ -35,6 +48,10 @@ fn add_to(totals: &mut Vec<(String, i64)>, currency: &str, amount: i64) {
 impl ShiftTotals {
     fn add(&mut self, sale: &SaleRecord) {
         self.sales += 1;
+        self.sales_from_ms = Some(
+            self.sales_from_ms
+                .map_or(sale.created_ms, |from| from.min(sale.created_ms)),
+        );
         match sale.outcome {
             SaleOutcome::Paid => {
                 self.paid += 1;
@@ -45,6 +62,14 @@ impl ShiftTotals {
                 );
                 if sale.tip_amount > 0 {
                     add_to(&mut self.tips, sale.currency.code(), sale.tip_amount);
+                }
+                if sale.created_ms < self.opened_ms {
+                    self.late_paid += 1;
+                    add_to(
+                        &mut self.late_paid_amount,
+                        sale.currency.code(),
+                        sale.amount_total,
+                    );
                 }
             }
             SaleOutcome::Expired => self.expired += 1,
@@ -67,28 +92,64 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 
-    /// Totals of the shift still open (sales begun since the last close).
+    /// No sale below this row is still uncounted (see migration 7).
+    fn open_shift_from_id(&self) -> Result<i64, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM journal_meta WHERE key = 'open_shift_from_id'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(|from| from.unwrap_or(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Totals of the shift still open: every sale not counted in a closed shift (settled since the last close,
+    /// or still pending).
     pub fn current_shift(&self) -> Result<ShiftTotals, JournalError> {
         let opened_ms = self.shift_opened_ms()?;
         let mut totals = ShiftTotals {
             opened_ms,
             ..ShiftTotals::default()
         };
-        for sale in self.sales_since(opened_ms)? {
+        let from = self.open_shift_from_id()?;
+        for sale in self.query(
+            "WHERE id >= ?1 AND shift_id IS NULL ORDER BY id",
+            params![from],
+        )? {
             totals.add(&sale);
         }
         Ok(totals)
     }
 
-    /// Stores the open shift's report and starts a new shift; the stored report is returned.
+    /// Stores the open shift's report and starts a new shift; the stored report is returned. Its settled sales
+    /// are counted in it for good; its pending ones wait for the shift in which they settle.
     pub fn close_shift(&self, now_ms: i64) -> Result<ShiftTotals, JournalError> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let mut totals = self.current_shift()?;
         totals.closed_ms = Some(now_ms.max(totals.opened_ms));
         let report = serde_json::to_string(&totals).expect("shift totals serialise");
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let from = self.open_shift_from_id()?;
         tx.execute(
             "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (?1, ?2, ?3)",
             params![totals.opened_ms, totals.closed_ms, report],
+        )
+        .map_err(|e| self.err(e))?;
+        let shift = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE sales SET shift_id = ?1 WHERE id >= ?2 AND shift_id IS NULL AND outcome != 'pending'",
+            params![shift, from],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO journal_meta (key, value) VALUES ('open_shift_from_id', (
+                 SELECT COALESCE(
+                     (SELECT MIN(id) FROM sales WHERE id >= ?1 AND shift_id IS NULL),
+                     (SELECT COALESCE(MAX(id), 0) + 1 FROM sales)
+                 )
+             ))",
+            params![from],
         )
         .map_err(|e| self.err(e))?;
         super::order_number::restart(&tx).map_err(|e| self.err(e))?;

@@ -218,6 +218,7 @@ fn a_closed_shift_keeps_its_report_and_the_next_shift_starts_empty() {
         Some(RecordedOutcome::Cancelled),
         None,
     ];
+    let mut sales = Vec::new();
     for (n, outcome) in outcomes.iter().enumerate() {
         let sale = journal
             .begin_sale(
@@ -231,6 +232,7 @@ fn a_closed_shift_keeps_its_report_and_the_next_shift_starts_empty() {
         if let Some(outcome) = outcome {
             journal.finish(sale, *outcome, "", 200).unwrap();
         }
+        sales.push(sale);
     }
     let totals = journal.current_shift().unwrap();
     assert_eq!(
@@ -247,17 +249,44 @@ fn a_closed_shift_keeps_its_report_and_the_next_shift_starts_empty() {
 
     let report = journal.close_shift(1_000).unwrap();
     assert_eq!((report.opened_ms, report.closed_ms), (100, Some(1_000)));
-    assert_eq!(journal.current_shift().unwrap().sales, 0);
+    // The sale still pending at the close is not counted yet: it waits for the shift in which it settles.
+    let next = journal.current_shift().unwrap();
+    assert_eq!((next.sales, next.pending, next.paid), (1, 1, 0));
     let sale = journal
         .begin_sale("k-9", "key-9", &order(), "{}", 1_500)
         .unwrap();
     journal
         .finish(sale, RecordedOutcome::Paid, "", 1_600)
         .unwrap();
+    // Paid after the close: a late payment of an earlier sale, counted in this shift and in no other.
+    journal
+        .finish(sales[4], RecordedOutcome::Paid, "", 1_700)
+        .unwrap();
     let next = journal.current_shift().unwrap();
-    assert_eq!((next.opened_ms, next.sales, next.paid), (1_000, 1, 1));
+    assert_eq!(
+        (
+            next.opened_ms,
+            next.sales,
+            next.paid,
+            next.pending,
+            next.late_paid
+        ),
+        (1_000, 2, 2, 0, 1)
+    );
+    assert_eq!(next.late_paid_amount, [("GBP".to_owned(), 680)]);
+    assert_eq!(next.gross_paid, [("GBP".to_owned(), 2 * 680)]);
+    assert_eq!(
+        next.sales_from_ms,
+        Some(104),
+        "the late sale was begun in the first shift"
+    );
     let reports = journal.shift_reports(10).unwrap();
-    assert_eq!(reports, [report]);
+    assert_eq!(reports, std::slice::from_ref(&report));
+    // Closed again, each sale has been counted in exactly one shift.
+    let second = journal.close_shift(2_000).unwrap();
+    assert_eq!((second.sales, second.late_paid), (2, 1));
+    assert_eq!(journal.current_shift().unwrap().sales, 0);
+    assert_eq!(report.paid + second.paid, 4);
 }
 
 #[test]
@@ -414,7 +443,7 @@ fn paid_sales_get_order_numbers_that_count_through_the_shift_and_survive_restart
 }
 
 #[test]
-fn order_numbers_stay_three_digits() {
+fn order_numbers_never_repeat_within_a_shift() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
     journal
@@ -428,7 +457,7 @@ fn order_numbers_stay_three_digits() {
     let b = settle(&journal, "b-2", &order(), RecordedOutcome::Paid);
     assert_eq!(
         (order_number(&journal, a), order_number(&journal, b)),
-        (Some(999), Some(1))
+        (Some(999), Some(1000))
     );
 }
 
@@ -471,22 +500,44 @@ fn stock_counts_down_on_paid_sales_only_and_sells_out_at_zero() {
         .finish(pending, RecordedOutcome::Paid, "recovered", 3_000)
         .unwrap();
     assert_eq!(level(&journal, "latte").unwrap().remaining, Some(1));
-    // The customer paid for two with one on the shelf: the sale stands and the count stops at 0.
-    settle(&journal, "c-6", &order(), RecordedOutcome::Paid);
+    // The customer paid for two with one on the shelf: the sale stands, the count stops at 0, and the one
+    // beyond it is recorded, on the item and in the sale's events.
+    let oversold = settle(&journal, "c-6", &order(), RecordedOutcome::Paid);
     let latte = level(&journal, "latte").unwrap();
-    assert_eq!((latte.remaining, latte.available()), (Some(0), false));
+    assert_eq!(
+        (latte.remaining, latte.available(), latte.oversold),
+        (Some(0), false, 1)
+    );
+    assert!(
+        journal
+            .events(oversold)
+            .unwrap()
+            .iter()
+            .any(|(_, event)| event == "oversold latte by 1 (1 were left)")
+    );
 
     // A restart and a reload of the same catalog keep the count.
     drop(journal);
     let journal = Journal::open(&path).unwrap();
-    journal.sync_stock(&[("latte".into(), Some(5))]).unwrap();
+    journal
+        .sync_stock(&[("latte".into(), Some(5)), ("cookie".into(), None)])
+        .unwrap();
     assert_eq!(level(&journal, "latte").unwrap().remaining, Some(0));
-    // A new `stock` in the file is a restock.
+    // A new `stock` in the file is a restock, and clears the oversold figure.
     journal.sync_stock(&[("latte".into(), Some(12))]).unwrap();
-    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(12));
-    // An item that left the catalog leaves its stock behind.
+    let latte = level(&journal, "latte").unwrap();
+    assert_eq!((latte.remaining, latte.oversold), (Some(12), 0));
+    settle(&journal, "c-7", &order(), RecordedOutcome::Paid);
+    // The older catalog served again puts nothing back.
+    journal
+        .sync_stock(&[("latte".into(), Some(5)), ("cookie".into(), None)])
+        .unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(10));
+    // An item missing from one catalog keeps its count for when it returns.
     journal.sync_stock(&[("cookie".into(), None)]).unwrap();
-    assert_eq!(level(&journal, "latte"), None);
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(10));
+    journal.sync_stock(&[("latte".into(), Some(12))]).unwrap();
+    assert_eq!(level(&journal, "latte").unwrap().remaining, Some(10));
 }
 
 #[test]

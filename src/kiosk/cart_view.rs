@@ -163,6 +163,7 @@ mod tests {
             item_id: "cookie".into(),
             remaining: None,
             sold_out: true,
+            oversold: 0,
         }]);
         let view = CartView::of(&cart, &catalog(TWO_ITEMS)).with_stock(&stock);
         assert!(!view.chargeable);

@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use crate::i18n::Language;
 use crate::journal::{SaleOutcome, SaleRecord};
 use crate::money::Money;
-use crate::order::TIP_ITEM_ID;
+use crate::order::{TIP_ITEM_ID, order_label};
 use crate::printer::{
     JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, Ticket, receipt_job,
     ticket_job,
@@ -20,6 +20,8 @@ use crate::printer::{
 pub struct Shop<'a> {
     pub name: &'a str,
     pub kiosk_id: &'a str,
+    /// `[kiosk] order_prefix`, before every order number on paper.
+    pub order_prefix: Option<&'a str>,
 }
 
 /// The languages a sale is printed in: the receipt in the customer's (the one on screen when it was paid), the
@@ -41,7 +43,7 @@ pub fn print_jobs(
     let mut jobs = Vec::new();
     let (Some(receipt), Some(ticket)) = (
         receipt_of(sale, shop, languages.receipt, zone),
-        ticket_of(sale, languages.ticket, zone),
+        ticket_of(sale, shop, languages.ticket, zone),
     ) else {
         return Ok(jobs);
     };
@@ -109,7 +111,7 @@ fn receipt_of(
     language: Language,
     zone: &TimeZone,
 ) -> Option<Receipt> {
-    let order_number = paid_order_number(sale)?;
+    let order_number = order_label(shop.order_prefix, paid_order_number(sale)?);
     let money = |minor_units: i64| language.format_money(Money::new(minor_units, sale.currency));
     Some(Receipt {
         shop_name: shop.name.to_owned(),
@@ -135,10 +137,16 @@ fn receipt_of(
 }
 
 /// The kitchen's ticket: the number to call, what to make, when. No prices, no tip.
-fn ticket_of(sale: &SaleRecord, language: Language, zone: &TimeZone) -> Option<Ticket> {
+fn ticket_of(
+    sale: &SaleRecord,
+    shop: &Shop<'_>,
+    language: Language,
+    zone: &TimeZone,
+) -> Option<Ticket> {
     Some(Ticket {
-        order_number: paid_order_number(sale)?,
+        order_number: order_label(shop.order_prefix, paid_order_number(sale)?),
         when: when(sale, language, zone),
+        kiosk_id: shop.kiosk_id.to_owned(),
         lines: sale
             .lines
             .iter()
@@ -205,6 +213,7 @@ mod tests {
     const SHOP: Shop<'static> = Shop {
         name: "Demo Café",
         kiosk_id: "front",
+        order_prefix: None,
     };
 
     #[test]
@@ -216,7 +225,7 @@ mod tests {
             &TimeZone::UTC,
         )
         .unwrap();
-        assert_eq!(receipt.order_number, 42);
+        assert_eq!(receipt.order_number, "42");
         assert_eq!(receipt.when, "24.11.2026 12:41");
         assert_eq!(
             receipt.lines,
@@ -233,12 +242,30 @@ mod tests {
         assert_eq!(receipt.kiosk_id, "front");
         let ticket = ticket_of(
             &sale(SaleOutcome::Paid, Some(42)),
+            &SHOP,
             Language::English,
             &TimeZone::UTC,
         )
         .unwrap();
         assert_eq!(ticket.lines, [(2, "Flat white".to_owned())]);
         assert_eq!(ticket.when, "24 Nov 2026 12:41");
+        assert_eq!(
+            (ticket.order_number.as_str(), ticket.kiosk_id.as_str()),
+            ("42", "front")
+        );
+    }
+
+    #[test]
+    fn an_order_prefix_tells_kiosks_apart_on_receipt_and_ticket() {
+        let shop = Shop {
+            order_prefix: Some("B"),
+            ..SHOP
+        };
+        let sale = sale(SaleOutcome::Paid, Some(1000));
+        let receipt = receipt_of(&sale, &shop, Language::English, &TimeZone::UTC).unwrap();
+        let ticket = ticket_of(&sale, &shop, Language::English, &TimeZone::UTC).unwrap();
+        assert_eq!(receipt.order_number, "B-1000");
+        assert_eq!(ticket.order_number, "B-1000");
     }
 
     #[test]
@@ -293,7 +320,7 @@ mod tests {
         ] {
             let sale = sale(outcome, number);
             assert!(receipt_of(&sale, &SHOP, Language::English, &TimeZone::UTC).is_none());
-            assert!(ticket_of(&sale, Language::English, &TimeZone::UTC).is_none());
+            assert!(ticket_of(&sale, &SHOP, Language::English, &TimeZone::UTC).is_none());
         }
     }
 }

@@ -25,6 +25,16 @@ impl Stock {
         self.levels.get(item_id)
     }
 
+    /// How many can be sold now: `None` when the item is not counted (and not marked sold out).
+    pub fn left(&self, item_id: &str) -> Option<u32> {
+        let level = self.level(item_id)?;
+        if level.sold_out {
+            Some(0)
+        } else {
+            level.remaining
+        }
+    }
+
     /// Nothing of it can be sold now (marked sold out, or counted down to 0).
     pub fn sold_out(&self, item_id: &str) -> bool {
         self.level(item_id).is_some_and(|level| !level.available())
@@ -59,16 +69,19 @@ mod tests {
                 item_id: "latte".into(),
                 remaining: Some(2),
                 sold_out: false,
+                oversold: 0,
             },
             StockLevel {
                 item_id: "cookie".into(),
                 remaining: None,
                 sold_out: true,
+                oversold: 0,
             },
             StockLevel {
                 item_id: "tea".into(),
                 remaining: Some(0),
                 sold_out: false,
+                oversold: 0,
             },
         ])
     }

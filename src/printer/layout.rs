@@ -133,7 +133,8 @@ pub struct Receipt {
     pub shop_name: String,
     /// Already formatted date and time.
     pub when: String,
-    pub order_number: u32,
+    /// As the counter calls it out: `42`, or `A-42` with an order prefix.
+    pub order_number: String,
     pub lines: Vec<ReceiptLine>,
     pub tip: Option<String>,
     pub total: String,
@@ -145,8 +146,11 @@ pub struct Receipt {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
-    pub order_number: u32,
+    /// As the counter calls it out: `42`, or `A-42` with an order prefix.
+    pub order_number: String,
     pub when: String,
+    /// The kiosk that took the order: kiosks sharing a kitchen printer are told apart on every ticket.
+    pub kiosk_id: String,
     /// (quantity, name)
     pub lines: Vec<(u32, String)>,
 }
@@ -194,8 +198,10 @@ pub fn receipt(r: &Receipt, labels: &Labels, columns: usize) -> Document {
 pub fn ticket(t: &Ticket, labels: &Labels, columns: usize) -> Document {
     let mut doc = Document::new(columns);
     doc.text(labels.ticket_heading, Size::Normal, true, Align::Center);
-    doc.text(&t.order_number.to_string(), Size::Huge, true, Align::Center);
+    doc.text(&t.order_number, Size::Huge, true, Align::Center);
     doc.text(&t.when, Size::Normal, false, Align::Center);
+    let kiosk = format!("{}: {}", labels.kiosk, t.kiosk_id);
+    doc.text(&kiosk, Size::Normal, false, Align::Center);
     doc.blocks.push(Block::Rule);
     for (quantity, name) in &t.lines {
         for text in item_lines(*quantity, name, None, columns) {

@@ -5,7 +5,7 @@ fn sample() -> Receipt {
     Receipt {
         shop_name: "Corner Café".into(),
         when: "2025-06-01 14:32".into(),
-        order_number: 42,
+        order_number: "42".into(),
         lines: vec![
             ReceiptLine {
                 quantity: 2,
@@ -140,8 +140,9 @@ fn names_are_cleaned_of_control_characters() {
 #[test]
 fn ticket_has_no_prices() {
     let t = Ticket {
-        order_number: 42,
+        order_number: "B-42".into(),
         when: "14:32".into(),
+        kiosk_id: "front-2".into(),
         lines: vec![
             (2, "Flat white".into()),
             (1, "Küchen-Spezial mit Extra Sahne".into()),
@@ -152,8 +153,9 @@ fn ticket_has_no_prices() {
         doc.lines(),
         [
             "             Küche",
-            "             42",
+            "          B-42",
             "             14:32",
+            "         Kiosk: front-2",
             "--------------------------------",
             "2 × Flat white",
             "1 × Küchen-Spezial mit Extra",

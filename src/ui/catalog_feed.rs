@@ -1,31 +1,41 @@
-//! `catalog_url` on the UI thread: each answer of the feed (`feed_link.rs`) is taken once a second, and a new
-//! catalog is put on sale only between sales (no sale running, nothing in the cart, the catalog, attract or staff
-//! screen up), so a price never changes under a customer. A failed refresh keeps the catalog in use and is named
-//! on the staff screen and in the log.
+//! How a new catalog reaches the screen, whichever way it came (the `catalog_url` feed, or staff's Reload
+//! catalog reading the file again): it is offered, and put on sale only between sales (no sale running, nothing
+//! in the cart, the catalog, attract or staff screen up); until then it waits, and a newer one replaces it. So a
+//! price never changes under a customer. The feed's answers (`feed_link.rs`) are taken once a second, when a
+//! waiting catalog is also looked at. A failed refresh keeps the catalog in use and is named on the staff screen
+//! and in the log.
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use slint::{Timer, TimerMode};
+use slint::TimerMode;
 
 use super::AppWindow;
 use super::feed_link::FeedReport;
 use super::kiosk::Kiosk;
+use crate::catalog::Catalog;
 use crate::catalog_feed::Refresh;
 use crate::kiosk::Screen;
 
 pub fn connect(kiosk: &Rc<Kiosk>, _window: &AppWindow) {
-    let Some(link) = &kiosk.context.catalog_feed else {
-        return;
-    };
-    let timer = Timer::default();
     let weak = Rc::downgrade(kiosk);
-    timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
-        if let Some(kiosk) = weak.upgrade() {
-            kiosk.take_feed_reports();
-        }
-    });
-    link.timer.replace(Some(timer));
+    kiosk
+        .catalog_timer
+        .start(TimerMode::Repeated, Duration::from_secs(1), move || {
+            if let Some(kiosk) = weak.upgrade() {
+                kiosk.take_feed_reports();
+                kiosk.put_waiting_catalog_on_sale();
+            }
+        });
+}
+
+/// What became of an offered catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Offered {
+    /// On sale now, with this many items.
+    OnSale(usize),
+    /// Waiting for the cart to empty and the sale on screen to end.
+    Waiting,
 }
 
 impl Kiosk {
@@ -37,6 +47,33 @@ impl Kiosk {
             .catalog_status
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The one way a new catalog goes on sale: at once between sales, else when the sale on screen is over.
+    pub(super) fn offer_catalog(&self, catalog: Catalog) -> Offered {
+        if self.between_sales() {
+            self.state.borrow_mut().waiting_catalog = None;
+            Offered::OnSale(self.put_on_sale(catalog))
+        } else {
+            self.state.borrow_mut().waiting_catalog = Some(catalog);
+            Offered::Waiting
+        }
+    }
+
+    fn put_waiting_catalog_on_sale(&self) {
+        if !self.between_sales() {
+            return;
+        }
+        let Some(catalog) = self.state.borrow_mut().waiting_catalog.take() else {
+            return;
+        };
+        let count = self.put_on_sale(catalog);
+        tracing::info!(items = count, "the new catalog is on sale");
+        if self.state.borrow().nav.screen() == Screen::Admin {
+            self.admin_message(
+                &self.text(|t| t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))),
+            );
+        }
     }
 
     /// Staff's Reload catalog with a feed: fetch now; the answer arrives like any other.
@@ -70,12 +107,20 @@ impl Kiosk {
                 status.last_error = report.status.last_error.clone();
             }
             match report.refresh {
-                Refresh::Updated(catalog) => {
-                    link.waiting.replace(Some(catalog));
-                    if asked && !self.between_sales() {
-                        self.admin_message(&self.text(|t| t.invoke_catalog_waits_for_cart()));
+                Refresh::Updated(catalog) => match self.offer_catalog(catalog) {
+                    Offered::OnSale(count) => {
+                        tracing::info!(items = count, url = %link.url, "the new catalog is on sale");
+                        if self.state.borrow().nav.screen() == Screen::Admin {
+                            self.admin_message(&self.text(|t| {
+                                t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
+                            }));
+                        }
                     }
-                }
+                    Offered::Waiting if asked => {
+                        self.admin_message(&self.text(|t| t.invoke_catalog_waits_for_cart()))
+                    }
+                    Offered::Waiting => {}
+                },
                 Refresh::Unchanged => {
                     if asked {
                         let count = self.state.borrow().shelf.catalog().items.len();
@@ -93,18 +138,6 @@ impl Kiosk {
                         );
                     }
                 }
-            }
-        }
-        if link.waiting.borrow().is_some() && self.between_sales() {
-            let catalog = link.waiting.take().expect("checked above");
-            let count = self.put_on_sale(catalog);
-            tracing::info!(items = count, url = %link.url, "the new catalog is on sale");
-            if self.state.borrow().nav.screen() == Screen::Admin {
-                self.admin_message(
-                    &self.text(|t| {
-                        t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
-                    }),
-                );
             }
         }
     }

@@ -178,7 +178,7 @@ fn money_text(minor_units: i64, currency: &str) -> String {
 }
 
 /// One line of the admin screen's recent sales.
-pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
+pub fn sale_row(sale: &crate::journal::SaleRecord, order_prefix: Option<&str>) -> SaleRow {
     // The outcome stays the journal's word (`paid`); the screen translates it.
     let items = sale.items_summary(", ");
     let id = sale.session_id.clone().unwrap_or_default();
@@ -196,6 +196,11 @@ pub fn sale_row(sale: &crate::journal::SaleRecord) -> SaleRow {
         amount: money(sale.amount()).into(),
         outcome: sale.outcome.as_str().into(),
         order_number: sale.order_number.map_or(0, |n| n as i32),
+        order_label: sale
+            .order_number
+            .map(|n| crate::order::order_label(order_prefix, n))
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -234,6 +239,15 @@ pub fn shift_lines(
             .collect::<Vec<_>>()
             .join(" + ");
         lines.push(strings.invoke_shift_tips(tips.into()));
+    }
+    if totals.late_paid > 0 {
+        let amount = totals
+            .late_paid_amount
+            .iter()
+            .map(|(currency, amount)| money_text(*amount, currency))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        lines.push(strings.invoke_shift_late_paid(count(totals.late_paid), amount.into()));
     }
     if totals.pending > 0 {
         lines.push(strings.invoke_shift_pending(count(totals.pending)));

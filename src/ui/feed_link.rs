@@ -1,13 +1,10 @@
 //! The feed's side of `catalog_url` that runs on the runtime: a refresh every `catalog_refresh_s`, or at once when
 //! staff ask, each answer sent to the UI thread, which takes it in `catalog_feed.rs`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use slint::Timer;
-
-use crate::catalog::Catalog;
 use crate::catalog_feed::{CatalogFeed, FeedStatus, Refresh};
 
 /// One answer of the feed, with its state after it.
@@ -21,11 +18,8 @@ pub struct FeedLink {
     pub url: String,
     pub(super) reports: Mutex<mpsc::Receiver<FeedReport>>,
     pub(super) refresh_now: Arc<tokio::sync::Notify>,
-    /// A new catalog waiting for the sale on screen to end.
-    pub(super) waiting: RefCell<Option<Catalog>>,
     /// Staff asked (Reload catalog) and the answer has not come yet.
     pub(super) asked: Cell<bool>,
-    pub(super) timer: RefCell<Option<Timer>>,
 }
 
 /// Runs the feed on `runtime`: a refresh every interval, or at once when staff ask.
@@ -55,8 +49,6 @@ pub fn start(mut feed: CatalogFeed, runtime: &tokio::runtime::Handle) -> FeedLin
         url,
         reports: Mutex::new(reports),
         refresh_now,
-        waiting: RefCell::new(None),
         asked: Cell::new(false),
-        timer: RefCell::new(None),
     }
 }

@@ -34,6 +34,8 @@ pub struct UiContext {
     pub catalog_feed: Option<super::feed_link::FeedLink>,
     /// Where the catalog in use came from, for `status` and the metrics; updated on every reload.
     pub catalog_status: std::sync::Arc<std::sync::Mutex<crate::kiosk::fleet_status::CatalogStatus>>,
+    /// `[kiosk] order_prefix`: "A" calls order 12 "A-12" on screen and on paper.
+    pub order_prefix: Option<String>,
     /// Test, live or demo, for the status panel.
     pub mode: super::convert::Mode,
     /// `[checkout] tip_percentages`: the tips offered after Charge; empty: no tip screen.
@@ -55,12 +57,17 @@ pub struct Kiosk {
     pub(super) countdown_timer: Timer,
     pub(super) result_timer: Timer,
     pub(super) idle_timer: Timer,
+    /// Once a second: the feed's answers taken, and a catalog waiting for the sale on screen put on sale.
+    pub(super) catalog_timer: Timer,
 }
 
 pub(super) struct State {
     pub(super) cart: Cart,
-    /// The catalog on sale and its tabs; replaced by Reload catalog on the admin screen.
+    /// The catalog on sale and its tabs; replaced between sales only (`catalog_feed.rs`).
     pub(super) shelf: CatalogView,
+    /// A new catalog (from the feed, or staff's Reload catalog) waiting for the cart to empty and the sale on
+    /// screen to end: a price never changes under a customer.
+    pub(super) waiting_catalog: Option<crate::catalog::Catalog>,
     /// Sold-out marks and counts, as last read from the journal.
     pub(super) stock: Stock,
     pub(super) pin: PinEntry,
@@ -91,6 +98,7 @@ impl Kiosk {
             state: RefCell::new(State {
                 cart: Cart::default(),
                 shelf: CatalogView::new(context.catalog.clone()),
+                waiting_catalog: None,
                 stock: Stock::default(),
                 pin: PinEntry::default(),
                 amount: AmountEntry::default(),
@@ -112,6 +120,7 @@ impl Kiosk {
             countdown_timer: Timer::default(),
             result_timer: Timer::default(),
             idle_timer: Timer::default(),
+            catalog_timer: Timer::default(),
         });
         window
             .global::<Theme>()

@@ -112,6 +112,7 @@ impl Kiosk {
         Shop {
             name: &self.context.display.shop_name,
             kiosk_id: &self.context.engine.settings().kiosk_id,
+            order_prefix: self.context.order_prefix.as_deref(),
         }
     }
 

@@ -86,6 +86,7 @@ impl Kiosk {
             DifferenceKind::AmountDiffers,
             DifferenceKind::StillOpen,
             DifferenceKind::UnclearAtWooshpay,
+            DifferenceKind::PendingInJournal,
         ] {
             let n = count(kind);
             if n == 0 {
@@ -97,6 +98,7 @@ impl Kiosk {
                 DifferenceKind::AmountDiffers => t.invoke_reconcile_amount_differs(n),
                 DifferenceKind::StillOpen => t.invoke_reconcile_still_open(n),
                 DifferenceKind::UnclearAtWooshpay => t.invoke_reconcile_unclear(n),
+                DifferenceKind::PendingInJournal => t.invoke_reconcile_pending_in_journal(n),
             }));
         }
         let details = parts.join("; ");

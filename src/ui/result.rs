@@ -34,6 +34,13 @@ impl Kiosk {
         result.set_amount(amount.into());
         // 0: no number to call out (only a paid sale has one).
         result.set_order_number(order_number.map_or(0, |n| n as i32));
+        let prefix = self.context.order_prefix.as_deref();
+        result.set_order_label(
+            order_number
+                .map(|n| crate::order::order_label(prefix, n))
+                .unwrap_or_default()
+                .into(),
+        );
         self.show_screen(Screen::Result);
         let weak = Rc::downgrade(self);
         self.result_timer.start(

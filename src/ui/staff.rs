@@ -172,7 +172,11 @@ impl Kiosk {
             )
         });
         let strings = window.global::<Strings>();
-        let rows: Vec<SaleRow> = recent.iter().map(convert::sale_row).collect();
+        let prefix = self.context.order_prefix.as_deref();
+        let rows: Vec<SaleRow> = recent
+            .iter()
+            .map(|sale| convert::sale_row(sale, prefix))
+            .collect();
         adapter.set_sales(ModelRc::new(VecModel::from(rows)));
         let lines: Vec<SharedString> = shift
             .map(|totals| convert::shift_lines(&totals, &strings))
@@ -275,13 +279,14 @@ impl Kiosk {
                 self.refresh_admin();
                 let summary =
                     self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t)));
-                // The shift's money, checked against WooshPay's own records while staff are still there.
-                // A first shift with no sale starts at 0: a day back is enough to find a session this kiosk
-                // made but never journalled, without paging through the whole account's history.
-                let since_ms = if report.opened_ms > 0 {
-                    report.opened_ms
-                } else {
-                    crate::journal::now_ms() - 86_400_000
+                // The shift's money, checked against WooshPay's own records while staff are still there, from
+                // the earliest sale it counts (a late payment was begun in an earlier shift). A first shift with
+                // no sale starts at 0: a day back is enough to find a session this kiosk made but never
+                // journalled, without paging through the whole account's history.
+                let since_ms = match (report.opened_ms, report.sales_from_ms) {
+                    (0, None) => crate::journal::now_ms() - 86_400_000,
+                    (0, Some(from)) => from,
+                    (opened, from) => from.map_or(opened, |from| from.min(opened)),
                 };
                 self.reconcile_shift(since_ms, summary);
             }
@@ -292,7 +297,7 @@ impl Kiosk {
     }
 
     /// Reads the catalog file again (or asks the feed at once); a file that does not load leaves the old catalog
-    /// in use.
+    /// in use, and one that does waits, like the feed's, for a cart on screen to be paid or emptied.
     fn reload_catalog(&self) {
         if self.refresh_feed_now() {
             return;
@@ -303,13 +308,17 @@ impl Kiosk {
         };
         match crate::catalog::Catalog::load(&path, currency) {
             Ok(catalog) => {
-                let count = self.put_on_sale(catalog);
                 self.catalog_status().last_error = None;
-                self.admin_message(
-                    &self.text(|t| {
-                        t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
-                    }),
-                );
+                match self.offer_catalog(catalog) {
+                    super::catalog_feed::Offered::OnSale(count) => {
+                        self.admin_message(&self.text(|t| {
+                            t.invoke_catalog_reloaded(i32::try_from(count).unwrap_or(i32::MAX))
+                        }))
+                    }
+                    super::catalog_feed::Offered::Waiting => {
+                        self.admin_message(&self.text(|t| t.invoke_catalog_waits_for_cart()))
+                    }
+                }
             }
             Err(error) => {
                 self.catalog_status().last_error = Some(error.0.clone());

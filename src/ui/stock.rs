@@ -22,15 +22,7 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
 impl Kiosk {
     /// Seeds counts from the catalog on sale (its `stock = N`) and reads every level back from the journal.
     pub(super) fn sync_stock(&self) {
-        let items: Vec<(String, Option<u32>)> = self
-            .state
-            .borrow()
-            .shelf
-            .catalog()
-            .items
-            .iter()
-            .map(|item| (item.id.clone(), item.stock))
-            .collect();
+        let items = self.state.borrow().shelf.catalog().stock_levels();
         let levels = self.context.engine.with_journal(|journal| {
             journal.sync_stock(&items)?;
             journal.stock_levels()
@@ -102,6 +94,7 @@ impl Kiosk {
                         .and_then(|l| l.remaining)
                         .map_or(0, |left| i32::try_from(left).unwrap_or(i32::MAX)),
                     sold_out: state.stock.sold_out(&item.id),
+                    oversold: level.map_or(0, |l| i32::try_from(l.oversold).unwrap_or(i32::MAX)),
                 }
             })
             .collect();

@@ -99,6 +99,7 @@ pub fn start_kiosk(
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
             tip_percentages: Vec::new(),
+            order_prefix: None,
             printer: None,
         },
     }
@@ -148,6 +149,12 @@ impl StartKiosk {
         self.context.printer = Some(std::sync::Arc::new(
             wooshpay_kiosk::printer::Printer::start(config, queue_dir),
         ));
+        self
+    }
+
+    /// `[kiosk] order_prefix`.
+    pub fn order_prefix(mut self, prefix: &str) -> Self {
+        self.context.order_prefix = Some(prefix.to_owned());
         self
     }
 

@@ -22,7 +22,7 @@ pub fn receipt(language: &str) -> Receipt {
         "de" => Receipt {
             shop_name: "Bäckerei Müller".into(),
             when: "01.06.2025 14:32".into(),
-            order_number: 42,
+            order_number: "42".into(),
             lines: vec![
                 line(2, "Käsebrötchen", "5,80 €"),
                 line(1, "Heiße Schokolade mit Sahne und Marshmallows", "3,90 €"),
@@ -37,7 +37,7 @@ pub fn receipt(language: &str) -> Receipt {
         "zh-CN" => Receipt {
             shop_name: "街角咖啡馆".into(),
             when: "2025-06-01 14:32".into(),
-            order_number: 42,
+            order_number: "42".into(),
             lines: vec![
                 line(2, "燕麦拿铁", "¥56.00"),
                 line(1, "超大杯焦糖玛奇朵加浓缩咖啡", "¥38.00"),
@@ -52,7 +52,7 @@ pub fn receipt(language: &str) -> Receipt {
         _ => Receipt {
             shop_name: "Corner Café".into(),
             when: "01/06/2025 14:32".into(),
-            order_number: 42,
+            order_number: "42".into(),
             lines: vec![
                 line(2, "Flat white", "£6.40"),
                 line(1, "Almond croissant with extra butter", "£3.20"),
@@ -72,6 +72,7 @@ pub fn ticket(language: &str) -> Ticket {
     Ticket {
         order_number: r.order_number,
         when: "14:32".into(),
+        kiosk_id: r.kiosk_id,
         lines: r.lines.into_iter().map(|l| (l.quantity, l.name)).collect(),
     }
 }

@@ -457,3 +457,32 @@ fn a_printed_job_is_kept_as_done_without_a_mark() {
     assert_eq!(in_state(&queue, ".done"), 1);
     assert_eq!((queued(&queue), in_state(&queue, ".printing")), (0, 0));
 }
+
+/// A job that cannot be written to the queue (a full or failing SD card; here the queue's directory is a file)
+/// is never silent: the state names it, the staff screen's summary says so, and the next job that can be
+/// written clears it.
+#[test]
+fn a_job_that_cannot_be_queued_is_named_until_one_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("lp0");
+    fs::write(&device, b"").unwrap();
+    let queue = dir.path().join("q");
+    fs::write(&queue, b"not a directory").unwrap();
+    let printer = Printer::start_with(device_config(&device), &queue, timing(SLOW));
+    assert!(printer.enqueue(job(1, 3)).is_err());
+    let state = printer.state();
+    assert!(state.queue_error.is_some(), "{state:?}");
+    assert!(
+        state.summary().starts_with("Cannot queue print jobs: "),
+        "{}",
+        state.summary()
+    );
+
+    fs::remove_file(&queue).unwrap();
+    fs::create_dir(&queue).unwrap();
+    printer.enqueue(job(2, 3)).unwrap();
+    assert_eq!(printer.state().queue_error, None);
+    wait_for("the job printed", || {
+        fs::read(&device).unwrap() == [2, 2, 2]
+    });
+}

@@ -1,6 +1,7 @@
 //! The counter's ledger at its edges, through the real UI, headless, against the in-process simulator: order
-//! numbers that never repeat within a shift and tell kiosks apart, and a catalog that never changes under a
-//! cart. One test function: the testing backend is per process.
+//! numbers that never repeat within a shift and tell kiosks apart, a catalog that never changes under a cart,
+//! a late payment across Close shift, and a sale paid while nothing printed it. One test function: the testing
+//! backend is per process.
 
 mod common;
 mod printer_support;
@@ -49,6 +50,7 @@ fn order_numbers_and_catalogs_hold_at_the_counters_edges() {
         ticket: true,
         auto: true,
         footer: None,
+        ticket_max_age: std::time::Duration::from_secs(900),
     };
     let catalog_path = state.path().join("catalog.toml");
     std::fs::write(&catalog_path, common::CATALOG).unwrap();
@@ -220,6 +222,94 @@ fn order_numbers_and_catalogs_hold_at_the_counters_edges() {
                         "{message}"
                     );
                     assert!(strings(staff().get_shift_lines()).contains(&"0 sales, 0 paid".to_owned()));
+                    tap(&app, "Lock");
+                },
+            )
+            .await;
+        steps
+            .run(
+                "a sale paid while nothing printed it: the receipt prints marked late, its old ticket waits for staff",
+                async {
+                    let staff = || app.global::<AdminAdapter>();
+                    let cuts = || count(&printed(&device), "--- cut ---");
+                    // Ordered two hours ago, paid while the kiosk was down.
+                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
+                        &catalog(common::CATALOG),
+                        &[("latte".to_owned(), 1)],
+                    )
+                    .unwrap();
+                    let charging = engine.clone();
+                    let session = rt
+                        .spawn(async move {
+                            let (mut events, _, task) =
+                                charging.start_charge(order).unwrap().into_parts();
+                            loop {
+                                if let Some(
+                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
+                                        id,
+                                        ..
+                                    },
+                                ) = events.recv().await
+                                {
+                                    task.abort();
+                                    let _ = task.await;
+                                    return id;
+                                }
+                            }
+                        })
+                        .await
+                        .unwrap();
+                    rusqlite::Connection::open(&journal_path)
+                        .unwrap()
+                        .execute(
+                            "UPDATE sales SET created_ms = created_ms - 7200000 WHERE session_id = ?1",
+                            [&session],
+                        )
+                        .unwrap();
+                    sim.pay(&session).unwrap();
+                    let before = cuts();
+                    common::ui::open_staff(&app, "2468");
+                    until(&rt, "the admin screen", || screen() == Screen::Admin).await;
+                    let row = staff()
+                        .get_sales()
+                        .iter()
+                        .position(|sale| sale.outcome == "pending")
+                        .expect("the sale is pending until re-checked");
+                    ElementHandle::find_by_accessible_label(&app, "Re-check")
+                        .filter(|e| {
+                            e.accessible_role()
+                                == Some(i_slint_backend_testing::AccessibleRole::Button)
+                        })
+                        .nth(row)
+                        .unwrap()
+                        .invoke_accessible_default_action();
+                    until(&rt, "the late receipt on paper", || cuts() == before + 1).await;
+                    let lines = printed(&device);
+                    let receipt = &lines[lines.len().saturating_sub(30)..];
+                    assert!(count(receipt, "LATE - paid") == 1, "{}", receipt.join("\n"));
+                    let send = "Send 1 held kitchen tickets";
+                    until(&rt, "the held ticket offered to staff", || {
+                        common::ui::shows(&app, send)
+                    })
+                    .await;
+                    tap(&app, send);
+                    until(&rt, "the held ticket on paper", || cuts() == before + 2).await;
+                    let lines = printed(&device);
+                    let cut = lines.len() - 1;
+                    let start = lines[..cut]
+                        .iter()
+                        .rposition(|l| l.contains("--- cut ---"))
+                        .unwrap();
+                    let ticket = &lines[start + 1..];
+                    assert!(
+                        count(ticket, "LATE - paid") == 1 && count(ticket, "Kiosk: till-2") == 1,
+                        "{}",
+                        ticket.join("\n")
+                    );
+                    until(&rt, "the button gone once sent", || {
+                        !common::ui::shows(&app, send)
+                    })
+                    .await;
                     tap(&app, "Lock");
                 },
             )

@@ -45,6 +45,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
         ticket: true,
         auto: true,
         footer: Some("See you soon".into()),
+        ticket_max_age: std::time::Duration::from_secs(900),
     };
     let _guard = runtime.enter();
     let engine = common::ui::engine(&sim, state.path(), "till-2", rt.clone());

@@ -215,6 +215,12 @@ impl Setup {
         if let Err(error) = journal.sync_stock(&self.catalog.stock_levels()) {
             tracing::error!(%error, "cannot bring the catalog's stock levels into the journal");
         }
+        // With a printer printing unasked, sales from now on are printed, also those `charge` makes.
+        if self.printer.as_ref().is_some_and(|printer| printer.auto)
+            && let Err(error) = journal.printing_since(crate::journal::now_ms())
+        {
+            tracing::error!(%error, "cannot note since when sales are printed");
+        }
         Ok(CheckoutEngine::new(
             self.client.clone(),
             self.settings.clone(),

@@ -178,6 +178,7 @@ fn report(
             "state": printer.state,
             "waiting_jobs": printer.waiting_jobs,
             "last_error": printer.last_error,
+            "queue_error": printer.queue_error,
             "summary": printer.summary,
         }),
         (Some(_), _) => json!({

@@ -111,6 +111,18 @@ impl Journal {
         Ok(())
     }
 
+    /// Since when this kiosk prints paid sales unasked: set (to `now_ms`) by the first process that runs with
+    /// `[printer] auto`, whether the touch screen or `charge`, so sales paid before a printer was set up are never
+    /// printed in a rush, while sales `charge` makes with the printer configured are printed when the screen runs.
+    pub fn printing_since(&self, now_ms: i64) -> Result<i64, JournalError> {
+        const KEY: &str = "printing_since_ms";
+        if let Some(since) = self.setting(KEY)?.and_then(|since| since.parse().ok()) {
+            return Ok(since);
+        }
+        self.set_setting(KEY, &now_ms.to_string())?;
+        Ok(now_ms)
+    }
+
     /// Runs `step` with commits that are not flushed on their own: for what nothing outside the kiosk depends on
     /// yet (a sale number before its sale is begun, a status seen while polling). The WAL is appended in order,
     /// so the next durable commit's fsync makes these durable too; a power cut before it can lose only them,

@@ -61,6 +61,14 @@ impl Journal {
         )
     }
 
+    /// Paid sales whose kitchen ticket is held for staff to send, oldest first.
+    pub fn held_tickets(&self) -> Result<Vec<SaleRecord>, JournalError> {
+        self.query(
+            "WHERE ticket_held = 1 AND outcome = 'paid' ORDER BY id",
+            params![],
+        )
+    }
+
     /// The most recent sales, newest first.
     pub fn recent(&self, limit: u32) -> Result<Vec<SaleRecord>, JournalError> {
         self.query("ORDER BY id DESC LIMIT ?1", params![limit])

@@ -176,12 +176,29 @@ impl Journal {
         Ok(changed == 1)
     }
 
-    /// The sale's print jobs are on the printer's queue (on disk): never queued again.
-    pub fn mark_printed(&self, sale: i64, now_ms: i64) -> Result<(), JournalError> {
+    /// The sale's print jobs are on the printer's queue (on disk): never queued again. `ticket_held`: its
+    /// kitchen ticket was too old to print unasked and waits for staff ([`Journal::held_tickets`]).
+    pub fn mark_printed(
+        &self,
+        sale: i64,
+        now_ms: i64,
+        ticket_held: bool,
+    ) -> Result<(), JournalError> {
         self.conn
             .execute(
-                "UPDATE sales SET printed_ms = ?2 WHERE id = ?1 AND printed_ms IS NULL",
-                params![sale, now_ms],
+                "UPDATE sales SET printed_ms = ?2, ticket_held = ?3 WHERE id = ?1 AND printed_ms IS NULL",
+                params![sale, now_ms, ticket_held],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Staff sent a held kitchen ticket to the printer's queue.
+    pub fn ticket_sent(&self, sale: i64) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE sales SET ticket_held = 0 WHERE id = ?1",
+                params![sale],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

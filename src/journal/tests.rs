@@ -170,6 +170,38 @@ fn only_status_changes_are_appended() {
 }
 
 #[test]
+fn shifts_closed_before_the_shift_rule_keep_their_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    {
+        // A journal at schema 6: one shift closed at 1 000 (sales grouped by when they were begun), one sale
+        // paid in it, one still pending at the close, one paid after it.
+        let conn = Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..6] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO shifts (opened_ms, closed_ms, report_json) VALUES (0, 1000, '{}');
+             INSERT INTO sales (client_reference_id, idempotency_key, amount_total, currency, lines_json,
+                                created_ms, finished_ms, outcome)
+             VALUES ('a', 'ka', 100, 'GBP', '[]', 500, 600, 'paid'),
+                    ('b', 'kb', 200, 'GBP', '[]', 700, NULL, 'pending'),
+                    ('c', 'kc', 300, 'GBP', '[]', 1500, 1600, 'paid');",
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(&path).unwrap();
+    let open = journal.current_shift().unwrap();
+    assert_eq!(
+        (open.sales, open.paid, open.pending),
+        (2, 1, 1),
+        "the closed shift keeps the sale paid in it; the pending one and the later one are open"
+    );
+    assert_eq!(open.gross_paid, [("GBP".to_owned(), 300)]);
+}
+
+#[test]
 fn a_journal_from_the_first_schema_is_upgraded_with_its_sales_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.sqlite");
@@ -661,7 +693,7 @@ fn a_paid_sale_is_printed_once_and_only_paid_sales_are_printed() {
         journal.unprinted_paid_since(3_000).unwrap().is_empty(),
         "too old to print now"
     );
-    journal.mark_printed(paid, 2_500).unwrap();
+    journal.mark_printed(paid, 2_500, false).unwrap();
     assert!(journal.unprinted_paid_since(0).unwrap().is_empty());
 }
 

@@ -46,6 +46,9 @@ pub struct PrinterLive {
     pub state: String,
     pub waiting_jobs: usize,
     pub last_error: Option<String>,
+    /// A job could not be written to the queue (nothing new prints until one can).
+    #[serde(default)]
+    pub queue_error: Option<String>,
     /// One line, as the staff screen says it.
     pub summary: String,
 }
@@ -90,6 +93,7 @@ impl PrinterLive {
             .to_owned(),
             waiting_jobs: state.waiting_jobs,
             last_error: state.last_error.clone(),
+            queue_error: state.queue_error.clone(),
             summary: state.summary(),
         }
     }

@@ -20,6 +20,8 @@ pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
-pub use print_jobs::{PrintLanguages, Shop, print_jobs, reprint_job};
+pub use print_jobs::{
+    FirstPrint, LATE_AFTER_MS, PrintLanguages, Shop, held_ticket_job, print_jobs, reprint_job,
+};
 pub use stock::Stock;
 pub use tip_choice::{TipOption, tip_options};

@@ -32,21 +32,49 @@ pub struct PrintLanguages {
     pub ticket: Language,
 }
 
-/// The jobs `config` asks for (receipt, ticket or both), for a paid sale; none for any other.
+/// A first print queued this long after the payment is marked late on paper (normally it is queued within a
+/// second of the payment being recorded).
+pub const LATE_AFTER_MS: i64 = 120_000;
+
+/// A sale's first print, as the policy for late prints decides it.
+#[derive(Debug)]
+pub struct FirstPrint {
+    pub jobs: Vec<PrintJob>,
+    /// The kitchen ticket is older than `ticket_max_age`: held for staff to send, not printed unasked.
+    pub ticket_held: bool,
+}
+
+/// The jobs `config` asks for (receipt, ticket or both), for a paid sale at `now_ms`; none for any other. The
+/// order's age counts from when the sale was begun (a sale recovered after the kiosk was off was ordered long
+/// before it was recorded paid). A kitchen ticket for an order older than `config.ticket_max_age` is held (see
+/// [`held_ticket_job`]); the receipt always prints, marked late with the time of payment when the order is that
+/// old or the print comes more than [`LATE_AFTER_MS`] after the payment was recorded.
 pub fn print_jobs(
     sale: &SaleRecord,
     shop: &Shop<'_>,
     config: &PrinterConfig,
     languages: PrintLanguages,
     zone: &TimeZone,
-) -> Result<Vec<PrintJob>, PrinterError> {
+    now_ms: i64,
+) -> Result<FirstPrint, PrinterError> {
     let mut jobs = Vec::new();
-    let (Some(receipt), Some(ticket)) = (
+    let (Some(mut receipt), Some(mut ticket)) = (
         receipt_of(sale, shop, languages.receipt, zone),
         ticket_of(sale, shop, languages.ticket, zone),
     ) else {
-        return Ok(jobs);
+        return Ok(FirstPrint {
+            jobs,
+            ticket_held: false,
+        });
     };
+    let max_age_ms = i64::try_from(config.ticket_max_age.as_millis()).unwrap_or(i64::MAX);
+    let order_age_ms = now_ms - sale.created_ms;
+    let since_paid_ms = now_ms - sale.finished_ms.unwrap_or(sale.created_ms);
+    if since_paid_ms > LATE_AFTER_MS || order_age_ms > max_age_ms {
+        receipt.late = Some(receipt.when.clone());
+        ticket.late = Some(ticket.when.clone());
+    }
+    let ticket_held = config.ticket && order_age_ms > max_age_ms;
     if config.receipt {
         jobs.push(receipt_job(
             config,
@@ -55,7 +83,7 @@ pub fn print_jobs(
             languages.receipt.code(),
         )?);
     }
-    if config.ticket {
+    if config.ticket && !ticket_held {
         jobs.push(ticket_job(
             config,
             sale.row_id,
@@ -66,7 +94,25 @@ pub fn print_jobs(
     for job in &mut jobs {
         job.id = first_print_id(sale, job.kind);
     }
-    Ok(jobs)
+    Ok(FirstPrint { jobs, ticket_held })
+}
+
+/// A held kitchen ticket, now that staff send it: marked late, with the id of the sale's first ticket (so it
+/// prints once, however often staff tap Send).
+pub fn held_ticket_job(
+    sale: &SaleRecord,
+    shop: &Shop<'_>,
+    config: &PrinterConfig,
+    language: Language,
+    zone: &TimeZone,
+) -> Result<Option<PrintJob>, PrinterError> {
+    let Some(mut ticket) = ticket_of(sale, shop, language, zone) else {
+        return Ok(None);
+    };
+    ticket.late = Some(ticket.when.clone());
+    let mut job = ticket_job(config, sale.row_id, &ticket, language.code())?;
+    job.id = first_print_id(sale, job.kind);
+    Ok(Some(job))
 }
 
 /// Only the customer's receipt: what Reprint on the staff screen asks for.
@@ -117,6 +163,7 @@ fn receipt_of(
         shop_name: shop.name.to_owned(),
         when: when(sale, language, zone),
         order_number,
+        late: None,
         lines: sale
             .lines
             .iter()
@@ -147,6 +194,7 @@ fn ticket_of(
         order_number: order_label(shop.order_prefix, paid_order_number(sale)?),
         when: when(sale, language, zone),
         kiosk_id: shop.kiosk_id.to_owned(),
+        late: None,
         lines: sale
             .lines
             .iter()
@@ -268,6 +316,55 @@ mod tests {
         assert_eq!(ticket.order_number, "B-1000");
     }
 
+    /// When `sale()` was paid.
+    const PAID_AT: i64 = 1_795_524_060_000;
+
+    #[test]
+    fn a_late_first_print_is_marked_and_an_old_ticket_is_held_for_staff() {
+        let config = crate::printer::PrinterConfig {
+            target: crate::printer::PrinterTarget::Device("/dev/null".into()),
+            width_mm: 80,
+            receipt: true,
+            ticket: true,
+            auto: true,
+            footer: None,
+            ticket_max_age: std::time::Duration::from_secs(900),
+        };
+        let sale = sale(SaleOutcome::Paid, Some(42));
+        let languages = PrintLanguages {
+            receipt: Language::English,
+            ticket: Language::English,
+        };
+        let first =
+            |now_ms| print_jobs(&sale, &SHOP, &config, languages, &TimeZone::UTC, now_ms).unwrap();
+        let text = |job: &PrintJob| String::from_utf8_lossy(&job.bytes).into_owned();
+        // On time: both, unmarked.
+        let on_time = first(PAID_AT + 1_000);
+        assert!(!on_time.ticket_held);
+        assert_eq!(on_time.jobs.len(), 2);
+        assert!(on_time.jobs.iter().all(|job| !text(job).contains("LATE")));
+        // Ten minutes late: both, marked with the time of payment.
+        let late = first(PAID_AT + 600_000);
+        assert_eq!(late.jobs.len(), 2);
+        assert!(
+            late.jobs
+                .iter()
+                .all(|job| text(job).contains("LATE - paid 24 Nov 2026 12:41"))
+        );
+        // An hour late: the receipt, marked; the ticket held for staff.
+        let old = first(PAID_AT + 3_600_000);
+        assert!(old.ticket_held);
+        assert_eq!(
+            old.jobs.iter().map(|job| job.kind).collect::<Vec<_>>(),
+            [JobKind::Receipt]
+        );
+        let sent = held_ticket_job(&sale, &SHOP, &config, Language::English, &TimeZone::UTC)
+            .unwrap()
+            .unwrap();
+        assert_eq!(sent.id, "sale-7-ticket-cs_2125082531412836358");
+        assert!(text(&sent).contains("LATE - paid"));
+    }
+
     #[test]
     fn a_first_print_has_the_same_id_every_time_and_a_reprint_a_new_one() {
         let config = crate::printer::PrinterConfig {
@@ -277,6 +374,7 @@ mod tests {
             ticket: true,
             auto: true,
             footer: None,
+            ticket_max_age: std::time::Duration::from_secs(900),
         };
         let sale = sale(SaleOutcome::Paid, Some(42));
         let languages = PrintLanguages {
@@ -284,8 +382,9 @@ mod tests {
             ticket: Language::German,
         };
         let ids = || {
-            print_jobs(&sale, &SHOP, &config, languages, &TimeZone::UTC)
+            print_jobs(&sale, &SHOP, &config, languages, &TimeZone::UTC, PAID_AT)
                 .unwrap()
+                .jobs
                 .into_iter()
                 .map(|job| job.id)
                 .collect::<Vec<_>>()

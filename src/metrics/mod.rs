@@ -76,6 +76,7 @@ pub struct Metrics {
     gateway_errors: Family<KindLabels, Counter>,
     recoveries: Family<ResultLabels, Counter>,
     printer_failures: Counter,
+    print_queue_errors: Counter,
     catalog_refresh_failures: Counter,
     create_session: Histogram,
     tap_to_qr: Histogram,
@@ -121,6 +122,12 @@ impl Metrics {
             "printer_failures",
             "Print attempts that failed (the job is kept and tried again)",
             printer_failures.clone(),
+        );
+        let print_queue_errors = Counter::default();
+        registry.register(
+            "print_queue_errors",
+            "Print jobs that could not be written to the queue in the state directory (nothing will print them)",
+            print_queue_errors.clone(),
         );
         let catalog_refresh_failures = Counter::default();
         registry.register(
@@ -191,6 +198,7 @@ impl Metrics {
             gateway_errors,
             recoveries,
             printer_failures,
+            print_queue_errors,
             catalog_refresh_failures,
             create_session,
             tap_to_qr,
@@ -354,6 +362,10 @@ pub fn recovery(result: RecoveryResult) {
 
 pub fn printer_failure() {
     metrics().printer_failures.inc();
+}
+
+pub fn print_queue_error() {
+    metrics().print_queue_errors.inc();
 }
 
 pub fn catalog_refresh_failure() {

@@ -33,7 +33,14 @@ pub struct PrinterConfig {
     /// Print without being asked (otherwise only on request from the screen).
     pub auto: bool,
     pub footer: Option<String>,
+    /// A paid sale's kitchen ticket not printed within this long of the payment (the printer was away, the
+    /// kiosk was off) is held for staff to send from the staff screen: the kitchen never gets a stale order
+    /// unasked. `ticket_max_age_s`, default 15 minutes.
+    pub ticket_max_age: std::time::Duration,
 }
+
+/// `ticket_max_age_s` when it is not set.
+pub const DEFAULT_TICKET_MAX_AGE_S: u64 = 900;
 
 impl PrinterConfig {
     /// Font A characters per line.
@@ -53,6 +60,7 @@ pub struct RawPrinter {
     pub ticket: Option<bool>,
     pub auto: Option<bool>,
     pub footer: Option<String>,
+    pub ticket_max_age_s: Option<u64>,
 }
 
 /// Checks a `[printer]` table; errors name `file` and the field so the
@@ -91,6 +99,12 @@ pub fn validate(raw: &RawPrinter, file: &str) -> Result<PrinterConfig, String> {
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(str::to_owned);
+    let ticket_max_age_s = raw.ticket_max_age_s.unwrap_or(DEFAULT_TICKET_MAX_AGE_S);
+    if !(60..=86_400).contains(&ticket_max_age_s) {
+        return Err(format!(
+            "{file}: [printer] ticket_max_age_s must be 60 … 86400 (seconds), got {ticket_max_age_s}"
+        ));
+    }
     Ok(PrinterConfig {
         target,
         width_mm,
@@ -98,6 +112,7 @@ pub fn validate(raw: &RawPrinter, file: &str) -> Result<PrinterConfig, String> {
         ticket,
         auto: raw.auto.unwrap_or(true),
         footer,
+        ticket_max_age: std::time::Duration::from_secs(ticket_max_age_s),
     })
 }
 
@@ -158,6 +173,7 @@ mod tests {
                 ticket: false,
                 auto: true,
                 footer: None,
+                ticket_max_age: std::time::Duration::from_secs(DEFAULT_TICKET_MAX_AGE_S),
             }
         );
         assert_eq!(config.columns(), 48);

@@ -8,6 +8,8 @@ pub struct Labels {
     pub reference: &'static str,
     pub kiosk: &'static str,
     pub ticket_heading: &'static str,
+    /// Before the payment's time on a first print that comes late (the printer was away, the kiosk was off).
+    pub late: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -18,6 +20,7 @@ const EN: Labels = Labels {
     reference: "Ref",
     kiosk: "Kiosk",
     ticket_heading: "Kitchen",
+    late: "LATE - paid",
 };
 
 const DE: Labels = Labels {
@@ -28,6 +31,7 @@ const DE: Labels = Labels {
     reference: "Referenz",
     kiosk: "Kiosk",
     ticket_heading: "Küche",
+    late: "VERSPÄTET - bezahlt",
 };
 
 const ZH_CN: Labels = Labels {
@@ -38,6 +42,7 @@ const ZH_CN: Labels = Labels {
     reference: "参考号",
     kiosk: "自助机",
     ticket_heading: "厨房",
+    late: "延迟打印 - 付款于",
 };
 
 /// Labels for a BCP 47 language code such as "de", "de-AT" or "zh-CN";

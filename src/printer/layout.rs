@@ -135,6 +135,8 @@ pub struct Receipt {
     pub when: String,
     /// As the counter calls it out: `42`, or `A-42` with an order prefix.
     pub order_number: String,
+    /// When it was paid, on a first print that comes late; `None` on time.
+    pub late: Option<String>,
     pub lines: Vec<ReceiptLine>,
     pub tip: Option<String>,
     pub total: String,
@@ -151,6 +153,8 @@ pub struct Ticket {
     pub when: String,
     /// The kiosk that took the order: kiosks sharing a kitchen printer are told apart on every ticket.
     pub kiosk_id: String,
+    /// When it was paid, on a ticket staff sent late; `None` on time.
+    pub late: Option<String>,
     /// (quantity, name)
     pub lines: Vec<(u32, String)>,
 }
@@ -162,6 +166,14 @@ pub fn receipt(r: &Receipt, labels: &Labels, columns: usize) -> Document {
     doc.blocks.push(Block::Feed(1));
     let order = format!("{} {}", labels.order, r.order_number);
     doc.text(&order, Size::Large, true, Align::Center);
+    if let Some(paid) = &r.late {
+        doc.text(
+            &format!("{} {paid}", labels.late),
+            Size::Normal,
+            true,
+            Align::Center,
+        );
+    }
     doc.blocks.push(Block::Rule);
     for line in &r.lines {
         for text in item_lines(line.quantity, &line.name, Some(&line.amount), columns) {
@@ -202,6 +214,14 @@ pub fn ticket(t: &Ticket, labels: &Labels, columns: usize) -> Document {
     doc.text(&t.when, Size::Normal, false, Align::Center);
     let kiosk = format!("{}: {}", labels.kiosk, t.kiosk_id);
     doc.text(&kiosk, Size::Normal, false, Align::Center);
+    if let Some(paid) = &t.late {
+        doc.text(
+            &format!("{} {paid}", labels.late),
+            Size::Normal,
+            true,
+            Align::Center,
+        );
+    }
     doc.blocks.push(Block::Rule);
     for (quantity, name) in &t.lines {
         for text in item_lines(*quantity, name, None, columns) {

@@ -6,6 +6,7 @@ fn sample() -> Receipt {
         shop_name: "Corner Café".into(),
         when: "2025-06-01 14:32".into(),
         order_number: "42".into(),
+        late: None,
         lines: vec![
             ReceiptLine {
                 quantity: 2,
@@ -141,6 +142,7 @@ fn names_are_cleaned_of_control_characters() {
 fn ticket_has_no_prices() {
     let t = Ticket {
         order_number: "B-42".into(),
+        late: None,
         when: "14:32".into(),
         kiosk_id: "front-2".into(),
         lines: vec![

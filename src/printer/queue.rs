@@ -44,6 +44,7 @@ impl Printer {
                     status: PrinterStatus::Idle,
                     waiting_jobs: 0,
                     last_error: None,
+                    queue_error: None,
                 },
                 new_job: false,
                 retry: false,
@@ -98,11 +99,24 @@ impl Printer {
     /// id the queue holds already (waiting, printing or printed recently)
     /// is not queued again: a sale's first print queued anew after a crash
     /// reaches paper once. Jobs meant to print again need ids of their own.
+    /// A job that cannot be written is named in the state (`queue_error`, what the staff screen and `status`
+    /// show) and counted in the metrics until a later job is written.
     pub fn enqueue(&self, job: PrintJob) -> Result<(), PrinterError> {
-        if self.jobs.add(&job)?.is_none() {
+        let added = match self.jobs.add(&job) {
+            Ok(added) => added,
+            Err(error) => {
+                crate::metrics::print_queue_error();
+                let mut inner = self.shared.lock();
+                inner.state.queue_error = Some(error.to_string());
+                inner.state.last_error = Some(error.to_string());
+                return Err(error);
+            }
+        };
+        let mut inner = self.shared.lock();
+        inner.state.queue_error = None;
+        if added.is_none() {
             return Ok(());
         }
-        let mut inner = self.shared.lock();
         inner.state.waiting_jobs += 1;
         inner.new_job = true;
         self.shared.changed.notify_all();
@@ -170,6 +184,7 @@ mod tests {
             status: PrinterStatus::Idle,
             waiting_jobs: 0,
             last_error: None,
+            queue_error: None,
         };
         assert_eq!(state.summary(), "Printer ready");
         state.status = PrinterStatus::Printing;

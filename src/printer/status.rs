@@ -22,6 +22,9 @@ pub struct PrinterState {
     pub waiting_jobs: usize,
     /// Most recent error of any kind, kept after the printer recovers.
     pub last_error: Option<String>,
+    /// The last job could not be written to the queue (a full or failing SD card): until one can, nothing new
+    /// prints, whatever the printer's own state.
+    pub queue_error: Option<String>,
 }
 
 impl PrinterState {
@@ -32,6 +35,9 @@ impl PrinterState {
             n if n > 1 => format!(" ({n} jobs waiting)"),
             _ => String::new(),
         };
+        if let Some(error) = &self.queue_error {
+            return format!("Cannot queue print jobs: {error}{waiting}");
+        }
         match &self.status {
             PrinterStatus::Idle => format!("Printer ready{waiting}"),
             PrinterStatus::Printing => format!("Printing{waiting}"),

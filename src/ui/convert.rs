@@ -372,6 +372,9 @@ pub fn status_rows(facts: &StatusFacts<'_>, strings: &Strings<'_>) -> Vec<Status
 fn printer_text(state: &crate::printer::PrinterState, strings: &Strings<'_>) -> SharedString {
     use crate::printer::PrinterStatus;
     let waiting = count(state.waiting_jobs);
+    if let Some(error) = &state.queue_error {
+        return strings.invoke_printer_cannot_queue(error.as_str().into());
+    }
     match &state.status {
         PrinterStatus::Failing { error, .. } => {
             strings.invoke_printer_failing(error.as_str().into(), waiting)

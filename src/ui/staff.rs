@@ -216,6 +216,15 @@ impl Kiosk {
             &strings,
         );
         adapter.set_status(ModelRc::new(VecModel::from(status)));
+        // Tickets are held from the printer's queue thread, so the count is read with the rest of the status.
+        if self.context.printer.is_some() {
+            let held = self
+                .context
+                .engine
+                .with_journal(|journal| journal.held_tickets().map(|held| held.len()))
+                .unwrap_or(0);
+            adapter.set_held_tickets(i32::try_from(held).unwrap_or(i32::MAX));
+        }
     }
 
     pub(super) fn admin_message(&self, message: &str) {

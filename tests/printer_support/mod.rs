@@ -23,6 +23,7 @@ pub fn receipt(language: &str) -> Receipt {
             shop_name: "Bäckerei Müller".into(),
             when: "01.06.2025 14:32".into(),
             order_number: "42".into(),
+            late: None,
             lines: vec![
                 line(2, "Käsebrötchen", "5,80 €"),
                 line(1, "Heiße Schokolade mit Sahne und Marshmallows", "3,90 €"),
@@ -38,6 +39,7 @@ pub fn receipt(language: &str) -> Receipt {
             shop_name: "街角咖啡馆".into(),
             when: "2025-06-01 14:32".into(),
             order_number: "42".into(),
+            late: None,
             lines: vec![
                 line(2, "燕麦拿铁", "¥56.00"),
                 line(1, "超大杯焦糖玛奇朵加浓缩咖啡", "¥38.00"),
@@ -53,6 +55,7 @@ pub fn receipt(language: &str) -> Receipt {
             shop_name: "Corner Café".into(),
             when: "01/06/2025 14:32".into(),
             order_number: "42".into(),
+            late: None,
             lines: vec![
                 line(2, "Flat white", "£6.40"),
                 line(1, "Almond croissant with extra butter", "£3.20"),
@@ -71,6 +74,7 @@ pub fn ticket(language: &str) -> Ticket {
     let r = receipt(language);
     Ticket {
         order_number: r.order_number,
+        late: None,
         when: "14:32".into(),
         kiosk_id: r.kiosk_id,
         lines: r.lines.into_iter().map(|l| (l.quantity, l.name)).collect(),
@@ -85,6 +89,7 @@ pub fn device_config(path: &Path) -> PrinterConfig {
         ticket: true,
         auto: true,
         footer: None,
+        ticket_max_age: std::time::Duration::from_secs(900),
     }
 }
 

@@ -153,32 +153,7 @@ fn order_numbers_and_catalogs_hold_at_the_counters_edges() {
                 async {
                     let staff = || app.global::<AdminAdapter>();
                     // A croissant whose customer has the pay page open when staff close the shift.
-                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
-                        &catalog(common::CATALOG),
-                        &[("croissant".to_owned(), 1)],
-                    )
-                    .unwrap();
-                    let charging = engine.clone();
-                    let session = rt
-                        .spawn(async move {
-                            let (mut events, _, task) =
-                                charging.start_charge(order).unwrap().into_parts();
-                            loop {
-                                if let Some(
-                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
-                                        id,
-                                        ..
-                                    },
-                                ) = events.recv().await
-                                {
-                                    task.abort();
-                                    let _ = task.await;
-                                    return id;
-                                }
-                            }
-                        })
-                        .await
-                        .unwrap();
+                    let session = common::ui::abandoned_sale(&engine, &rt, "croissant").await;
                     common::ui::open_staff(&app, "2468");
                     until(&rt, "the admin screen", || screen() == Screen::Admin).await;
                     tap(&app, "Close shift");
@@ -233,32 +208,7 @@ fn order_numbers_and_catalogs_hold_at_the_counters_edges() {
                     let staff = || app.global::<AdminAdapter>();
                     let cuts = || count(&printed(&device), "--- cut ---");
                     // Ordered two hours ago, paid while the kiosk was down.
-                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
-                        &catalog(common::CATALOG),
-                        &[("latte".to_owned(), 1)],
-                    )
-                    .unwrap();
-                    let charging = engine.clone();
-                    let session = rt
-                        .spawn(async move {
-                            let (mut events, _, task) =
-                                charging.start_charge(order).unwrap().into_parts();
-                            loop {
-                                if let Some(
-                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
-                                        id,
-                                        ..
-                                    },
-                                ) = events.recv().await
-                                {
-                                    task.abort();
-                                    let _ = task.await;
-                                    return id;
-                                }
-                            }
-                        })
-                        .await
-                        .unwrap();
+                    let session = common::ui::abandoned_sale(&engine, &rt, "latte").await;
                     rusqlite::Connection::open(&journal_path)
                         .unwrap()
                         .execute(

@@ -170,32 +170,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 "a sale recorded paid by a Re-check is printed, once",
                 async {
                     // A sale whose screen went away while it awaited payment; the customer paid meanwhile.
-                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
-                        &common::ui::catalog(common::CATALOG),
-                        &[("croissant".to_owned(), 1)],
-                    )
-                    .unwrap();
-                    let charging = engine.clone();
-                    let id = rt
-                        .spawn(async move {
-                            let (mut events, _, task) =
-                                charging.start_charge(order).unwrap().into_parts();
-                            loop {
-                                if let Some(
-                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
-                                        id,
-                                        ..
-                                    },
-                                ) = events.recv().await
-                                {
-                                    task.abort();
-                                    let _ = task.await;
-                                    return id;
-                                }
-                            }
-                        })
-                        .await
-                        .unwrap();
+                    let id = common::ui::abandoned_sale(&engine, &rt, "croissant").await;
                     sim.pay(&id).unwrap();
                     let before = count(&printed(&device), "--- cut ---");
                     tap(&app, "Bestellung 1 nachdrucken"); // still on the staff screen, in German

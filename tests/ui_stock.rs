@@ -165,32 +165,7 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
                     tap(&app, "One more Latte");
                     tap(&app, "Lock");
                     // A customer left with the pay page of a sale for that latte open (its screen went away).
-                    let order = wooshpay_kiosk::checkout::Order::from_quantities(
-                        &common::ui::catalog(CATALOG),
-                        &[("latte".to_owned(), 1)],
-                    )
-                    .unwrap();
-                    let charging = engine.clone();
-                    let session = rt
-                        .spawn(async move {
-                            let (mut events, _, task) =
-                                charging.start_charge(order).unwrap().into_parts();
-                            loop {
-                                if let Some(
-                                    wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
-                                        id,
-                                        ..
-                                    },
-                                ) = events.recv().await
-                                {
-                                    task.abort();
-                                    let _ = task.await;
-                                    return id;
-                                }
-                            }
-                        })
-                        .await
-                        .unwrap();
+                    let session = common::ui::abandoned_sale(&engine, &rt, "latte").await;
                     // The next customer buys the last latte on screen.
                     tap(&app, "Add Latte");
                     common::after_retrieves(&sim, 1, SessionAction::Pay);

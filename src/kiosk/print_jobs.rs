@@ -316,12 +316,9 @@ mod tests {
         assert_eq!(ticket.order_number, "B-1000");
     }
 
-    /// When `sale()` was paid.
-    const PAID_AT: i64 = 1_795_524_060_000;
-
-    #[test]
-    fn a_late_first_print_is_marked_and_an_old_ticket_is_held_for_staff() {
-        let config = crate::printer::PrinterConfig {
+    /// Receipt and ticket on 80 mm paper, printed unasked; tickets held after 15 minutes.
+    fn config() -> crate::printer::PrinterConfig {
+        crate::printer::PrinterConfig {
             target: crate::printer::PrinterTarget::Device("/dev/null".into()),
             width_mm: 80,
             receipt: true,
@@ -329,7 +326,15 @@ mod tests {
             auto: true,
             footer: None,
             ticket_max_age: std::time::Duration::from_secs(900),
-        };
+        }
+    }
+
+    /// When `sale()` was paid.
+    const PAID_AT: i64 = 1_795_524_060_000;
+
+    #[test]
+    fn a_late_first_print_is_marked_and_an_old_ticket_is_held_for_staff() {
+        let config = config();
         let sale = sale(SaleOutcome::Paid, Some(42));
         let languages = PrintLanguages {
             receipt: Language::English,
@@ -367,15 +372,7 @@ mod tests {
 
     #[test]
     fn a_first_print_has_the_same_id_every_time_and_a_reprint_a_new_one() {
-        let config = crate::printer::PrinterConfig {
-            target: crate::printer::PrinterTarget::Device("/dev/null".into()),
-            width_mm: 80,
-            receipt: true,
-            ticket: true,
-            auto: true,
-            footer: None,
-            ticket_max_age: std::time::Duration::from_secs(900),
-        };
+        let config = config();
         let sale = sale(SaleOutcome::Paid, Some(42));
         let languages = PrintLanguages {
             receipt: Language::English,

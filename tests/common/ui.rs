@@ -73,6 +73,37 @@ pub fn engine(
         .build(state, runtime)
 }
 
+/// A sale whose screen went away while it awaited payment: its session is created, then the task following it
+/// is stopped, so the sale stays pending in the journal with its session open. Returns the session id.
+pub async fn abandoned_sale(
+    engine: &CheckoutEngine,
+    runtime: &tokio::runtime::Handle,
+    item: &str,
+) -> String {
+    let order = wooshpay_kiosk::checkout::Order::from_quantities(
+        &catalog(super::CATALOG),
+        &[(item.to_owned(), 1)],
+    )
+    .unwrap();
+    let charging = engine.clone();
+    runtime
+        .spawn(async move {
+            let (mut events, _, task) = charging.start_charge(order).unwrap().into_parts();
+            loop {
+                if let Some(wooshpay_kiosk::checkout::CheckoutEvent::SessionCreated {
+                    id, ..
+                }) = events.recv().await
+                {
+                    task.abort();
+                    let _ = task.await;
+                    return id;
+                }
+            }
+        })
+        .await
+        .unwrap()
+}
+
 /// The kiosk's UI on a new window, as `run` starts it: what a test does not set is the default of a configured
 /// kiosk (no staff PIN, no demo banner, no backlight, no GPIO, test mode).
 pub struct StartKiosk {

@@ -93,12 +93,12 @@ fn save_steps<'a>(state_dir: &'a Path, text: &'a [u8], copy: &'a StoredCopy) -> 
 const STAGING_DIR: &str = ".catalog-feed.new";
 
 fn stage(state_dir: &Path, staging: &Path, text: &[u8], copy: &StoredCopy) -> std::io::Result<()> {
-    std::fs::create_dir_all(state_dir)?;
+    crate::state::files::create_private_dir(state_dir)?;
     remove_dir(staging)?;
-    std::fs::create_dir(staging)?;
+    crate::state::files::create_private_dir(staging)?;
     let record = serde_json::to_vec_pretty(copy).expect("a record always serialises");
     for (name, bytes) in [(CATALOG_FILE, text), (RECORD_FILE, &record[..])] {
-        let mut file = std::fs::File::create(staging.join(name))?;
+        let mut file = crate::state::files::create_new(&staging.join(name))?;
         std::io::Write::write_all(&mut file, bytes)?;
         file.sync_all()?;
     }
@@ -146,7 +146,7 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 /// The record alone, when only the validators changed: the kept bytes with the new record, replaced as one.
 pub fn save_record(state_dir: &Path, copy: &StoredCopy) -> Result<(), String> {
     let path = catalog_file(state_dir);
-    let bytes = std::fs::read(&path)
+    let bytes = crate::state::files::read(&path)
         .map_err(|e| format!("{}: cannot read the kept catalog: {e}", path.display()))?;
     if sha256_hex(&bytes) != copy.sha256 {
         return Err(format!(
@@ -163,7 +163,7 @@ pub fn save_record(state_dir: &Path, copy: &StoredCopy) -> Result<(), String> {
 /// Only the record, for a status report that need not parse the catalog: `Ok(None)` when nothing is stored.
 pub fn read_record(state_dir: &Path) -> Result<Option<StoredCopy>, String> {
     let path = store_dir(state_dir).join(RECORD_FILE);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::state::files::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
@@ -201,7 +201,8 @@ pub fn load(
             "its signature was not checked with the configured catalog_signature_key".to_owned(),
         ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| unusable(format!("cannot read it: {e}")))?;
+    let bytes =
+        crate::state::files::read(&path).map_err(|e| unusable(format!("cannot read it: {e}")))?;
     if sha256_hex(&bytes) != copy.sha256 {
         return Err(unusable(
             "it does not match its record (an interrupted update)".to_owned(),

@@ -93,7 +93,7 @@ impl PriceBookStore {
     }
 
     fn read_file(&self) -> Result<PriceBookFile, StateError> {
-        match std::fs::read(&self.path) {
+        match crate::state::files::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError {
                 path: self.path.clone(),
                 message: format!(

@@ -249,7 +249,7 @@ impl Setup {
 }
 
 pub fn open_journal(state_dir: &std::path::Path) -> Result<Journal, Failure> {
-    crate::state::ensure_dir(state_dir).map_err(|e| Failure::runtime(e.to_string()))?;
+    crate::state::prepare_dir(state_dir).map_err(|e| Failure::runtime(e.to_string()))?;
     Journal::open(&state_dir.join(JOURNAL_FILE))
         .map_err(|e| Failure::runtime(format!("{e}; no sale can be recorded, so none is started")))
 }

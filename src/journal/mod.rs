@@ -46,6 +46,8 @@ pub struct JournalError {
 enum JournalFault {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    File(#[from] std::io::Error),
     #[error("sale {} ({}) cannot be read: {}", .0.row_id, .0.client_reference_id, .0.problem)]
     Unreadable(UnreadableSale),
 }

@@ -39,7 +39,14 @@ impl Journal {
             path: name.clone(),
             source: source.into(),
         };
-        let conn = Connection::open(path).map_err(err)?;
+        // Created 0600 here (SQLite would use 0644 less the umask; its -wal and -shm copy this file's mode),
+        // and never through a symlink: neither this open nor SQLite's follows one.
+        crate::state::files::open_or_create(path).map_err(|e| JournalError {
+            path: name.clone(),
+            source: e.into(),
+        })?;
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(err)?;
         use_small_pages(&conn, path);
         // WAL keeps readers and the writer apart; FULL makes every commit durable before it returns.
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -71,7 +78,9 @@ impl Journal {
             path: name.clone(),
             source: source.into(),
         };
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(path, flags).map_err(err)?;
         let journal = Self {
             conn,

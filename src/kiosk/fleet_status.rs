@@ -109,7 +109,8 @@ pub fn write_live(runtime_dir: &Path, status: &LiveStatus) -> Result<(), String>
     use std::io::Write;
     let json = serde_json::to_vec_pretty(status).map_err(|e| e.to_string())?;
     let path = status_path(runtime_dir);
-    std::fs::create_dir_all(runtime_dir).map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
+    crate::state::files::create_private_dir(runtime_dir)
+        .map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
     let mut file = tempfile::NamedTempFile::new_in(runtime_dir)
         .map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
     file.write_all(&json)
@@ -122,7 +123,7 @@ pub fn write_live(runtime_dir: &Path, status: &LiveStatus) -> Result<(), String>
 /// `None`: no kiosk has written one here; `Err`: one is there but cannot be read (named).
 pub fn read_live(runtime_dir: &Path) -> Option<Result<LiveStatus, String>> {
     let path = status_path(runtime_dir);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::state::files::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => return Some(Err(format!("{}: {e}", path.display()))),

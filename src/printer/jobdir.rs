@@ -74,7 +74,7 @@ impl JobDir {
     /// Jobs still to print: interrupted (`.printing`) ones first, then the
     /// waiting ones, each oldest first. Prunes old done jobs on the way.
     pub fn pending(&self) -> Result<Vec<PathBuf>, PrinterError> {
-        fs::create_dir_all(&self.dir).map_err(|e| self.err(e))?;
+        crate::state::files::create_private_dir(&self.dir).map_err(|e| self.err(e))?;
         let (mut interrupted, mut waiting, mut done) = (Vec::new(), Vec::new(), Vec::new());
         let mut max_seq = 0;
         for entry in fs::read_dir(&self.dir).map_err(|e| self.err(e))? {
@@ -224,7 +224,7 @@ impl JobDir {
     }
 
     pub fn load(&self, path: &Path) -> Loaded {
-        let reason = match fs::read(path) {
+        let reason = match crate::state::files::read(path) {
             Ok(data) => match PrintJob::from_file_bytes(&data) {
                 Ok(job) => return Loaded::Job(job),
                 Err(reason) => reason,

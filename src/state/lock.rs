@@ -1,91 +1,8 @@
-//! The kiosk's state directory and the small files it keeps there.
+//! One owner of the state directory at a time: an exclusive `flock` on `STATE/lock`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct StateError {
-    pub path: PathBuf,
-    pub message: String,
-}
-
-impl StateError {
-    fn new(path: &Path, message: impl std::fmt::Display) -> Self {
-        Self {
-            path: path.to_owned(),
-            message: message.to_string(),
-        }
-    }
-}
-
-/// `$STATE_DIRECTORY` (set by systemd's `StateDirectory=`), else `/var/lib/wooshpay-kiosk` when this user may
-/// write there, else the per-user data directory.
-pub fn state_dir() -> PathBuf {
-    if let Some(dir) = systemd_directory("STATE_DIRECTORY") {
-        return dir;
-    }
-    let system = Path::new(SYSTEM_STATE_DIR);
-    if is_writable_dir(system) {
-        return system.to_owned();
-    }
-    directories::ProjectDirs::from("com", "wooshpay-kiosk", "wooshpay-kiosk")
-        .map(|dirs| dirs.data_dir().to_owned())
-        .unwrap_or_else(|| PathBuf::from(".wooshpay-kiosk"))
-}
-
-/// Where the running kiosk keeps what it rewrites while it runs (the status file, and the metrics textfile
-/// where the docs put it): a tmpfs, so an idle kiosk writes nothing to its SD card. `$RUNTIME_DIRECTORY` (set by
-/// the unit's `RuntimeDirectory=`, under `/run`); for the system state directory outside the unit (an
-/// administrator's `status`), the unit's `/run/wooshpay-kiosk`; otherwise (development, tests without systemd)
-/// `run/` inside the state directory.
-pub fn runtime_dir(state_dir: &Path) -> PathBuf {
-    if let Some(dir) = systemd_directory("RUNTIME_DIRECTORY") {
-        return dir;
-    }
-    if state_dir == Path::new(SYSTEM_STATE_DIR) {
-        return PathBuf::from(SYSTEM_RUNTIME_DIR);
-    }
-    state_dir.join("run")
-}
-
-/// A directory systemd passes in `variable`; a colon-separated list when several are configured: the first.
-fn systemd_directory(variable: &str) -> Option<PathBuf> {
-    let dirs = std::env::var_os(variable).filter(|d| !d.is_empty())?;
-    let first = dirs.to_string_lossy().split(':').next()?.to_owned();
-    Some(PathBuf::from(first))
-}
-
-/// The packaged unit's `StateDirectory=` and `RuntimeDirectory=`.
-pub const SYSTEM_STATE_DIR: &str = "/var/lib/wooshpay-kiosk";
-pub const SYSTEM_RUNTIME_DIR: &str = "/run/wooshpay-kiosk";
-
-fn is_writable_dir(path: &Path) -> bool {
-    path.is_dir() && tempfile::tempfile_in(path).is_ok()
-}
-
-pub fn ensure_dir(dir: &Path) -> Result<(), StateError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| StateError::new(dir, format!("cannot create the state directory: {e}")))
-}
-
-/// Writes via a temporary file, fsync and rename, so a power cut leaves the old or the new file, never half.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StateError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    ensure_dir(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| StateError::new(path, e))?;
-    file.write_all(contents)
-        .map_err(|e| StateError::new(path, e))?;
-    file.as_file()
-        .sync_all()
-        .map_err(|e| StateError::new(path, e))?;
-    file.persist(path)
-        .map_err(|e| StateError::new(path, e.error))?;
-    if let Ok(dir) = std::fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
+use super::{StateError, files, prepare_dir};
 
 /// The lock file in the state directory: whoever holds an exclusive `flock` on it owns the directory.
 pub const LOCK_FILE: &str = "lock";
@@ -110,14 +27,10 @@ impl StateLock {
     /// Takes the lock without waiting. The file is never written: the holder's pid comes from the kernel's
     /// table of locks, so taking the lock at every start of `charge` costs the SD card nothing.
     pub fn acquire(dir: &Path) -> Result<Self, LockError> {
-        ensure_dir(dir)?;
+        prepare_dir(dir)?;
         let path = dir.join(LOCK_FILE);
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
+        // Never truncated, never followed: a symlink planted here cannot make root touch another file.
+        let file = files::open_or_create(&path)
             .map_err(|e| StateError::new(&path, format!("cannot open the lock file: {e}")))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
@@ -198,5 +111,21 @@ mod tests {
             0
         );
         drop(lock);
+    }
+}
+
+#[cfg(test)]
+mod symlink_tests {
+    use super::*;
+
+    #[test]
+    fn a_symlinked_lock_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("shadow");
+        std::fs::write(&target, "root:x:0").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(LOCK_FILE)).unwrap();
+        let error = StateLock::acquire(dir.path()).unwrap_err();
+        assert!(error.to_string().contains("is a symbolic link"), "{error}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "root:x:0");
     }
 }

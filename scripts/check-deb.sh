@@ -19,6 +19,11 @@ done
 dpkg-deb -f "$deb" Recommends | grep -q fonts-wqy-microhei || { echo "$deb does not recommend a CJK font" >&2; exit 1; }
 dpkg-deb -f "$deb" Depends | grep -q ca-certificates || { echo "$deb does not depend on ca-certificates (HTTPS to WooshPay needs them)" >&2; exit 1; }
 dpkg-deb -I "$deb" postinst >/dev/null || { echo "$deb has no postinst" >&2; exit 1; }
+# The configuration holds the staff PIN's hash: never readable by every user.
+grep -q -- "-rw-r----- .* ./etc/wooshpay-kiosk/config.toml\$" <<<"$contents" \
+  || { echo "$deb installs config.toml readable by everyone (want 0640)" >&2; exit 1; }
+dpkg-deb -I "$deb" postinst | grep -q "chown root:wooshpay-kiosk /etc/wooshpay-kiosk/config.toml" \
+  || { echo "$deb's postinst does not give config.toml to root:wooshpay-kiosk" >&2; exit 1; }
 dpkg-deb -f "$deb" Conffiles >/dev/null 2>&1 || true
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 dpkg-deb -x "$deb" "$work"

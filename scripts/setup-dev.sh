@@ -5,7 +5,8 @@ packages=(build-essential pkg-config ca-certificates libfontconfig1-dev fonts-de
           xvfb  # tests/fullscreen.rs runs the kiosk under an X server with no window manager
           # tests/wayland_fullscreen.rs runs it under headless Wayland compositors and takes screenshots; cage
           # 0.1.4 will not start without Xwayland, and wayfire runs only where there is a DRM render node.
-          weston cage xwayland wayfire grim)
+          weston cage xwayland wayfire grim
+          iproute2)  # tests/simulator_lan.rs makes "another host" as a network namespace and a veth pair
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,6 +11,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 pub const MIN_PIN_DIGITS: usize = 4;
 pub const MAX_PIN_DIGITS: usize = 8;
+/// What `hash-pin` recommends: a million PINs, where four digits give ten thousand.
+pub const RECOMMENDED_PIN_DIGITS: usize = 6;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PinError {
@@ -115,31 +117,81 @@ impl PinGuard {
             .map(|until| until - now)
     }
 
+    /// Checks `pin` unless a lockout runs, and records the result.
     pub fn attempt(&mut self, hash: &PinHash, pin: &str, now: Duration) -> Attempt {
         if let Some(remaining) = self.remaining_lockout(now) {
             return Attempt::LockedOut { remaining };
         }
-        if hash.matches(pin) {
+        self.record(hash.matches(pin), now)
+    }
+
+    /// The one place the count of wrong PINs changes: the result of one check, made while no lockout ran.
+    pub fn record(&mut self, matched: bool, now: Duration) -> Attempt {
+        if matched {
             *self = Self::default();
             return Attempt::Accepted;
         }
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
         if self.failures < FREE_ATTEMPTS {
             return Attempt::Rejected {
                 attempts_left: FREE_ATTEMPTS - self.failures,
                 locked_for: Duration::ZERO,
             };
         }
-        let doublings = (self.failures - FREE_ATTEMPTS).min(16);
-        let locked_for = FIRST_LOCKOUT
-            .saturating_mul(1 << doublings)
-            .min(LONGEST_LOCKOUT);
+        let locked_for = lockout_after(self.failures);
         self.locked_until = Some(now + locked_for);
         Attempt::Rejected {
             attempts_left: 0,
             locked_for,
         }
     }
+
+    /// What outlives a restart (a power cut must not hand out fresh attempts): the count of wrong PINs and the
+    /// end of the lockout on the wall clock, as `FAILURES UNTIL_UNIX_MS`.
+    pub fn saved(&self, now: Duration, wall_now_ms: i64) -> String {
+        let remaining = self.remaining_lockout(now).unwrap_or_default();
+        let until =
+            wall_now_ms.saturating_add(i64::try_from(remaining.as_millis()).unwrap_or(i64::MAX));
+        format!("{} {until}", self.failures)
+    }
+
+    /// The guard [`saved`](Self::saved) wrote. The lockout left is never longer than the count earns, so a wall
+    /// clock set back while the kiosk was off cannot lock staff out for days; text that cannot be read (written
+    /// by hand) counts as a lockout already earned, never as a fresh start.
+    pub fn restored(text: &str, now: Duration, wall_now_ms: i64) -> Self {
+        let mut words = text.split_whitespace();
+        let parsed = match (words.next(), words.next(), words.next()) {
+            (Some(failures), Some(until), None) => {
+                failures.parse::<u32>().ok().zip(until.parse::<i64>().ok())
+            }
+            _ => None,
+        };
+        let Some((failures, until_ms)) = parsed else {
+            tracing::warn!(saved = %text, "the saved PIN lockout cannot be read; the keypad starts locked out");
+            return Self {
+                failures: FREE_ATTEMPTS,
+                locked_until: Some(now + FIRST_LOCKOUT),
+            };
+        };
+        let left = u64::try_from(until_ms.saturating_sub(wall_now_ms)).unwrap_or(0);
+        let left = Duration::from_millis(left).min(if failures >= FREE_ATTEMPTS {
+            lockout_after(failures)
+        } else {
+            Duration::ZERO
+        });
+        Self {
+            failures,
+            locked_until: (!left.is_zero()).then(|| now + left),
+        }
+    }
+}
+
+/// 30 s at the third wrong PIN, doubling with each further one, at most 15 minutes.
+fn lockout_after(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(FREE_ATTEMPTS).min(16);
+    FIRST_LOCKOUT
+        .saturating_mul(1 << doublings)
+        .min(LONGEST_LOCKOUT)
 }
 
 #[cfg(test)]
@@ -218,6 +270,40 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_count_and_the_lockout_outlive_a_restart_and_a_clock_set_back_cannot_stretch_them() {
+        let mut guard = PinGuard::default();
+        for _ in 0..4 {
+            guard.record(false, 100 * SECOND);
+        }
+        assert_eq!(guard.remaining_lockout(100 * SECOND), Some(60 * SECOND));
+        let saved = guard.saved(110 * SECOND, 1_000_000);
+        assert_eq!(saved, "4 1050000");
+        // After a restart (a new monotonic clock), 20 s of wall time later: 30 s left, and the count stands.
+        let mut back = PinGuard::restored(&saved, 5 * SECOND, 1_020_000);
+        assert_eq!(back.remaining_lockout(5 * SECOND), Some(30 * SECOND));
+        assert_eq!(
+            back.record(false, 40 * SECOND),
+            Attempt::Rejected {
+                attempts_left: 0,
+                locked_for: 120 * SECOND
+            },
+            "the next wrong PIN doubles on from the saved count"
+        );
+        // A clock set back a year: no more than the count earns.
+        let back = PinGuard::restored(&saved, SECOND, 1_000_000 - 31_536_000_000);
+        assert_eq!(back.remaining_lockout(SECOND), Some(60 * SECOND));
+        // Garbage is a lockout, never a fresh start; a lockout long over is none.
+        assert!(
+            PinGuard::restored("junk", SECOND, 0)
+                .remaining_lockout(SECOND)
+                .is_some()
+        );
+        let over = PinGuard::restored(&saved, SECOND, 9_000_000);
+        assert_eq!(over.remaining_lockout(SECOND), None);
+        assert_eq!(over.saved(SECOND, 9_000_000), "4 9000000");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! One `[[item]]` table of a catalog file, checked field by field: every error names the item (its number and
 //! id) and what was expected.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use super::{CatalogItem, MAX_UNIT_AMOUNT, RESERVED_ID_PREFIX};
 use crate::i18n::Language;
@@ -101,15 +101,9 @@ pub(super) fn parse_item(
             ));
         }
     };
-    let image = optional_string(table, "image", &label)?.map(|relative| base.join(relative));
-    if let Some(path) = &image
-        && !path.is_file()
-    {
-        return Err(format!(
-            "{label}: `image` file {} does not exist",
-            path.display()
-        ));
-    }
+    let image = optional_string(table, "image", &label)?
+        .map(|relative| image_path(base, &relative, &label))
+        .transpose()?;
     Ok(CatalogItem {
         id,
         name: name.trim().to_owned(),
@@ -152,6 +146,7 @@ pub(super) fn translations(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{label}: `{key}.{code}` must be a non-empty string"))?;
+        printable(text, &format!("{key}.{code}"), label)?;
         translations.push((language, text.to_owned()));
     }
     Ok(translations)
@@ -160,10 +155,64 @@ pub(super) fn translations(
 fn optional_string(table: &toml::Table, key: &str, label: &str) -> Result<Option<String>, String> {
     match table.get(key) {
         None => Ok(None),
-        Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+        Some(toml::Value::String(s)) => printable(s, key, label).map(|()| Some(s.clone())),
         Some(other) => Err(format!(
             "{label}: `{key}` must be a string, got a {}",
             other.type_str()
         )),
     }
+}
+
+/// Catalog text goes to the screen, receipts, the CSV, the terminal and WooshPay's line items: a control
+/// character (an escape sequence, a newline, a bell) or a bidirectional override would act on each of them
+/// differently, so it is refused at load, naming the item and the field, rather than stripped in five places.
+fn printable(text: &str, key: &str, label: &str) -> Result<(), String> {
+    match text.chars().position(is_unprintable) {
+        None => Ok(()),
+        Some(at) => {
+            let c = text.chars().nth(at).unwrap_or_default();
+            Err(format!(
+                "{label}: `{key}` holds the control character U+{:04X} at character {}; catalog text must be \
+                 printable (no escape sequences, tabs, newlines or direction overrides)",
+                c as u32,
+                at + 1
+            ))
+        }
+    }
+}
+
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `image` is relative to the catalog's directory and stays inside it: not absolute, no `..`, and not a
+/// symlink out of it (the catalog may come from a feed; its images must not name any file on the kiosk).
+fn image_path(base: &Path, relative: &str, label: &str) -> Result<PathBuf, String> {
+    let inside = Path::new(relative)
+        .components()
+        .all(|part| matches!(part, Component::Normal(_) | Component::CurDir));
+    if relative.is_empty() || !inside {
+        return Err(format!(
+            "{label}: `image` must be a path inside the catalog's directory, such as \"images/latte.png\", \
+             got {relative:?}"
+        ));
+    }
+    let path = base.join(relative);
+    if !path.is_file() {
+        return Err(format!(
+            "{label}: `image` file {} does not exist",
+            path.display()
+        ));
+    }
+    let escapes = match (path.canonicalize(), base.canonicalize()) {
+        (Ok(file), Ok(dir)) => !file.starts_with(dir),
+        _ => true,
+    };
+    if escapes {
+        return Err(format!(
+            "{label}: `image` {} leads outside the catalog's directory (through a symbolic link)",
+            path.display()
+        ));
+    }
+    Ok(path)
 }

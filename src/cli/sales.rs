@@ -159,7 +159,11 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
             sale.order_number.map(|n| n.to_string()).unwrap_or_default(),
             sale.tip_amount.to_string(),
         ];
-        writer.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
+        writer.write_record(
+            cells
+                .iter()
+                .map(|cell| spreadsheet_safe(&super::terminal_safe(cell)).into_owned()),
+        )?;
     }
     writer.flush()
 }

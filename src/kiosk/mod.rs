@@ -19,7 +19,7 @@ pub use catalog_view::CatalogView;
 pub use mode::Mode;
 pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
-pub use pin_entry::{PinAttempt, PinEntry, PinNotice};
+pub use pin_entry::{PinEntry, PinNotice};
 pub use print_jobs::{
     FirstPrint, LATE_AFTER_MS, PrintLanguages, Shop, held_ticket_job, print_jobs, reprint_job,
 };

@@ -1,16 +1,22 @@
 //! The staff PIN keypad's rules: the digits typed so far (at most [`MAX_PIN_DIGITS`], cleared whenever the
 //! keypad opens and at every submit) and the wrong-PIN lockout. Time comes in as `now`, any monotonic clock,
 //! so the lockout is tested without waiting.
+//!
+//! One check at a time: from a submit until its result is in, keys and submits are ignored, and the result is
+//! recorded here, in one place, against the one guard. (Each check used to take its own copy of the count, so
+//! a burst of twenty submits was twenty first tries.)
 
 use std::time::Duration;
 
-use crate::staff::{MAX_PIN_DIGITS, PinGuard};
+use crate::staff::{Attempt, MAX_PIN_DIGITS, MIN_PIN_DIGITS, PinGuard};
 
 #[derive(Debug, Default)]
 pub struct PinEntry {
     digits: String,
     guard: PinGuard,
     notice: PinNotice,
+    /// A submitted PIN is being checked (Argon2, off the UI thread).
+    checking: bool,
 }
 
 /// The line under the keypad's dots.
@@ -26,30 +32,29 @@ pub enum PinNotice {
     LockedOut { remaining: Duration },
 }
 
-/// A submitted PIN, to be checked off the UI thread (Argon2 takes a noticeable moment on a Pi); the result comes
-/// back through [`PinEntry::checked`].
-pub struct PinAttempt {
-    pub pin: String,
-    pub guard: PinGuard,
-    pub now: Duration,
-}
-
 impl PinEntry {
     /// The keypad opens or closes: nothing typed.
     pub fn clear(&mut self) {
         self.digits.clear();
     }
 
-    /// One key: a digit is added while there is room; anything else is ignored.
+    /// One key: a digit is added while there is room and no check runs; anything else is ignored.
     pub fn type_digit(&mut self, key: &str) {
         let is_digit = key.len() == 1 && key.bytes().all(|b| b.is_ascii_digit());
-        if is_digit && self.digits.len() < MAX_PIN_DIGITS {
+        if is_digit && !self.checking && self.digits.len() < MAX_PIN_DIGITS {
             self.digits.push_str(key);
         }
     }
 
     pub fn erase(&mut self) {
-        self.digits.pop();
+        if !self.checking {
+            self.digits.pop();
+        }
+    }
+
+    /// Whether a submitted PIN is still being checked (the keypad is disabled meanwhile).
+    pub fn checking(&self) -> bool {
+        self.checking
     }
 
     /// How many dots the keypad shows.
@@ -62,18 +67,34 @@ impl PinEntry {
         self.guard.remaining_lockout(now)
     }
 
-    /// Takes what was typed (the keypad shows no dots again) for checking.
-    pub fn submit(&mut self, now: Duration) -> PinAttempt {
-        PinAttempt {
-            pin: std::mem::take(&mut self.digits),
-            guard: self.guard.clone(),
-            now,
+    /// Takes what was typed (the keypad shows no dots again) for checking: `None`, and nothing counted, while
+    /// another check runs, during a lockout, or with fewer digits than a PIN has.
+    pub fn submit(&mut self, now: Duration) -> Option<String> {
+        if self.checking {
+            return None;
         }
+        let pin = std::mem::take(&mut self.digits);
+        if self.lockout(now).is_some() || pin.len() < MIN_PIN_DIGITS {
+            return None;
+        }
+        self.checking = true;
+        Some(pin)
     }
 
-    /// The guard after the check: reset by a right PIN, one more failure (and perhaps a lockout) after a wrong one.
-    pub fn checked(&mut self, guard: PinGuard) {
-        self.guard = guard;
+    /// The result of the check [`submit`](Self::submit) started: the count of wrong PINs changes here only.
+    pub fn checked(&mut self, matched: bool, now: Duration) -> Attempt {
+        self.checking = false;
+        self.guard.record(matched, now)
+    }
+
+    /// The guard as it should outlive a restart (see [`PinGuard::saved`]).
+    pub fn saved_guard(&self, now: Duration, wall_now_ms: i64) -> String {
+        self.guard.saved(now, wall_now_ms)
+    }
+
+    /// At start: the count and lockout saved before the restart.
+    pub fn restore_guard(&mut self, saved: &str, now: Duration, wall_now_ms: i64) {
+        self.guard = PinGuard::restored(saved, now, wall_now_ms);
     }
 
     /// The notice as of `now`: the lockout's countdown while it runs, then the prompt again; a wrong-PIN notice
@@ -109,16 +130,52 @@ impl PinEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::staff::{Attempt, PinHash};
+    use crate::staff::PinHash;
 
     fn check(entry: &mut PinEntry, hash: &PinHash, typed: &str, now: Duration) -> Attempt {
         for key in typed.chars() {
             entry.type_digit(&key.to_string());
         }
-        let mut attempt = entry.submit(now);
-        let result = attempt.guard.attempt(hash, &attempt.pin, attempt.now);
-        entry.checked(attempt.guard);
-        result
+        match entry.submit(now) {
+            Some(pin) => entry.checked(hash.matches(&pin), now),
+            None => Attempt::LockedOut {
+                remaining: entry.lockout(now).unwrap_or_default(),
+            },
+        }
+    }
+
+    #[test]
+    fn while_a_check_runs_keys_and_submits_are_ignored_and_count_nothing() {
+        let hash = PinHash::parse(&crate::staff::hash_pin("2468").unwrap()).unwrap();
+        let mut entry = PinEntry::default();
+        let now = Duration::from_secs(1);
+        for key in "1111".chars() {
+            entry.type_digit(&key.to_string());
+        }
+        let first = entry.submit(now).expect("the first submit is checked");
+        assert!(entry.checking());
+        // The burst: nineteen more PINs, the right one last, while the first is checked.
+        for pin in std::iter::repeat_n("1111", 18).chain(["2468"]) {
+            for key in pin.chars() {
+                entry.type_digit(&key.to_string());
+            }
+            assert_eq!(entry.digits_typed(), 0, "keys are ignored during a check");
+            assert_eq!(entry.submit(now), None, "and so are submits");
+        }
+        assert_eq!(
+            entry.checked(hash.matches(&first), now),
+            Attempt::Rejected {
+                attempts_left: 2,
+                locked_for: Duration::ZERO
+            },
+            "one check, one wrong PIN counted"
+        );
+        assert!(!entry.checking());
+        assert!(matches!(
+            check(&mut entry, &hash, "2468", now),
+            Attempt::Accepted
+        ));
+        assert_eq!(entry.submit(now), None, "nothing typed, nothing checked");
     }
 
     #[test]
@@ -176,12 +233,11 @@ mod tests {
         entry.type_digit("4");
         entry.type_digit("6");
         entry.type_digit("8");
-        let attempt = entry.submit(Duration::ZERO);
-        assert_eq!(attempt.pin, "2468");
+        let pin = entry.submit(Duration::ZERO).unwrap();
+        assert_eq!(pin, "2468");
         assert_eq!(entry.digits_typed(), 0, "the dots go at submit");
-        let mut guard = attempt.guard;
         assert!(matches!(
-            guard.attempt(&hash, &attempt.pin, attempt.now),
+            entry.checked(hash.matches(&pin), Duration::ZERO),
             Attempt::Accepted
         ));
     }

@@ -11,13 +11,17 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
+/// Put in every request's extensions: the address the connection came from.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// Put in every request's extensions: notifying it closes this request's connection.
 #[derive(Clone)]
 pub struct ConnectionCutter(pub Arc<Notify>);
 
 pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -35,6 +39,7 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
             let service =
                 hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(cutter.clone());
+                    request.extensions_mut().insert(PeerAddr(peer));
                     router.clone().oneshot(request.map(Body::new))
                 });
             let connection = hyper::server::conn::http1::Builder::new()

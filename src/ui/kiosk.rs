@@ -137,6 +137,7 @@ impl Kiosk {
             .unwrap_or(kiosk.context.display.language);
         kiosk.state.borrow_mut().staff_language = language;
         kiosk.apply_language(window, language);
+        kiosk.restore_pin_guard();
         kiosk
     }
 

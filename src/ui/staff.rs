@@ -7,8 +7,11 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use super::kiosk::{Kiosk, with};
 use super::{AdminAdapter, AppWindow, PinAdapter, SaleRow, Screen, StatusRow, Strings, convert};
-use crate::kiosk::{PinAttempt, PinNotice};
+use crate::kiosk::PinNotice;
 use crate::staff::Attempt;
+
+/// The journal setting that keeps the wrong-PIN count and lockout across restarts.
+const PIN_GUARD_SETTING: &str = "pin_guard";
 
 /// How many sales the admin screen lists.
 const RECENT_SALES: u32 = 30;
@@ -84,9 +87,10 @@ impl Kiosk {
             let mut state = self.state.borrow_mut();
             (state.pin.digits_typed(), state.pin.notice(now))
         };
-        window
-            .global::<PinAdapter>()
-            .set_digits(i32::try_from(digits).unwrap_or(0));
+        let checking = self.state.borrow().pin.checking();
+        let adapter = window.global::<PinAdapter>();
+        adapter.set_digits(i32::try_from(digits).unwrap_or(0));
+        adapter.set_checking(checking);
         show_pin_notice(&window, notice);
     }
 
@@ -94,32 +98,31 @@ impl Kiosk {
         let Some(staff) = self.context.staff.clone() else {
             return;
         };
-        let PinAttempt {
-            pin,
-            mut guard,
-            now,
-        } = self.state.borrow_mut().pin.submit(self.now());
+        let Some(pin) = self.state.borrow_mut().pin.submit(self.now()) else {
+            // A check is running, a lockout runs, or too few digits: nothing is checked or counted.
+            self.show_pin_entry();
+            return;
+        };
         self.show_pin_entry();
-        // Argon2 takes a noticeable moment on a Pi: never on the UI thread.
+        // Argon2 takes a noticeable moment on a Pi: never on the UI thread. Only the match leaves it; the count
+        // is updated back here, by `PinEntry::checked`.
         let weak = Rc::downgrade(self);
         let runtime = self.context.runtime.clone();
         let spawned = slint::spawn_local(async move {
-            let checked = runtime
-                .spawn_blocking(move || {
-                    let attempt = guard.attempt(&staff.pin_hash, &pin, now);
-                    (attempt, guard)
-                })
-                .await;
+            let matched = runtime
+                .spawn_blocking(move || staff.pin_hash.matches(&pin))
+                .await
+                .unwrap_or(false);
             let Some(kiosk) = weak.upgrade() else { return };
-            let Ok((attempt, guard)) = checked else {
-                return;
-            };
-            kiosk.state.borrow_mut().pin.checked(guard);
+            let now = kiosk.now();
+            let attempt = kiosk.state.borrow_mut().pin.checked(matched, now);
+            kiosk.save_pin_guard(&attempt);
             let Some(window) = kiosk.ui() else { return };
             let adapter = window.global::<AdminAdapter>();
             match attempt {
                 Attempt::Accepted => {
                     kiosk.state.borrow_mut().pin.accepted();
+                    kiosk.show_pin_entry();
                     show_pin_notice(&window, PinNotice::None);
                     adapter.set_message("".into());
                     kiosk.refresh_admin();
@@ -140,6 +143,47 @@ impl Kiosk {
         });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot check the PIN on the UI thread");
+            let now = self.now();
+            self.state.borrow_mut().pin.checked(false, now);
+        }
+    }
+
+    /// The wrong-PIN count and lockout, into the journal (in the state directory) after every check that changed
+    /// them, so a restart or a pulled plug hands out no fresh attempts. Never on a timer.
+    fn save_pin_guard(&self, attempt: &Attempt) {
+        if matches!(attempt, Attempt::LockedOut { .. }) {
+            return;
+        }
+        let saved = self
+            .state
+            .borrow()
+            .pin
+            .saved_guard(self.now(), crate::journal::now_ms());
+        let written = self
+            .context
+            .engine
+            .with_journal(|journal| journal.set_setting(PIN_GUARD_SETTING, &saved));
+        if let Err(error) = written {
+            tracing::error!(%error, "cannot save the PIN lockout; it lasts until the next restart");
+        }
+    }
+
+    /// At start: the count and lockout saved before the last restart.
+    pub(super) fn restore_pin_guard(&self) {
+        let saved = self
+            .context
+            .engine
+            .with_journal(|journal| journal.setting(PIN_GUARD_SETTING));
+        match saved {
+            Ok(Some(saved)) => {
+                let now = self.now();
+                self.state
+                    .borrow_mut()
+                    .pin
+                    .restore_guard(&saved, now, crate::journal::now_ms());
+            }
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, "cannot read the saved PIN lockout"),
         }
     }
 

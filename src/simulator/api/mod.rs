@@ -24,12 +24,14 @@ use fault_responses::{fault_status, mutated, serve_fault, slow_body, take_fault}
 use json::{error_bytes, json_response};
 
 use super::faults::Fault;
-use super::server::ConnectionCutter;
+use super::server::{ConnectionCutter, PeerAddr};
 use super::store::{ApiError, StoredResponse};
 use super::{RecordedRequest, SessionAction, Shared};
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    // The control API scripts the next sale to be paid: it answers this machine only. The pay page and the API
+    // stay on every address the simulator listens on (a demo phone needs the pay page).
+    let control = Router::new()
         .route("/_sim/sessions", get(control_sessions))
         .route("/_sim/sessions/{id}/{action}", post(control_action))
         .route("/_sim/requests", get(control_requests))
@@ -38,6 +40,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(control_add_fault).delete(control_clear_faults),
         )
         .route("/_sim/auto", put(control_auto))
+        .route_layer(axum::middleware::from_fn(loopback_only));
+    Router::new()
+        .merge(control)
         .route("/pay/{page_id}", get(crate::simulator::pay_page::show))
         .route(
             "/pay/{page_id}/{action}",
@@ -47,6 +52,25 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/cancelled", get(crate::simulator::pay_page::cancelled))
         .fallback(api)
         .with_state(shared)
+}
+
+/// 403 for a control request from another host. A request with no known peer (never from the accept loop) is
+/// refused too.
+async fn loopback_only(request: Request, next: axum::middleware::Next) -> Response {
+    let peer = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+    let local = peer.is_some_and(|ip| match ip {
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+    });
+    if local {
+        return next.run(request).await;
+    }
+    tracing::warn!(?peer, path = %request.uri().path(), "simulator: control request from another host refused");
+    let body = json!({"error": {"type": "invalid_request_error",
+        "message": "the simulator's control API answers this machine only (loopback)"}});
+    json_response(403, body.to_string().as_bytes())
 }
 
 /// The `/v1/` API: auth, faults, idempotency, the request log, then the endpoint itself.

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::ui::decode_qr;
+
 use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
@@ -114,24 +116,6 @@ impl Harness {
             fault,
         });
     }
-}
-
-fn decode_qr(app: &AppWindow) -> String {
-    let pixels = app
-        .global::<PaymentAdapter>()
-        .get_qr()
-        .to_rgb8()
-        .expect("the QR is an RGB image");
-    let (width, height) = (pixels.width() as usize, pixels.height() as usize);
-    let scale = 6;
-    let data = pixels.as_slice();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
-            data[(y / scale) * width + x / scale].r
-        });
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code on the payment screen");
-    grids[0].decode().expect("the QR decodes").1
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
 use wooshpay_kiosk::checkout::CheckoutEngine;
 use wooshpay_kiosk::simulator::Simulator;
 use wooshpay_kiosk::ui::AppWindow;
@@ -306,4 +307,23 @@ pub fn run_flow(flow: impl std::future::Future<Output = Steps> + 'static) {
     .unwrap();
     slint::run_event_loop().unwrap();
     finished.take().expect("the flow ran to its end").finish();
+}
+
+/// The payment screen's QR code, decoded: what a phone's camera reads.
+pub fn decode_qr(app: &AppWindow) -> String {
+    let pixels = app
+        .global::<wooshpay_kiosk::ui::PaymentAdapter>()
+        .get_qr()
+        .to_rgb8()
+        .expect("the QR is an RGB image");
+    let (width, height) = (pixels.width() as usize, pixels.height() as usize);
+    let scale = 6;
+    let data = pixels.as_slice();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
+            data[(y / scale) * width + x / scale].r
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the payment screen");
+    grids[0].decode().expect("the QR decodes").1
 }

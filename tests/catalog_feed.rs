@@ -20,8 +20,8 @@ use wooshpay_kiosk::catalog_feed::{CatalogFeed, CatalogFeedSettings, Refresh, Si
 use wooshpay_kiosk::config::Config;
 use wooshpay_kiosk::money::Currency;
 
-const TEA: &str = "[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 250\n";
-const TEA_DEARER: &str = "[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 270\n";
+const TEA: &str = "serial = 1\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 250\n";
+const TEA_DEARER: &str = "serial = 2\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 270\n";
 const LAST_MODIFIED: &str = "Wed, 01 Jan 2025 10:00:00 GMT";
 
 /// What the catalog server serves, and what it was asked.
@@ -354,6 +354,73 @@ async fn with_a_signature_key_only_a_catalog_signed_by_it_is_used() {
     server.set(|s| s.signature = Some(format!("{signature}\n").into_bytes()));
     assert_eq!(price_of_tea(&feed.refresh().await), 270);
     assert_eq!(kept_copy(state.path()), TEA_DEARER);
+}
+
+/// Serves `catalog` under a new ETag with the owner's signature.
+fn publish(server: &CatalogServer, catalog: &str, etag: &str) {
+    server.set(|s| {
+        s.catalog = catalog.as_bytes().to_vec();
+        s.etag = format!("\"{etag}\"");
+        s.signature = Some(signer().sign(catalog.as_bytes()).to_bytes().to_vec());
+    });
+}
+
+#[tokio::test]
+async fn a_signed_catalog_cannot_be_rolled_back_replayed_with_other_bytes_or_expired() {
+    let server = CatalogServer::start(TEA, "\"v1\"").await;
+    let state = tempfile::tempdir().unwrap();
+    let mut feed = open(&server, state.path(), true);
+    publish(&server, TEA, "v1");
+    assert_eq!(price_of_tea(&feed.refresh().await), 250);
+    publish(&server, TEA_DEARER, "v2");
+    assert_eq!(price_of_tea(&feed.refresh().await), 270);
+
+    // Last month's catalog and its genuine signature, served again: a rollback, refused.
+    publish(&server, TEA, "v1-replayed");
+    let error = failure(feed.refresh().await);
+    assert!(
+        error.contains("refused as a rollback: its serial 1 is lower than the serial 2"),
+        "{error}"
+    );
+    assert_eq!(feed.status().last_error.as_deref(), Some(error.as_str()));
+    assert_eq!(kept_tea_price(&feed), 270);
+    assert_eq!(kept_copy(state.path()), TEA_DEARER);
+
+    // The same serial with other bytes (even signed): refused.
+    let cheap = "serial = 2\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
+    publish(&server, cheap, "v2-other");
+    let error = failure(feed.refresh().await);
+    assert!(error.contains("serial 2 is the catalog in use, but these bytes differ"), "{error}");
+
+    // Past its expiry: refused.
+    let stale = "serial = 3\nexpires = 2020-01-31T00:00:00Z\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
+    publish(&server, stale, "v3-stale");
+    let error = failure(feed.refresh().await);
+    assert!(error.contains("expired at 2020-01-31T00:00:00Z"), "{error}");
+
+    // No serial at all: refused.
+    let unnumbered = "[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
+    publish(&server, unnumbered, "v-none");
+    let error = failure(feed.refresh().await);
+    assert!(error.contains("must have a top-level `serial = N`"), "{error}");
+    assert_eq!(kept_tea_price(&feed), 270);
+
+    // After a restart the rule still holds: the kept copy's serial is the floor.
+    drop(feed);
+    let mut restarted = open(&server, state.path(), true);
+    publish(&server, TEA, "v1-again");
+    let error = failure(restarted.refresh().await);
+    assert!(error.contains("refused as a rollback"), "{error}");
+    assert_eq!(kept_tea_price(&restarted), 270);
+
+    // The next genuine catalog, with a later expiry, is taken.
+    let next = "serial = 3\nexpires = 2099-01-31T00:00:00Z\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 280\n";
+    publish(&server, next, "v3");
+    assert_eq!(price_of_tea(&restarted.refresh().await), 280);
+    assert_eq!(
+        restarted.catalog().unwrap().expires,
+        Some("2099-01-31T00:00:00Z".parse().unwrap())
+    );
 }
 
 #[tokio::test]

@@ -43,6 +43,11 @@ pub struct Catalog {
     pub items: Vec<CatalogItem>,
     /// `[categories.Coffee] de = "Kaffee"`: a category's name in other languages.
     pub category_names: Vec<(String, Vec<(Language, String)>)>,
+    /// `serial = N`: grows with each published catalog; a signed feed never goes back to a lower one.
+    pub serial: Option<u64>,
+    /// `expires = 2027-01-31T00:00:00Z`: after this a signed catalog is no longer current (a feed frozen by
+    /// an attacker answering 304 shows up as an expired catalog).
+    pub expires: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +77,38 @@ impl Catalog {
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| CatalogError(crate::toml_errors::describe(origin, text, &e)))?;
         for key in table.keys() {
-            if key != "item" && key != "categories" {
+            if !matches!(key.as_str(), "item" | "categories" | "serial" | "expires") {
                 return Err(CatalogError(format!(
-                    "{file}: unknown key `{key}`: a catalog holds [[item]] tables and an optional [categories] table"
+                    "{file}: unknown key `{key}`: a catalog holds [[item]] tables, an optional [categories] \
+                     table, and optional top-level `serial` and `expires`"
                 )));
             }
         }
+        let serial = match table.get("serial") {
+            None => None,
+            Some(toml::Value::Integer(n)) if *n >= 0 => Some(n.unsigned_abs()),
+            Some(other) => {
+                return Err(CatalogError(format!(
+                    "{file}: `serial` must be a whole number from 0 up (bump it for each catalog you publish), \
+                     got {other}"
+                )));
+            }
+        };
+        let expires = match table.get("expires") {
+            None => None,
+            Some(value) => {
+                let text = match value {
+                    toml::Value::Datetime(when) => when.to_string(),
+                    toml::Value::String(when) => when.clone(),
+                    other => other.to_string(),
+                };
+                Some(text.parse::<jiff::Timestamp>().map_err(|_| {
+                    CatalogError(format!(
+                        "{file}: `expires` must be a time with its offset, such as 2027-01-31T00:00:00Z, got {text}"
+                    ))
+                })?)
+            }
+        };
         let raw_items = match table.get("item") {
             None => {
                 return Err(CatalogError(format!(
@@ -131,6 +162,8 @@ impl Catalog {
             currency,
             items,
             category_names,
+            serial,
+            expires,
         })
     }
 
@@ -181,7 +214,14 @@ impl Catalog {
                 })
                 .collect(),
             category_names: self.category_names.clone(),
+            serial: self.serial,
+            expires: self.expires,
         }
+    }
+
+    /// Whether `expires` has passed at `now`.
+    pub fn expired_at(&self, now: jiff::Timestamp) -> bool {
+        self.expires.is_some_and(|expires| expires <= now)
     }
 }
 

@@ -251,6 +251,10 @@ impl CatalogFeed {
             self.currency,
         )
         .map_err(|e| e.0)?;
+        if self.settings.signature_key.is_some() {
+            let held = self.copy.as_ref().map(|(_, held)| held);
+            freshness(&url, &catalog, held, jiff::Timestamp::now())?;
+        }
         let copy = StoredCopy {
             url: url.to_string(),
             etag: validators.etag,
@@ -291,6 +295,46 @@ impl CatalogFeed {
         }
         store::save_record(&self.state_dir, copy)
     }
+}
+
+/// A signed catalog is current (the ideas of The Update Framework, for one file): it has a `serial`, never a
+/// lower one than the copy in use (an old catalog and its signature, replayed), never the same serial with other
+/// bytes (the copy in use has the same bytes, or the download would not get here), and it has not expired.
+/// Each refusal says what it means for the publisher; the copy in use stays.
+fn freshness(
+    url: &Url,
+    new: &Catalog,
+    held: Option<&Catalog>,
+    now: jiff::Timestamp,
+) -> Result<(), String> {
+    let Some(serial) = new.serial else {
+        return Err(format!(
+            "{url}: refused: a signed catalog must have a top-level `serial = N` (bump it with each catalog you \
+             publish), and this one has none"
+        ));
+    };
+    if let Some(held) = held.and_then(|held| held.serial) {
+        if serial < held {
+            return Err(format!(
+                "{url}: refused as a rollback: its serial {serial} is lower than the serial {held} of the catalog \
+                 in use (an older signed catalog was served; publish with a higher serial)"
+            ));
+        }
+        if serial == held {
+            return Err(format!(
+                "{url}: refused: serial {serial} is the catalog in use, but these bytes differ from it (each \
+                 change must be published with a higher serial)"
+            ));
+        }
+    }
+    if let Some(expires) = new.expires
+        && expires <= now
+    {
+        return Err(format!(
+            "{url}: refused: this catalog expired at {expires} (publish a new one with a later `expires`)"
+        ));
+    }
+    Ok(())
 }
 
 enum Downloaded {

@@ -154,6 +154,8 @@ impl ConfigDraft {
                 currency,
                 items: Vec::new(),
                 category_names: Vec::new(),
+                serial: None,
+                expires: None,
             },
             _ => choose_catalog(
                 catalog_feed.as_ref(),

@@ -390,7 +390,10 @@ async fn a_signed_catalog_cannot_be_rolled_back_replayed_with_other_bytes_or_exp
     let cheap = "serial = 2\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
     publish(&server, cheap, "v2-other");
     let error = failure(feed.refresh().await);
-    assert!(error.contains("serial 2 is the catalog in use, but these bytes differ"), "{error}");
+    assert!(
+        error.contains("serial 2 is the catalog in use, but these bytes differ"),
+        "{error}"
+    );
 
     // Past its expiry: refused.
     let stale = "serial = 3\nexpires = 2020-01-31T00:00:00Z\n[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
@@ -402,7 +405,10 @@ async fn a_signed_catalog_cannot_be_rolled_back_replayed_with_other_bytes_or_exp
     let unnumbered = "[[item]]\nid = \"tea\"\nname = \"Tea\"\nunit_amount = 100\n";
     publish(&server, unnumbered, "v-none");
     let error = failure(feed.refresh().await);
-    assert!(error.contains("must have a top-level `serial = N`"), "{error}");
+    assert!(
+        error.contains("must have a top-level `serial = N`"),
+        "{error}"
+    );
     assert_eq!(kept_tea_price(&feed), 270);
 
     // After a restart the rule still holds: the kept copy's serial is the floor.
@@ -627,5 +633,25 @@ async fn check_reads_the_configuration_once_so_a_pipe_works() {
     assert!(
         stdout.contains("Configuration OK: 1 catalog items in GBP"),
         "{stdout}"
+    );
+}
+
+/// A catalog over plain http with no signature key could be changed by anyone on the shop's network: `check`
+/// refuses the configuration before any request, naming the key and the fix.
+#[tokio::test]
+async fn check_refuses_a_plain_http_catalog_url_without_a_key() {
+    let shop = common::Shop::new("http://127.0.0.1:9", "");
+    let config = std::fs::read_to_string(shop.config_path()).unwrap();
+    std::fs::write(
+        shop.config_path(),
+        format!("catalog_url = \"http://shop.example/kiosks/catalog.toml\"\n{config}"),
+    )
+    .unwrap();
+    let output = shop.command(&["check"]).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("catalog_url: http://shop.example/kiosks/catalog.toml is plain http with no catalog_signature_key"),
+        "{stderr}"
     );
 }

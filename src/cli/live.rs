@@ -49,6 +49,7 @@ impl LiveReports {
                     let catalog = lock(&catalog);
                     catalog.checked_ms.or(catalog.fetched_ms)
                 },
+                catalog_expires_ms: lock(&catalog).expires_ms,
             }
         });
         let mut metrics_listen = None;

@@ -281,7 +281,7 @@ fn run_ui(
         ))
     });
     let feed = setup.catalog_feed.take();
-    let catalog_status = std::sync::Arc::new(std::sync::Mutex::new(match &feed {
+    let mut catalog_status = match &feed {
         Some(feed) => crate::kiosk::fleet_status::CatalogStatus {
             source: "url".to_owned(),
             location: Some(feed.settings().url.to_string()),
@@ -290,6 +290,7 @@ fn run_ui(
             checked_ms: feed.status().checked_at_ms,
             loaded_ms: Some(crate::journal::now_ms()),
             last_error: feed.status().last_error.clone(),
+            ..Default::default()
         },
         None => crate::kiosk::fleet_status::CatalogStatus {
             source: if setup.catalog_path.is_some() {
@@ -307,8 +308,11 @@ fn run_ui(
             checked_ms: None,
             loaded_ms: Some(crate::journal::now_ms()),
             last_error: None,
+            ..Default::default()
         },
-    }));
+    };
+    catalog_status.describe(&setup.catalog);
+    let catalog_status = std::sync::Arc::new(std::sync::Mutex::new(catalog_status));
     live::LiveReports {
         runtime_dir: crate::state::runtime_dir(&setup.state_dir),
         kiosk_id: setup.settings.kiosk_id.clone(),
@@ -333,6 +337,7 @@ fn run_ui(
         demo: setup.demo.is_some(),
         runtime: runtime.handle().clone(),
         tip_percentages: setup.tip_percentages.clone(),
+        on_catalog_expired: setup.on_catalog_expired,
         order_prefix: setup.order_prefix.clone(),
         printer,
     };

@@ -31,6 +31,8 @@ pub struct Setup {
     pub staff: Option<StaffSettings>,
     /// `[checkout] tip_percentages`; none in the demo.
     pub tip_percentages: Vec<u32>,
+    /// `[checkout] on_catalog_expired`.
+    pub on_catalog_expired: crate::config::OnCatalogExpired,
     /// `[kiosk] order_prefix`; none in the demo.
     pub order_prefix: Option<String>,
     /// `[printer]`; none in the demo.
@@ -128,6 +130,7 @@ impl Setup {
             gpio: config.gpio.clone(),
             staff: config.staff.clone(),
             tip_percentages: config.checkout.tip_percentages.clone(),
+            on_catalog_expired: config.checkout.on_catalog_expired,
             order_prefix: config.order_prefix.clone(),
             printer: config.printer.clone(),
             metrics: config.metrics.clone(),
@@ -174,6 +177,7 @@ impl Setup {
             gpio: None,
             staff: None,
             tip_percentages: Vec::new(),
+            on_catalog_expired: Default::default(),
             order_prefix: None,
             printer: None,
             metrics: None,

@@ -131,7 +131,8 @@ fn report(
             "last_error": null,
         }),
     };
-    let catalog = match live.filter(|_| running) {
+    let expired = |expires_ms: Option<i64>| expires_ms.is_some_and(|ms| ms <= now_ms);
+    let mut catalog = match live.filter(|_| running) {
         Some(live) => json!({
             "source": live.catalog.source,
             "location": live.catalog.location,
@@ -140,6 +141,9 @@ fn report(
             "checked_at": time(live.catalog.checked_ms),
             "age_s": age_s(live.catalog.fetched_ms.or(live.catalog.loaded_ms)),
             "last_error": live.catalog.last_error,
+            "serial": live.catalog.serial,
+            "expires": time(live.catalog.expires_ms),
+            "expired": expired(live.catalog.expires_ms),
         }),
         // No kiosk running: what it would start with.
         None => match &config.catalog_feed {
@@ -171,6 +175,13 @@ fn report(
             }),
         },
     };
+    if !running || live.is_none() {
+        // What a kiosk would start with: the catalog the configuration loads.
+        let expires_ms = config.catalog.expires.map(|t| t.as_millisecond());
+        catalog["serial"] = json!(config.catalog.serial);
+        catalog["expires"] = time(expires_ms);
+        catalog["expired"] = json!(expired(expires_ms));
+    }
     let printer = match (&config.printer, live.and_then(|l| l.printer.as_ref())) {
         (None, _) => Value::Null,
         (Some(_), Some(printer)) if running => json!({
@@ -301,6 +312,13 @@ fn print_text(report: &Value) {
             _ => String::new(),
         }
     );
+    if catalog["expired"] == json!(true) {
+        println!(
+            "catalog: EXPIRED at {} (serial {}): publish a new one",
+            text(&catalog["expires"]),
+            text(&catalog["serial"])
+        );
+    }
     match &report["printer"] {
         Value::Null => println!("printer: none configured"),
         printer => println!("printer: {}", text(&printer["summary"])),

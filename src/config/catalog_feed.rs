@@ -68,6 +68,21 @@ pub(super) fn catalog_feed_settings(
             )));
         }
     };
+    // Over plain http anyone on the shop's network can change the prices in flight; only a signature (or a
+    // server on this machine) makes that impossible.
+    let on_this_machine = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() == "http" && keys.signature_key.is_none() && !on_this_machine {
+        return Err(ConfigError(format!(
+            "{file}: catalog_url: {url} is plain http with no catalog_signature_key: anyone on the shop's \
+             network could change the prices on the way. Sign the catalog and set catalog_signature_key \
+             (docs/catalog-feed.md), or serve it over https"
+        )));
+    }
     let refresh_s = keys.refresh_s.unwrap_or(DEFAULT_REFRESH_S);
     if !REFRESH_S_RANGE.contains(&refresh_s) {
         return Err(ConfigError(format!(

@@ -18,6 +18,19 @@ pub(super) struct CheckoutSection {
     /// Tip choices offered to the customer after Charge, in percent; none (the default) offers no tip.
     #[serde(default)]
     tip_percentages: Vec<i64>,
+    /// What the kiosk does once the catalog in use is past its `expires`.
+    #[serde(default)]
+    on_catalog_expired: OnCatalogExpired,
+}
+
+/// `[checkout] on_catalog_expired`: once the catalog in use is past its `expires` (no newer one could be
+/// fetched), keep selling with a warning on screen (`warn`, the default) or stop taking sales (`stop`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OnCatalogExpired {
+    #[default]
+    Warn,
+    Stop,
 }
 
 fn default_poll_interval_ms() -> u64 {
@@ -35,6 +48,7 @@ pub struct CheckoutSettings {
     pub timeout: Duration,
     /// `tip_percentages`: the tips offered after Charge, in percent; empty: the tip screen is off.
     pub tip_percentages: Vec<u32>,
+    pub on_catalog_expired: OnCatalogExpired,
 }
 
 pub(super) fn checkout_settings(
@@ -60,6 +74,7 @@ pub(super) fn checkout_settings(
         timeout: Duration::from_secs(raw.timeout_s),
         tip_percentages: tip_percentages(&raw.tip_percentages)
             .map_err(|e| ConfigError(format!("{file}: [checkout] tip_percentages {e}")))?,
+        on_catalog_expired: raw.on_catalog_expired,
     })
 }
 

@@ -18,7 +18,7 @@ mod wooshpay;
 pub use crate::catalog_feed::CatalogFeedSettings;
 pub use catalog_choice::CatalogChoice;
 pub use catalog_feed::{DEFAULT_REFRESH_S, REFRESH_S_RANGE};
-pub use checkout::CheckoutSettings;
+pub use checkout::{CheckoutSettings, OnCatalogExpired};
 pub use display::{DisplaySettings, Renderer};
 pub use draft::ConfigDraft;
 pub use gpio::{GpioSettings, MAX_BCM_PIN};

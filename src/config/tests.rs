@@ -394,6 +394,14 @@ fn catalog_feed_key_errors_name_the_file_the_key_and_what_was_expected() {
             "config.toml: catalog_url: must not carry a user name or password",
         ),
         (
+            with_feed("").replace(
+                "https://shop.example/kiosks/catalog.toml",
+                "http://shop.example/kiosks/catalog.toml",
+            ),
+            "config.toml: catalog_url: http://shop.example/kiosks/catalog.toml is plain http with no \
+             catalog_signature_key",
+        ),
+        (
             with_feed("catalog_refresh_s = 5\n"),
             "config.toml: catalog_refresh_s must be between 30 and 86400 seconds, got 5",
         ),

@@ -31,6 +31,21 @@ pub struct CatalogStatus {
     pub loaded_ms: Option<i64>,
     /// Why the last refresh was not applied; `None` after a good one.
     pub last_error: Option<String>,
+    /// The catalog in use's `serial`, if it has one.
+    #[serde(default)]
+    pub serial: Option<u64>,
+    /// The catalog in use's `expires` (ms since the Unix epoch), if it has one.
+    #[serde(default)]
+    pub expires_ms: Option<i64>,
+}
+
+impl CatalogStatus {
+    /// `serial` and `expires` of the catalog now on sale.
+    pub fn describe(&mut self, catalog: &crate::catalog::Catalog) {
+        self.items = catalog.items.len();
+        self.serial = catalog.serial;
+        self.expires_ms = catalog.expires.map(|t| t.as_millisecond());
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

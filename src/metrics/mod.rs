@@ -36,6 +36,8 @@ pub struct LiveFacts {
     pub pending_sales: Option<u64>,
     /// When the catalog server last confirmed the copy in use (a 304 or a new file), for `catalog_url`.
     pub catalog_confirmed_ms: Option<i64>,
+    /// The catalog in use's `expires` (ms since the Unix epoch), if it has one.
+    pub catalog_expires_ms: Option<i64>,
 }
 
 type LiveSource = Box<dyn Fn() -> LiveFacts + Send + Sync>;
@@ -87,6 +89,7 @@ pub struct Metrics {
     seconds_since_last_contact: OptionalGauge,
     pending_sales: OptionalGauge,
     catalog_age: OptionalGauge,
+    catalog_expired: OptionalGauge,
     live: Mutex<Option<LiveSource>>,
 }
 
@@ -191,6 +194,12 @@ impl Metrics {
             "Seconds since the catalog server last confirmed the copy in use (a 304 or a new file), with catalog_url",
             catalog_age.clone(),
         );
+        let catalog_expired = OptionalGauge::default();
+        registry.register(
+            "catalog_expired",
+            "1 when the catalog in use is past its `expires` (no newer one could be fetched), 0 before; absent without `expires`",
+            catalog_expired.clone(),
+        );
         let metrics = Self {
             registry,
             sales,
@@ -209,6 +218,7 @@ impl Metrics {
             seconds_since_last_contact,
             pending_sales,
             catalog_age,
+            catalog_expired,
             live: Mutex::new(None),
         };
         metrics.set_kiosk_id("unknown");
@@ -270,6 +280,12 @@ impl Metrics {
             facts
                 .catalog_confirmed_ms
                 .map(|at| seconds_between(at, now_ms)),
+        );
+        set_optional(
+            &self.catalog_expired,
+            facts
+                .catalog_expires_ms
+                .map(|at| if at <= now_ms { 1.0 } else { 0.0 }),
         );
     }
 }

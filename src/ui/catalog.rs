@@ -84,6 +84,11 @@ impl Kiosk {
         let view = CartView::of(&state.cart, state.shelf.catalog()).with_stock(&state.stock);
         adapter.set_lines(convert::cart_view_lines(&view));
         adapter.set_total(convert::money(view.total).into());
-        adapter.set_can_charge(view.chargeable && !state.offline && !self.context.engine.is_busy());
+        adapter.set_can_charge(
+            view.chargeable
+                && !state.offline
+                && !state.catalog_stopped
+                && !self.context.engine.is_busy(),
+        );
     }
 }

@@ -155,7 +155,7 @@ pub fn result_text(outcome: &Outcome, strings: &Strings<'_>) -> ResultText {
     }
 }
 
-fn local_time(ms: i64, pattern: &str) -> String {
+pub(super) fn local_time(ms: i64, pattern: &str) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| {
             t.to_zoned(jiff::tz::TimeZone::system())

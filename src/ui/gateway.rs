@@ -123,23 +123,55 @@ impl Kiosk {
         self.refresh_gateway();
     }
 
+    /// What the catalog screen and the staff screen say once the catalog in use is past its `expires`
+    /// (`[checkout] on_catalog_expired` decides whether sales stop); `None` before then or without `expires`.
+    pub(super) fn catalog_expired_notice(&self) -> Option<String> {
+        let expires = self.state.borrow().shelf.catalog().expires?;
+        if expires > jiff::Timestamp::now() {
+            return None;
+        }
+        let window = self.ui()?;
+        let strings = window.global::<Strings>();
+        let at: slint::SharedString =
+            convert::local_time(expires.as_millisecond(), "%Y-%m-%d %H:%M").into();
+        Some(
+            match self.context.on_catalog_expired {
+                crate::config::OnCatalogExpired::Warn => strings.invoke_catalog_expired_warning(at),
+                crate::config::OnCatalogExpired::Stop => strings.invoke_catalog_expired_stopped(at),
+            }
+            .to_string(),
+        )
+    }
+
     pub(super) fn refresh_gateway(&self) {
         let status = self.context.engine.gateway_status();
         let offline = status.reachable == Some(false);
         let Some(window) = self.ui() else { return };
+        let expired = self.catalog_expired_notice();
+        let stopped = expired.is_some()
+            && self.context.on_catalog_expired == crate::config::OnCatalogExpired::Stop;
         let notice = {
             let state = self.state.borrow();
-            convert::gateway_notice(
+            let gateway = convert::gateway_notice(
                 offline,
                 status.last_contact_ms,
                 state.unconfirmed,
                 &window.global::<Strings>(),
-            )
+            );
+            [Some(gateway), expired]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         let changed = {
             let mut state = self.state.borrow_mut();
-            let changed = state.offline != offline || state.notice != notice;
+            let changed = state.offline != offline
+                || state.notice != notice
+                || state.catalog_stopped != stopped;
             state.offline = offline;
+            state.catalog_stopped = stopped;
             state.notice = notice.clone();
             changed
         };

@@ -40,6 +40,8 @@ pub struct UiContext {
     pub mode: super::convert::Mode,
     /// `[checkout] tip_percentages`: the tips offered after Charge; empty: no tip screen.
     pub tip_percentages: Vec<u32>,
+    /// `[checkout] on_catalog_expired`: whether an expired catalog stops sales.
+    pub on_catalog_expired: crate::config::OnCatalogExpired,
     /// `[printer]`: receipts and kitchen tickets; `None`: nothing is printed.
     pub printer: Option<std::sync::Arc<crate::printer::Printer>>,
     /// Status LEDs and buzzer (a no-op without `[gpio]`).
@@ -79,6 +81,8 @@ pub(super) struct State {
     pub(super) nav: Navigation,
     /// WooshPay did not answer the last request: new sales are refused until it does.
     pub(super) offline: bool,
+    /// The catalog in use expired and `[checkout] on_catalog_expired = "stop"`: Charge is refused.
+    pub(super) catalog_stopped: bool,
     /// Earlier sales recovery could not settle yet (it keeps trying).
     pub(super) unconfirmed: usize,
     pub(super) notice: String,
@@ -109,6 +113,7 @@ impl Kiosk {
                     Duration::ZERO,
                 ),
                 offline: false,
+                catalog_stopped: false,
                 unconfirmed: 0,
                 notice: String::new(),
                 last_order: None,

@@ -34,7 +34,7 @@ pub(super) fn connect(kiosk: &Rc<Kiosk>, window: &AppWindow) {
 impl Kiosk {
     /// Charge: the tip screen first when tips are offered, else the sale at once.
     pub(super) fn charge(self: &Rc<Self>) {
-        if self.state.borrow().offline {
+        if self.state.borrow().offline || self.state.borrow().catalog_stopped {
             // The button is disabled too; this covers a tap that raced the notice.
             return;
         }
@@ -64,7 +64,7 @@ impl Kiosk {
             let chargeable = CartView::of(&state.cart, state.shelf.catalog())
                 .with_stock(&state.stock)
                 .chargeable;
-            if !chargeable || state.offline {
+            if !chargeable || state.offline || state.catalog_stopped {
                 None
             } else {
                 state.cart.order(state.shelf.catalog()).ok()

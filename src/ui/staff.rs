@@ -253,7 +253,11 @@ impl Kiosk {
                     (None, Some((path, _))) => convert::CatalogSource::File(path),
                     (None, None) => convert::CatalogSource::BuiltIn,
                 },
-                catalog_error: self.catalog_status().last_error.clone(),
+                catalog_error: self
+                    .catalog_status()
+                    .last_error
+                    .clone()
+                    .or_else(|| self.catalog_expired_notice()),
                 language: crate::i18n::current(),
                 printer: self.context.printer.as_ref().map(|printer| printer.state()),
             },
@@ -389,7 +393,7 @@ impl Kiosk {
         let count = catalog.items.len();
         {
             let mut status = self.catalog_status();
-            status.items = count;
+            status.describe(&catalog);
             status.loaded_ms = Some(crate::journal::now_ms());
         }
         {

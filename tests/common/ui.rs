@@ -131,6 +131,7 @@ pub fn start_kiosk(
             mode: wooshpay_kiosk::ui::convert::Mode::Test,
             backlight: None,
             tip_percentages: Vec::new(),
+            on_catalog_expired: Default::default(),
             order_prefix: None,
             printer: None,
         },
@@ -199,6 +200,12 @@ impl StartKiosk {
     /// Where Reload catalog reads from.
     pub fn catalog_file(mut self, path: &std::path::Path) -> Self {
         self.context.catalog_source = Some((path.to_owned(), self.context.catalog.currency));
+        self
+    }
+
+    /// `[checkout] on_catalog_expired`.
+    pub fn on_catalog_expired(mut self, policy: wooshpay_kiosk::config::OnCatalogExpired) -> Self {
+        self.context.on_catalog_expired = policy;
         self
     }
 

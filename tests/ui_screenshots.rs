@@ -164,6 +164,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     };
     let (c1, c2, c3) = (show_catalog.clone(), show_catalog.clone(), show_catalog);
     let offline_weak = weak.clone();
+    let expired_weak = weak.clone();
     let (large_weak, large_cart, c4) = (weak.clone(), cart.clone(), c3.clone());
     let late_weak = weak.clone();
     let pin_weak = weak.clone();
@@ -172,7 +173,9 @@ fn states(app: &AppWindow) -> Vec<State> {
     let amount_weak = weak.clone();
     let describe_weak = weak.clone();
     let (contrast_weak, contrast_cart, c7) = (weak.clone(), cart.clone(), c4.clone());
+    let c8 = c4.clone();
     let offline_cart = cart.clone();
+    let expired_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
     let (r1, r2) = (result.clone(), result);
     let idle_weak = weak.clone();
@@ -282,6 +285,19 @@ fn states(app: &AppWindow) -> Vec<State> {
                 let app = offline_weak.unwrap();
                 app.global::<CatalogAdapter>().set_notice(
                     convert::gateway_notice(true, None, 1, &app.global::<Strings>()).into(),
+                );
+                app.global::<CartAdapter>().set_can_charge(false);
+            }),
+        ),
+        (
+            // `on_catalog_expired = "stop"`: the catalog in use is past its `expires`.
+            "catalog-expired",
+            Box::new(move || {
+                c8(&expired_cart);
+                let app = expired_weak.unwrap();
+                app.global::<CatalogAdapter>().set_notice(
+                    app.global::<Strings>()
+                        .invoke_catalog_expired_stopped("2027-01-31 00:00".into()),
                 );
                 app.global::<CartAdapter>().set_can_charge(false);
             }),

@@ -292,9 +292,6 @@ async fn bad_items_quantities_and_catalog_text_are_refused_or_shown_safely() {
             "[[item]]\nid = \"item{n}\"\nname = \"Item {n}\"\nunit_amount = 100\n"
         ));
     }
-    catalog.push_str(
-        "[[item]]\nid = \"odd\"\nname = \"Odd\\u001b[2J\\u0007 tea\"\nunit_amount = 100\n",
-    );
     std::fs::write(shop.dir.path().join("catalog.toml"), &catalog).unwrap();
     let (code, _, stderr) = output(&shop, &["charge", "nosuch"]).await;
     assert_eq!(code, 2, "{stderr}");
@@ -304,27 +301,23 @@ async fn bad_items_quantities_and_catalog_text_are_refused_or_shown_safely() {
         "at most a handful of ids: {stderr}"
     );
 
-    // Control characters in a name are shown escaped, never sent to the terminal.
-    let child = shop.command(&["charge", "odd"]).spawn().unwrap();
-    while sim.sessions().is_empty() {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    send_signal(&child, "TERM");
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("Odd"), "{stdout}");
-    assert!(
-        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
-        "{stdout:?}"
+    // Control characters in a name are refused at load (issue 24), naming the item, and never reach the
+    // terminal, a receipt or WooshPay: no sale starts. (A journal written before then: tests/clean_text.rs.)
+    catalog.push_str(
+        "[[item]]\nid = \"odd\"\nname = \"Odd\\u001b[2J\\u0007 tea\"\nunit_amount = 100\n",
     );
-    let (_, table, _) = output(&shop, &["sales"]).await;
+    std::fs::write(shop.dir.path().join("catalog.toml"), &catalog).unwrap();
+    let (code, stdout, stderr) = output(&shop, &["charge", "odd"]).await;
+    assert_eq!(code, 2, "{stderr}");
     assert!(
-        table.contains("Odd") && !table.contains('\u{1b}'),
-        "{table:?}"
+        stderr.contains("item 41 (id \"odd\"): `name` holds the control character U+001B"),
+        "{stderr}"
     );
+    assert!(
+        !stderr.contains('\u{1b}') && !stdout.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+    assert!(sim.sessions().is_empty(), "no sale was started");
 
     // A catalog id in the kiosk's own custom-amount namespace is refused at load.
     std::fs::write(

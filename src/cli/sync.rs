@@ -7,6 +7,9 @@ use crate::wooshpay::{CreatePrice, CreateProduct};
 
 pub async fn run(cli: &Cli) -> Result<u8, Failure> {
     let setup = Setup::from_cli(cli).await?;
+    // It writes the price book into the state directory: refused as root on the kiosk user's directory, and
+    // in a directory others can write, before any request creates products at WooshPay.
+    crate::state::prepare_dir(&setup.state_dir).map_err(|e| Failure::runtime(e.to_string()))?;
     let store = PriceBookStore::new(&setup.state_dir);
     let account = setup.price_book_account();
     let mut book = store

@@ -87,6 +87,11 @@ impl PinEntry {
         self.guard.record(matched, now)
     }
 
+    /// The check could not be started: the keypad takes keys again and nothing is counted.
+    pub fn abandoned(&mut self) {
+        self.checking = false;
+    }
+
     /// The guard as it should outlive a restart (see [`PinGuard::saved`]).
     pub fn saved_guard(&self, now: Duration, wall_now_ms: i64) -> String {
         self.guard.saved(now, wall_now_ms)

@@ -143,8 +143,7 @@ impl Kiosk {
         });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot check the PIN on the UI thread");
-            let now = self.now();
-            self.state.borrow_mut().pin.checked(false, now);
+            self.state.borrow_mut().pin.abandoned();
         }
     }
 

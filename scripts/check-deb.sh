@@ -11,6 +11,7 @@ deb="target/debian/wooshpay-kiosk_${version}_arm64.deb"
 contents=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/wooshpay-kiosk ./lib/systemd/system/wooshpay-kiosk.service \
             ./lib/udev/rules.d/70-wooshpay-kiosk-backlight.rules \
+            ./lib/udev/rules.d/70-wooshpay-kiosk-touchscreen.rules \
             ./etc/wooshpay-kiosk/config.toml ./etc/wooshpay-kiosk/catalog.toml \
             ./usr/share/doc/wooshpay-kiosk/raspberry-pi.md; do
   grep -q " $path\$" <<<"$contents" || { echo "$deb lacks $path" >&2; exit 1; }

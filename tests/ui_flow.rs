@@ -162,7 +162,11 @@ fn staff_and_customer_flows_through_the_real_ui() {
         .display(display)
         .demo()
         .signals(&signals)
-        .backlight(Backlight::find(sysfs.path(), 10))
+        .backlight(Backlight::find(
+            sysfs.path(),
+            &sysfs.path().join("no-link"),
+            10,
+        ))
         .attach();
     let harness = Harness {
         app: app.clone_strong(),

@@ -248,6 +248,7 @@ fn run_ui(
     let backlight = setup.display.idle_brightness_percent.and_then(|percent| {
         crate::hw::backlight::Backlight::find(
             std::path::Path::new(crate::hw::backlight::SYSFS_BACKLIGHT),
+            std::path::Path::new(crate::hw::backlight::WRITABLE_BACKLIGHT_LINK),
             percent,
         )
     });

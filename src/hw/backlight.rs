@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 
 pub const SYSFS_BACKLIGHT: &str = "/sys/class/backlight";
+/// The package's udev rule links this to the backlight's sysfs directory, and the unit makes only that
+/// directory writable: where it exists, it is the device to use.
+pub const WRITABLE_BACKLIGHT_LINK: &str = "/run/wooshpay-kiosk-backlight";
 
 #[derive(Debug, Clone)]
 pub struct Backlight {
@@ -15,17 +18,22 @@ pub struct Backlight {
 }
 
 impl Backlight {
-    /// The first backlight device under `class_dir`, or `None` (HDMI screens usually have none).
-    pub fn find(class_dir: &Path, idle_percent: u8) -> Option<Self> {
-        let mut devices: Vec<PathBuf> = std::fs::read_dir(class_dir)
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        devices.sort();
-        let device = devices
-            .into_iter()
-            .find(|d| d.join("brightness").exists())?;
+    /// The device `writable_link` points to, else the first backlight device under `class_dir`, or `None`
+    /// (HDMI screens usually have none).
+    pub fn find(class_dir: &Path, writable_link: &Path, idle_percent: u8) -> Option<Self> {
+        let device = if writable_link.join("brightness").exists() {
+            writable_link.to_path_buf()
+        } else {
+            let mut devices: Vec<PathBuf> = std::fs::read_dir(class_dir)
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            devices.sort();
+            devices
+                .into_iter()
+                .find(|d| d.join("brightness").exists())?
+        };
         let max = read_number(&device.join("max_brightness"))?;
         let normal = read_number(&device.join("brightness"))
             .filter(|b| *b > 0)
@@ -93,7 +101,7 @@ mod tests {
     #[test]
     fn dims_to_the_configured_share_and_restores_the_brightness_found_at_start() {
         let class = fake_sysfs(200, 255);
-        let backlight = Backlight::find(class.path(), 10).unwrap();
+        let backlight = Backlight::find(class.path(), &class.path().join("no-link"), 10).unwrap();
         backlight.dim();
         assert_eq!(read(class.path(), "brightness"), "25");
         backlight.restore();
@@ -106,9 +114,33 @@ mod tests {
     }
 
     #[test]
+    fn the_device_the_unit_made_writable_wins_over_the_first_one() {
+        let class = fake_sysfs(200, 255);
+        let second = class.path().join("rpi_backlight");
+        std::fs::create_dir(&second).unwrap();
+        std::fs::write(second.join("brightness"), "31\n").unwrap();
+        std::fs::write(second.join("max_brightness"), "31\n").unwrap();
+        let run = tempfile::tempdir().unwrap();
+        let link = run.path().join("wooshpay-kiosk-backlight");
+        std::os::unix::fs::symlink(&second, &link).unwrap();
+        let backlight = Backlight::find(class.path(), &link, 10).unwrap();
+        backlight.dim();
+        assert_eq!(
+            std::fs::read_to_string(second.join("brightness")).unwrap(),
+            "3"
+        );
+        assert_eq!(
+            read(class.path(), "brightness"),
+            "200",
+            "the other panel is left alone"
+        );
+    }
+
+    #[test]
     fn no_device_means_no_backlight() {
         let empty = tempfile::tempdir().unwrap();
-        assert!(Backlight::find(empty.path(), 10).is_none());
-        assert!(Backlight::find(Path::new("/nonexistent/backlight"), 10).is_none());
+        let no_link = empty.path().join("no-link");
+        assert!(Backlight::find(empty.path(), &no_link, 10).is_none());
+        assert!(Backlight::find(Path::new("/nonexistent/backlight"), &no_link, 10).is_none());
     }
 }

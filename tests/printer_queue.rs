@@ -470,6 +470,10 @@ fn a_job_that_cannot_be_queued_is_named_until_one_can() {
     fs::write(&queue, b"not a directory").unwrap();
     let printer = Printer::start_with(device_config(&device), &queue, timing(SLOW));
     assert!(printer.enqueue(job(1, 3)).is_err());
+    // The worker too finds the queue unreadable and backs off (for ten minutes at this timing).
+    wait_for("the worker to find the queue unreadable", || {
+        matches!(printer.state().status, PrinterStatus::Failing { .. })
+    });
     let state = printer.state();
     assert!(state.queue_error.is_some(), "{state:?}");
     assert!(

@@ -48,6 +48,7 @@ impl Printer {
                 },
                 new_job: false,
                 retry: false,
+                queue_unreadable: false,
                 stop: false,
                 exited: false,
             }),
@@ -119,6 +120,11 @@ impl Printer {
         }
         inner.state.waiting_jobs += 1;
         inner.new_job = true;
+        // A worker backing off because it could not list the queue would leave this job for its whole backoff
+        // (minutes): the job just written proves the queue works again, so it looks now.
+        if inner.queue_unreadable {
+            inner.retry = true;
+        }
         self.shared.changed.notify_all();
         Ok(())
     }

@@ -72,6 +72,9 @@ pub(super) struct Inner {
     pub(super) state: PrinterState,
     pub(super) new_job: bool,
     pub(super) retry: bool,
+    /// The worker's last listing of the queue failed (the directory is unreadable): it is backing off from the
+    /// queue, not from the printer, so a job that is written again proves the queue works and wakes it.
+    pub(super) queue_unreadable: bool,
     pub(super) stop: bool,
     pub(super) exited: bool,
 }

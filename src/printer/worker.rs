@@ -41,11 +41,14 @@ impl Worker {
         let mut skipped: HashSet<PathBuf> = HashSet::new();
         loop {
             let pending = match self.jobs.pending() {
-                Ok(list) => list
-                    .into_iter()
-                    .filter(|p| !skipped.contains(p))
-                    .collect::<Vec<_>>(),
+                Ok(list) => {
+                    self.shared.lock().queue_unreadable = false;
+                    list.into_iter()
+                        .filter(|p| !skipped.contains(p))
+                        .collect::<Vec<_>>()
+                }
                 Err(e) => {
+                    self.shared.lock().queue_unreadable = true;
                     self.fail(e.to_string());
                     if self.back_off(&mut backoff) {
                         break;

@@ -15,10 +15,10 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 # The layers of docs/architecture.md, bottom first. Every top-level module must be placed.
 LAYERS = [
-    ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator", "printer", "metrics"}),
+    ("foundations", {"money", "secret", "state", "qr", "staff", "logging", "toml_errors", "i18n", "service", "simulator", "printer", "metrics", "tax"}),
     ("shop data", {"catalog", "order", "journal"}),
     ("gateway and configuration", {"wooshpay", "catalog_feed", "config"}),
-    ("payments", {"checkout"}),
+    ("payments", {"checkout", "refund"}),
     ("the kiosk's rules", {"kiosk"}),
     ("devices and screens", {"hw", "ui", "demo"}),
     ("commands", {"cli", ""}),

@@ -17,11 +17,15 @@ pub mod order;
 /// Receipts and kitchen tickets on ESC/POS thermal printers, through a job queue that survives restarts.
 pub mod printer;
 pub mod qr;
+/// Refunds of paid sales, journalled before they are sent so none is ever made twice.
+pub mod refund;
 pub mod secret;
 pub mod service;
 pub mod simulator;
 pub mod staff;
 pub mod state;
+/// Tax per rate over a cart, in integer minor units, rounded half up.
+pub mod tax;
 mod toml_errors;
 pub mod ui;
 pub mod wooshpay;

@@ -79,6 +79,40 @@ impl Money {
         }
     }
 
+    /// A positive amount typed by a person in `currency`'s usual notation: `1.50`, `1.5` and `2` for GBP, `150`
+    /// for JPY; never a sign, an exponent or more decimals than the currency has (a JPY amount has none).
+    pub fn parse_decimal(text: &str, currency: Currency) -> Result<Self, String> {
+        let text = text.trim();
+        let exponent = currency.exponent() as usize;
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.ends_with('.')) {
+            return Err(format!(
+                "{text:?} is not an amount: expected digits with an optional decimal point, such as {}",
+                Money::new(150 * 10_i64.pow(exponent as u32) / 100, currency).format_plain()
+            ));
+        }
+        if fraction.len() > exponent {
+            return Err(format!(
+                "{text:?} has {} decimals; {} has {exponent}",
+                fraction.len(),
+                currency.code()
+            ));
+        }
+        let scale = 10_i64.pow(exponent as u32);
+        let padded = format!("{fraction:0<exponent$}");
+        let minor = whole
+            .parse::<i64>()
+            .ok()
+            .and_then(|w| w.checked_mul(scale))
+            .and_then(|w| w.checked_add(padded.parse::<i64>().unwrap_or(0)))
+            .ok_or_else(|| format!("{text:?} is too large an amount"))?;
+        if minor == 0 {
+            return Err(format!("{text:?}: the amount must be more than zero"));
+        }
+        Ok(Money::new(minor, currency))
+    }
+
     /// The amount without any symbol: `12.50`, `500`, `3.125`.
     pub fn format_plain(&self) -> String {
         self.digits(NumberStyle::ENGLISH)
@@ -99,6 +133,11 @@ impl Money {
             (true, Some(symbol)) => format!("{digits}\u{a0}{symbol}"),
             (true, None) => format!("{digits}\u{a0}{}", self.currency.code()),
         }
+    }
+
+    /// The amount without a currency sign, as a reader of `style`'s language writes it: `4.17`, `4,17`.
+    pub fn format_digits(&self, style: NumberStyle) -> String {
+        self.digits(style)
     }
 
     fn digits(&self, style: NumberStyle) -> String {
@@ -162,6 +201,41 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn typed_amounts_follow_the_currencys_exponent() {
+        use super::{Currency, Money};
+        let gbp = Currency::from_code("GBP").unwrap();
+        let jpy = Currency::from_code("JPY").unwrap();
+        let kwd = Currency::from_code("KWD").unwrap();
+        assert_eq!(Money::parse_decimal("1.50", gbp).unwrap().minor_units, 150);
+        assert_eq!(Money::parse_decimal("1.5", gbp).unwrap().minor_units, 150);
+        assert_eq!(Money::parse_decimal("2", gbp).unwrap().minor_units, 200);
+        assert_eq!(Money::parse_decimal("150", jpy).unwrap().minor_units, 150);
+        assert_eq!(Money::parse_decimal("0.125", kwd).unwrap().minor_units, 125);
+        let error = Money::parse_decimal("1.505", gbp).unwrap_err();
+        assert!(error.contains("3 decimals; GBP has 2"), "{error}");
+        let error = Money::parse_decimal("150.0", jpy).unwrap_err();
+        assert!(error.contains("JPY has 0"), "{error}");
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1e3",
+            "1,50",
+            ".5",
+            "1.",
+            "abc",
+            "0",
+            "0.00",
+            "99999999999999999999",
+        ] {
+            assert!(
+                Money::parse_decimal(bad, gbp).is_err(),
+                "{bad:?} was accepted"
+            );
+        }
+    }
+
     use super::*;
 
     fn money(amount: i64, code: &str) -> String {

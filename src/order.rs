@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, MAX_UNIT_AMOUNT};
 use crate::money::{Currency, Money};
+use crate::tax::{Pricing, TaxLine, TaxRate, TaxSettings};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
@@ -12,6 +13,10 @@ pub struct OrderLine {
     pub description: Option<String>,
     pub unit_amount: i64,
     pub quantity: u32,
+    /// The line's tax rate, resolved when the sale is charged (the item's own, else `[checkout] tax_rate`);
+    /// `None` for a tip, for the added-tax line, and for sales from before tax was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_rate: Option<TaxRate>,
 }
 
 impl OrderLine {
@@ -32,6 +37,10 @@ pub fn order_label(prefix: Option<&str>, number: u32) -> String {
 /// The id of the tip's line: under the prefix no catalog item may use, so it is never mistaken for one.
 /// (`RESERVED_ID_PREFIX` followed by "tip"; a test checks it, as `concat!` takes only literals.)
 pub const TIP_ITEM_ID: &str = "custom-tip";
+
+/// The id of the line that adds tax at checkout (`[checkout] prices_include_tax = false`), under the same
+/// reserved prefix. Its presence says the sale's prices excluded tax.
+pub const TAX_ITEM_ID: &str = "custom-tax";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Order {
@@ -78,6 +87,7 @@ impl Order {
                     description: item.description.clone(),
                     unit_amount: item.unit_amount,
                     quantity: *quantity,
+                    tax_rate: item.tax_rate,
                 }),
             }
         }
@@ -110,6 +120,52 @@ impl Order {
         })
     }
 
+    /// Resolves every line's tax rate (the item's own, else the default; never a tip's) and, where prices
+    /// exclude tax, adds the tax as a line of its own, worked out per rate over the whole cart, so WooshPay's pay
+    /// page shows it and the session's total includes it. Applying it twice changes nothing.
+    pub fn with_tax(mut self, settings: &TaxSettings) -> Self {
+        self.lines.retain(|line| line.item_id != TAX_ITEM_ID);
+        for line in &mut self.lines {
+            if line.item_id != TIP_ITEM_ID && line.tax_rate.is_none() {
+                line.tax_rate = settings.default_rate;
+            }
+        }
+        if settings.pricing == Pricing::TaxAdded {
+            let tax = crate::tax::total_tax(&self.tax_lines(Pricing::TaxAdded));
+            if tax > 0 {
+                self.lines.push(OrderLine {
+                    item_id: TAX_ITEM_ID.to_owned(),
+                    name: settings.name.clone(),
+                    description: None,
+                    unit_amount: tax,
+                    quantity: 1,
+                    tax_rate: None,
+                });
+            }
+        }
+        self
+    }
+
+    /// The sale's tax per rate: prices excluded tax when the order has an added-tax line, else included it.
+    pub fn tax(&self) -> Vec<TaxLine> {
+        let pricing = if self.lines.iter().any(|line| line.item_id == TAX_ITEM_ID) {
+            Pricing::TaxAdded
+        } else {
+            Pricing::TaxIncluded
+        };
+        self.tax_lines(pricing)
+    }
+
+    fn tax_lines(&self, pricing: Pricing) -> Vec<TaxLine> {
+        crate::tax::breakdown(
+            self.lines
+                .iter()
+                .filter(|line| line.item_id != TAX_ITEM_ID && line.item_id != TIP_ITEM_ID)
+                .map(|line| (line.tax_rate, line.amount())),
+            pricing,
+        )
+    }
+
     /// The customer's tip: a line of its own, added after the items were priced.
     pub fn with_tip(mut self, tip_minor_units: i64, label: &str) -> Self {
         self.lines.retain(|line| line.item_id != TIP_ITEM_ID);
@@ -120,6 +176,7 @@ impl Order {
                 description: None,
                 unit_amount: tip_minor_units,
                 quantity: 1,
+                tax_rate: None,
             });
         }
         self

@@ -53,10 +53,11 @@ pub(super) fn parse_item(
                 | "stock"
                 | "names"
                 | "descriptions"
+                | "tax_rate"
         ) {
             return Err(format!(
                 "{label}: unknown key `{key}`: expected id, name, unit_amount, description, category, image, \
-                 stock, names or descriptions"
+                 stock, tax_rate, names or descriptions"
             ));
         }
     }
@@ -101,6 +102,12 @@ pub(super) fn parse_item(
             ));
         }
     };
+    let tax_rate = table
+        .get("tax_rate")
+        .map(|value| {
+            crate::tax::TaxRate::from_toml(value).map_err(|e| format!("{label}: `tax_rate`: {e}"))
+        })
+        .transpose()?;
     let image = optional_string(table, "image", &label)?
         .map(|relative| image_path(base, &relative, &label))
         .transpose()?;
@@ -113,6 +120,7 @@ pub(super) fn parse_item(
         category: optional_string(table, "category", &label)?.filter(|c| !c.trim().is_empty()),
         image,
         stock,
+        tax_rate,
         names: translations(table, "names", &label)?,
         descriptions: translations(table, "descriptions", &label)?,
     })

@@ -29,6 +29,9 @@ pub struct CatalogItem {
     pub image: Option<PathBuf>,
     /// `stock = N`: how many there are to sell; paid sales count it down. `None`: not counted.
     pub stock: Option<u32>,
+    /// `tax_rate = 20` (or `7.5`, `"7.5"`, `0`): this item's tax rate in percent; `None`: `[checkout] tax_rate`.
+    #[serde(default)]
+    pub tax_rate: Option<crate::tax::TaxRate>,
     /// `names = { de = "Milchkaffee", zh-CN = "拿铁" }`: the name in other languages.
     #[serde(skip)]
     pub names: Vec<(Language, String)>,

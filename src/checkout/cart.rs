@@ -131,6 +131,7 @@ impl Cart {
                     description: None,
                     unit_amount: custom.unit_amount,
                     quantity: *quantity,
+                    tax_rate: None,
                 }),
                 None => {
                     let item = catalog
@@ -142,6 +143,7 @@ impl Cart {
                         description: item.description.clone(),
                         unit_amount: item.unit_amount,
                         quantity: *quantity,
+                        tax_rate: item.tax_rate,
                     });
                 }
             }

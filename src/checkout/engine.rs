@@ -88,6 +88,9 @@ impl CheckoutEngine {
 
     /// Returns at once; the sale runs on the engine's runtime. Refused while another sale is running.
     pub fn start_charge(&self, order: Order) -> Result<ChargeHandle, StartError> {
+        // Rates resolved and, where prices exclude tax, the tax line added: the journal, the session and the
+        // receipt all see the same lines.
+        let order = order.with_tax(&self.shared.settings.tax);
         order.validate()?;
         if self
             .shared

@@ -111,6 +111,7 @@ mod tests {
             description: None,
             unit_amount: amount,
             quantity,
+            tax_rate: None,
         };
         Order {
             currency: Currency::from_code("GBP").unwrap(),

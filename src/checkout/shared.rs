@@ -20,6 +20,8 @@ pub struct EngineSettings {
     pub success_url: String,
     pub cancel_url: String,
     pub kiosk_id: String,
+    /// `[checkout]`'s tax: applied to every order as it is charged.
+    pub tax: crate::tax::TaxSettings,
 }
 
 /// What every task of the engine shares: the clients, the settings, the journal and the one-sale guard.

@@ -6,6 +6,7 @@ mod hash_pin;
 pub mod live;
 mod reconcile;
 mod recover;
+mod refund;
 mod sales;
 mod setup;
 mod simulate;
@@ -97,6 +98,12 @@ pub enum Command {
     /// today's totals, catalog source and age, printer. Needs no lock, key or network; works beside a
     /// running kiosk.
     Status(status::StatusArgs),
+    /// Refund a paid sale, whole or in part (`--amount 1.50`), with a reason. Works beside the running kiosk.
+    ///
+    /// Exit status: 0 refunded; 1 not refunded (WooshPay refused, could not be reached, or the refund is still
+    /// pending); 2 refused before any request (unknown sale, not paid, nothing left, amount over what is left,
+    /// more decimals than the currency has).
+    Refund(refund::RefundArgs),
     /// Compare this kiosk's sessions at WooshPay (its `metadata.kiosk_id`) with the journal: paid at WooshPay
     /// but not in the journal, paid in the journal but not at WooshPay, amounts that differ, sessions still open.
     ///
@@ -189,6 +196,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::GpioTest) => gpio_test(&cli),
         Some(Command::Status(args)) => status::run(&cli, args),
         Some(Command::Reconcile(args)) => reconcile::run(&cli, args).await,
+        Some(Command::Refund(args)) => refund::run(&cli, args).await,
         None => unreachable!("the UI runs on the main thread, outside the runtime"),
     }
 }

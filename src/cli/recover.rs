@@ -11,7 +11,7 @@ use serde_json::json;
 use super::setup::Setup;
 use super::{Cli, Failure, exit};
 use crate::checkout::{CheckoutEngine, Outcome, Recovered};
-use crate::journal::RecordedOutcome;
+use crate::journal::{RecordedOutcome, RefundState};
 use crate::money::Money;
 
 #[derive(Args, Debug)]
@@ -30,6 +30,12 @@ pub async fn run(cli: &Cli, args: &RecoverArgs) -> Result<u8, Failure> {
         println!("No pending sales.");
     }
     let still_pending = report.settle_all(&engine, recovered, None).await;
+    let refunds_in_flight = report.settle_refunds(&setup).await?;
+    if refunds_in_flight > 0 {
+        return Err(Failure::runtime(format!(
+            "{refunds_in_flight} refund(s) could not be confirmed with WooshPay; run `wooshpay-kiosk recover` again              once WooshPay can be reached (a refund is never made twice)"
+        )));
+    }
     if still_pending > 0 {
         return Err(Failure::runtime(format!(
             "{still_pending} sale(s) are still pending; run `wooshpay-kiosk recover` again once WooshPay can be reached"
@@ -162,6 +168,41 @@ impl Reporter {
             }),
             human,
         );
+    }
+
+    /// Settles the refunds left in flight or pending at WooshPay; returns how many are still in flight.
+    pub async fn settle_refunds(self, setup: &Setup) -> Result<usize, Failure> {
+        let journal = super::setup::open_journal(&setup.state_dir)?;
+        let settled = crate::refund::settle_unsettled(&setup.client, &journal)
+            .await
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let mut in_flight = 0;
+        for refund in settled {
+            let sale = journal
+                .sale_reference(refund.sale_row)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if refund.state == RefundState::Requested {
+                in_flight += 1;
+            }
+            let amount = crate::money::Currency::from_code(&refund.currency)
+                .map(|c| Money::new(refund.amount, c).to_string())
+                .unwrap_or_else(|_| format!("{} {}", refund.amount, refund.currency));
+            self.line(
+                json!({
+                    "event": "refund", "id": refund.refund_id, "client_reference_id": sale,
+                    "status": refund.state.as_str(), "amount": refund.amount, "currency": refund.currency,
+                    "detail": refund.detail,
+                }),
+                format!(
+                    "Refund of {amount} for sale {sale}: {}{}",
+                    refund.state.as_str(),
+                    refund.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+            );
+        }
+        Ok(in_flight)
     }
 
     fn unresolved(self, reference: &str, session_id: Option<&str>, message: &str) {

@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use serde_json::json;
 
 use super::{Failure, exit};
-use crate::journal::{JOURNAL_FILE, SaleRecord};
+use crate::journal::{JOURNAL_FILE, RefundRecord, SaleRecord, refunded_and_left};
 
 #[derive(Args, Debug)]
 pub struct SalesArgs {
@@ -35,14 +35,22 @@ pub fn run(args: &SalesArgs) -> Result<u8, Failure> {
     };
     let state_dir = crate::state::state_dir();
     let journal_path = state_dir.join(JOURNAL_FILE);
-    let sales = if journal_path.exists() {
+    let sales: Vec<(SaleRecord, Vec<RefundRecord>)> = if journal_path.exists() {
         // Read-only and without the state lock: works beside a running kiosk, on a read-only state directory and
         // for another user who may only read it.
         let journal = crate::journal::Journal::open_read_only(&journal_path)
             .map_err(|e| Failure::runtime(e.to_string()))?;
-        journal
+        let sales = journal
             .sales_since(since_ms)
-            .map_err(|e| Failure::runtime(e.to_string()))?
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let mut with_refunds = Vec::with_capacity(sales.len());
+        for sale in sales {
+            let refunds = journal
+                .refunds_of(sale.row_id)
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            with_refunds.push((sale, refunds));
+        }
+        with_refunds
     } else {
         Vec::new()
     };
@@ -50,7 +58,7 @@ pub fn run(args: &SalesArgs) -> Result<u8, Failure> {
     let written = if args.json {
         sales
             .iter()
-            .try_for_each(|sale| writeln!(out, "{}", json_of(sale)))
+            .try_for_each(|(sale, refunds)| writeln!(out, "{}", json_of(sale, refunds)))
     } else if args.csv {
         write_csv(&mut out, &sales)
     } else {
@@ -105,7 +113,26 @@ fn lines_text(sale: &SaleRecord) -> String {
     sale.items_summary("; ")
 }
 
-pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
+/// One refund as `sales --json` and `refund --json` print it, with its share of the sale's tax per rate.
+pub fn refund_json(refund: &RefundRecord, sale: &SaleRecord) -> serde_json::Value {
+    let tax = crate::tax::refund_share(&sale.order().tax(), refund.amount, sale.amount_total);
+    json!({
+        "id": refund.refund_id,
+        "amount": refund.amount,
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "status": refund.state.as_str(),
+        "created": rfc3339(refund.created_ms),
+        "finished": refund.finished_ms.and_then(rfc3339),
+        "goods_returned": refund.goods_returned,
+        "detail": refund.detail,
+        "tax": tax,
+    })
+}
+
+pub fn json_of(sale: &SaleRecord, refunds: &[RefundRecord]) -> serde_json::Value {
+    let (refunded, refundable) = refunded_and_left(sale, refunds);
+    let tax = sale.order().tax();
     let lines: Vec<serde_json::Value> = sale
         .lines
         .iter()
@@ -113,6 +140,7 @@ pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
             json!({
                 "item_id": line.item_id, "name": line.name,
                 "quantity": line.quantity, "unit_amount": line.unit_amount,
+                "tax_rate": line.tax_rate,
             })
         })
         .collect();
@@ -127,10 +155,18 @@ pub fn json_of(sale: &SaleRecord) -> serde_json::Value {
         "outcome": sale.outcome.as_str(),
         "order_number": sale.order_number,
         "tip_amount": sale.tip_amount,
+        "refunded": refunded,
+        "refundable": if sale.outcome == crate::journal::SaleOutcome::Paid { refundable } else { 0 },
+        "refunds": refunds.iter().map(|r| refund_json(r, sale)).collect::<Vec<_>>(),
+        "tax": tax,
+        "tax_total": crate::tax::total_tax(&tax),
     })
 }
 
-fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> {
+fn write_csv(
+    out: &mut impl Write,
+    sales: &[(SaleRecord, Vec<RefundRecord>)],
+) -> std::io::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "id",
@@ -144,8 +180,11 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
         "outcome",
         "order_number",
         "tip_amount",
+        "refunded",
+        "tax_total",
+        "tax",
     ])?;
-    for sale in sales {
+    for (sale, refunds) in sales {
         let cells = [
             sale.session_id.clone().unwrap_or_default(),
             sale.client_reference_id.clone(),
@@ -158,6 +197,9 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
             sale.outcome.as_str().to_owned(),
             sale.order_number.map(|n| n.to_string()).unwrap_or_default(),
             sale.tip_amount.to_string(),
+            refunded_and_left(sale, refunds).0.to_string(),
+            crate::tax::total_tax(&sale.order().tax()).to_string(),
+            tax_text(&sale.order().tax()),
         ];
         writer.write_record(
             cells
@@ -166,6 +208,15 @@ fn write_csv(out: &mut impl Write, sales: &[SaleRecord]) -> std::io::Result<()> 
         )?;
     }
     writer.flush()
+}
+
+/// `20% net 417 tax 83 gross 500; 5% net 95 tax 5 gross 100`: the CSV's per-rate cell, in minor units.
+fn tax_text(lines: &[crate::tax::TaxLine]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{}% net {} tax {} gross {}", l.rate, l.net, l.tax, l.gross))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (and some with a tab or carriage return) as a
@@ -180,13 +231,22 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 fn write_table(
     out: &mut impl Write,
-    sales: &[SaleRecord],
+    sales: &[(SaleRecord, Vec<RefundRecord>)],
     journal: &std::path::Path,
 ) -> std::io::Result<()> {
     if sales.is_empty() {
         return writeln!(out, "No sales recorded in {}", journal.display());
     }
-    for sale in sales {
+    for (sale, refunds) in sales {
+        let refunded = refunded_and_left(sale, refunds).0;
+        let refunded = if refunded > 0 {
+            format!(
+                "  refunded {}",
+                crate::money::Money::new(refunded, sale.currency)
+            )
+        } else {
+            String::new()
+        };
         let finished = sale
             .finished_ms
             .map(local_time)
@@ -197,7 +257,7 @@ fn write_table(
             .unwrap_or_default();
         writeln!(
             out,
-            "{}  {:<28}  {:<9}  {:>12}  finished {}  {}{order}",
+            "{}  {:<28}  {:<9}  {:>12}  finished {}  {}{order}{refunded}",
             local_time(sale.created_ms),
             super::terminal_safe(sale.session_id.as_deref().unwrap_or("(no session)")),
             sale.outcome.as_str(),

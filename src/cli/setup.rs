@@ -124,6 +124,7 @@ impl Setup {
                 success_url: config.wooshpay.success_url.clone(),
                 cancel_url: config.wooshpay.cancel_url.clone(),
                 kiosk_id: config.kiosk_id.clone(),
+                tax: config.checkout.tax.clone(),
             },
             state_dir,
             display: config.display.clone(),
@@ -168,6 +169,7 @@ impl Setup {
                 success_url: format!("{pay_page}thanks"),
                 cancel_url: format!("{pay_page}cancelled"),
                 kiosk_id: "demo".to_owned(),
+                tax: crate::tax::TaxSettings::default(),
             },
             state_dir: state.path().to_owned(),
             display: DisplaySettings {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Cli, Failure, exit};
 use crate::config::{Config, ConfigSource};
-use crate::journal::{JOURNAL_FILE, SaleOutcome, SaleRecord};
+use crate::journal::{JOURNAL_FILE, RefundRecord, RefundState, SaleOutcome, SaleRecord};
 use crate::kiosk::fleet_status::{self, LiveStatus};
 use crate::money::Money;
 
@@ -60,7 +60,7 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
             journal_path.display()
         ))
     })?;
-    let (pending, today) = if exists {
+    let (pending, today, refunds) = if exists {
         let journal = crate::journal::Journal::open_read_only(&journal_path)
             .map_err(|e| Failure::runtime(e.to_string()))?;
         let pending = journal
@@ -70,17 +70,23 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
         let today = journal
             .sales_since(midnight_ms)
             .map_err(|e| Failure::runtime(e.to_string()))?;
-        (pending, today)
+        let refunds = journal
+            .refunds_since(midnight_ms)
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        (pending, today, refunds)
     } else {
-        (0, Vec::new())
+        (0, Vec::new(), Vec::new())
     };
     let mut report = report(
         &config,
         &state_dir,
         live.as_ref(),
         pending,
-        &today,
-        midnight_ms,
+        &Today {
+            sales: &today,
+            refunds: &refunds,
+            midnight_ms,
+        },
         now_ms,
     );
     if let Some(error) = catalog_error
@@ -97,13 +103,19 @@ pub fn run(cli: &Cli, args: &StatusArgs) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// What the journal holds for today: sales begun or settled, refunds begun or settled, since local midnight.
+struct Today<'a> {
+    sales: &'a [SaleRecord],
+    refunds: &'a [RefundRecord],
+    midnight_ms: i64,
+}
+
 fn report(
     config: &Config,
     state_dir: &std::path::Path,
     live: Option<&LiveStatus>,
     pending: usize,
-    today: &[SaleRecord],
-    midnight_ms: i64,
+    today: &Today<'_>,
     now_ms: i64,
 ) -> Value {
     let running = live.is_some_and(|l| fleet_status::is_fresh(l, now_ms));
@@ -218,7 +230,7 @@ fn report(
         "sale_in_progress": live.filter(|_| running).map(|l| l.sale_in_progress),
         "gateway": gateway,
         "pending_sales": pending,
-        "today": totals(today, config, midnight_ms),
+        "today": totals(today, config),
         "catalog": catalog,
         "printer": printer,
         // Where the running kiosk answers `/metrics` (the port it chose when configured with port 0).
@@ -228,8 +240,10 @@ fn report(
     })
 }
 
-/// Today's sales by outcome, and the money paid (tips within it), in minor units of the kiosk's currency.
-fn totals(sales: &[SaleRecord], config: &Config, midnight_ms: i64) -> Value {
+/// Today's sales by outcome, the money paid (tips within it) and refunded, in minor units of the kiosk's
+/// currency. A refund counts on the day WooshPay confirmed it, as a sale counts on the day it was paid.
+fn totals(today: &Today<'_>, config: &Config) -> Value {
+    let (sales, refunds, midnight_ms) = (today.sales, today.refunds, today.midnight_ms);
     let currency = config.checkout.currency;
     // In the kiosk's currency, so the count and the amount describe the same sales.
     let sales: Vec<&SaleRecord> = sales.iter().filter(|s| s.currency == currency).collect();
@@ -240,6 +254,12 @@ fn totals(sales: &[SaleRecord], config: &Config, midnight_ms: i64) -> Value {
         .collect();
     let amount: i64 = paid.iter().map(|s| s.amount_total).sum();
     let tips: i64 = paid.iter().map(|s| s.tip_amount).sum();
+    let refunded: Vec<&RefundRecord> = refunds
+        .iter()
+        .filter(|r| r.state == RefundState::Succeeded && r.currency == currency.code())
+        .filter(|r| r.finished_ms.is_some_and(|ms| ms >= midnight_ms))
+        .collect();
+    let refunded_amount: i64 = refunded.iter().map(|r| r.amount).sum();
     let date = Timestamp::from_millisecond(midnight_ms)
         .map(|t| t.to_zoned(TimeZone::system()).date().to_string())
         .unwrap_or_default();
@@ -250,6 +270,10 @@ fn totals(sales: &[SaleRecord], config: &Config, midnight_ms: i64) -> Value {
         "paid_amount": amount,
         "paid_amount_text": Money::new(amount, currency).to_string(),
         "tips": tips,
+        "refunded_amount": refunded_amount,
+        "refunded_amount_text": Money::new(refunded_amount, currency).to_string(),
+        "refund_count": refunded.len(),
+        "net_amount": amount - refunded_amount,
         "expired": count(SaleOutcome::Expired),
         "cancelled": count(SaleOutcome::Cancelled),
         "failed": count(SaleOutcome::Failed),
@@ -290,11 +314,13 @@ fn print_text(report: &Value) {
     println!("pending sales: {}", text(&report["pending_sales"]));
     let today = &report["today"];
     println!(
-        "today ({}): {} paid, {} (tips {}), {} expired, {} cancelled, {} failed",
+        "today ({}): {} paid, {} (tips {}), {} refunded in {} refund(s), {} expired, {} cancelled, {} failed",
         text(&today["date"]),
         text(&today["paid_count"]),
         text(&today["paid_amount_text"]),
         text(&today["tips"]),
+        text(&today["refunded_amount_text"]),
+        text(&today["refund_count"]),
         text(&today["expired"]),
         text(&today["cancelled"]),
         text(&today["failed"])

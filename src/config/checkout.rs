@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::ConfigError;
 use crate::money::Currency;
+use crate::tax::{Pricing, TaxRate, TaxSettings};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +22,19 @@ pub(super) struct CheckoutSection {
     /// What the kiosk does once the catalog in use is past its `expires`.
     #[serde(default)]
     on_catalog_expired: OnCatalogExpired,
+    /// The tax rate of items without their own `tax_rate`, in percent (`20`, `7.5`, `"7.5"`).
+    #[serde(default)]
+    tax_rate: Option<toml::Value>,
+    /// What the tax is called on screen and on paper: `VAT`, `GST`, `Sales tax`.
+    #[serde(default)]
+    tax_name: Option<String>,
+    /// Shelf prices include tax (the default: UK, EU, Australia, Japan); `false` adds it at checkout (US).
+    #[serde(default = "prices_include_tax_by_default")]
+    prices_include_tax: bool,
+}
+
+fn prices_include_tax_by_default() -> bool {
+    true
 }
 
 /// `[checkout] on_catalog_expired`: once the catalog in use is past its `expires` (no newer one could be
@@ -49,6 +63,8 @@ pub struct CheckoutSettings {
     /// `tip_percentages`: the tips offered after Charge, in percent; empty: the tip screen is off.
     pub tip_percentages: Vec<u32>,
     pub on_catalog_expired: OnCatalogExpired,
+    /// `tax_rate`, `tax_name`, `prices_include_tax`.
+    pub tax: TaxSettings,
 }
 
 pub(super) fn checkout_settings(
@@ -75,6 +91,37 @@ pub(super) fn checkout_settings(
         tip_percentages: tip_percentages(&raw.tip_percentages)
             .map_err(|e| ConfigError(format!("{file}: [checkout] tip_percentages {e}")))?,
         on_catalog_expired: raw.on_catalog_expired,
+        tax: tax_settings(raw).map_err(|e| ConfigError(format!("{file}: [checkout] {e}")))?,
+    })
+}
+
+fn tax_settings(raw: &CheckoutSection) -> Result<TaxSettings, String> {
+    let default_rate = raw
+        .tax_rate
+        .as_ref()
+        .map(|value| TaxRate::from_toml(value).map_err(|e| format!("tax_rate: {e}")))
+        .transpose()?;
+    let name = match raw.tax_name.as_deref().map(str::trim) {
+        None => TaxSettings::default().name,
+        Some(name)
+            if name.is_empty()
+                || name.chars().count() > 20
+                || name.chars().any(char::is_control) =>
+        {
+            return Err(format!(
+                "tax_name must be 1 to 20 characters without control characters, such as \"VAT\", got {name:?}"
+            ));
+        }
+        Some(name) => name.to_owned(),
+    };
+    Ok(TaxSettings {
+        default_rate,
+        name,
+        pricing: if raw.prices_include_tax {
+            Pricing::TaxIncluded
+        } else {
+            Pricing::TaxAdded
+        },
     })
 }
 

@@ -11,12 +11,14 @@ mod open;
 mod order_number;
 mod read;
 mod record;
+mod refund;
 mod sale;
 mod schema;
 mod shift;
 mod stock;
 
 pub use record::{RecordedOutcome, SaleOutcome, SaleRecord, UnreadableSale};
+pub use refund::{NewRefund, RefundRecord, RefundRefusal, RefundState, refunded_and_left};
 pub use shift::ShiftTotals;
 pub use stock::{StockLevel, StockUpdate};
 

@@ -55,6 +55,10 @@ impl Journal {
             .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err)?;
+        // A refund from a terminal writes beside the running kiosk: a writer waits for the other's commit
+        // (milliseconds) instead of failing with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
         // No checkpoint when the connection closes: every commit is already durable in the WAL, and copying the
         // WAL into the database at each exit of `charge` or `recover` would write every page a second time. The
         // automatic checkpoint (every 1000 pages) copies a page once however many sales changed it.

@@ -108,4 +108,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sales ADD COLUMN ticket_held INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX sales_ticket_held ON sales(id) WHERE ticket_held = 1;
 "#,
+    // 10: refunds. A row is written, with its Idempotency-Key and the exact request body, before the request
+    // leaves, so a retry, a lost answer, a crash or a power cut replays the same request and never refunds twice.
+    // `requested`: sent, answer not yet known; `refused`: WooshPay answered no, so nothing was refunded. The partial
+    // index finds the unsettled ones (in flight or pending at WooshPay) at start without touching the others.
+    r#"
+    CREATE TABLE refunds (
+        id INTEGER PRIMARY KEY,
+        sale_id INTEGER NOT NULL REFERENCES sales(id),
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_json TEXT NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        reason TEXT NOT NULL,
+        goods_returned INTEGER NOT NULL DEFAULT 0,
+        refund_id TEXT UNIQUE,
+        status TEXT NOT NULL DEFAULT 'requested'
+            CHECK (status IN ('requested', 'pending', 'succeeded', 'failed', 'canceled', 'refused')),
+        detail TEXT,
+        created_ms INTEGER NOT NULL,
+        finished_ms INTEGER
+    );
+    CREATE INDEX refunds_sale ON refunds(sale_id);
+    CREATE INDEX refunds_unsettled ON refunds(id) WHERE status IN ('requested', 'pending');
+"#,
 ];

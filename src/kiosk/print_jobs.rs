@@ -10,10 +10,10 @@ use jiff::tz::TimeZone;
 use crate::i18n::Language;
 use crate::journal::{SaleOutcome, SaleRecord};
 use crate::money::Money;
-use crate::order::{TIP_ITEM_ID, order_label};
+use crate::order::{TAX_ITEM_ID, TIP_ITEM_ID, order_label};
 use crate::printer::{
-    JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, Ticket, receipt_job,
-    ticket_job,
+    JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, ReceiptTax, Ticket,
+    receipt_job, ticket_job,
 };
 
 /// The shop's side of a receipt.
@@ -22,6 +22,8 @@ pub struct Shop<'a> {
     pub kiosk_id: &'a str,
     /// `[kiosk] order_prefix`, before every order number on paper.
     pub order_prefix: Option<&'a str>,
+    /// `[checkout] tax_name`: what the receipt's tax table calls the tax.
+    pub tax_name: &'a str,
 }
 
 /// The languages a sale is printed in: the receipt in the customer's (the one on screen when it was paid), the
@@ -159,6 +161,9 @@ fn receipt_of(
 ) -> Option<Receipt> {
     let order_number = order_label(shop.order_prefix, paid_order_number(sale)?);
     let money = |minor_units: i64| language.format_money(Money::new(minor_units, sale.currency));
+    let style = language.number_style();
+    let plain = |minor_units: i64| Money::new(minor_units, sale.currency).format_digits(style);
+    let tax = sale.order().tax();
     Some(Receipt {
         shop_name: shop.name.to_owned(),
         when: when(sale, language, zone),
@@ -167,7 +172,7 @@ fn receipt_of(
         lines: sale
             .lines
             .iter()
-            .filter(|line| line.item_id != TIP_ITEM_ID)
+            .filter(|line| line.item_id != TIP_ITEM_ID && line.item_id != TAX_ITEM_ID)
             .map(|line| ReceiptLine {
                 quantity: line.quantity,
                 name: line.name.clone(),
@@ -176,6 +181,22 @@ fn receipt_of(
             .collect(),
         tip: (sale.tip_amount > 0).then(|| money(sale.tip_amount)),
         total: money(sale.amount_total),
+        tax_name: shop.tax_name.to_owned(),
+        tax_total: (!tax.is_empty()).then(|| money(crate::tax::total_tax(&tax))),
+        tax: tax
+            .iter()
+            .map(|line| ReceiptTax {
+                rate: format!(
+                    "{}%",
+                    line.rate
+                        .to_string()
+                        .replace('.', &style.decimal.to_string())
+                ),
+                net: plain(line.net),
+                tax: plain(line.tax),
+                gross: plain(line.gross),
+            })
+            .collect(),
         reference: sale.session_id.clone().unwrap_or_default(),
         kiosk_id: shop.kiosk_id.to_owned(),
         // The printer's `footer` fills in.
@@ -198,7 +219,7 @@ fn ticket_of(
         lines: sale
             .lines
             .iter()
-            .filter(|line| line.item_id != TIP_ITEM_ID)
+            .filter(|line| line.item_id != TIP_ITEM_ID && line.item_id != TAX_ITEM_ID)
             .map(|line| (line.quantity, line.name.clone()))
             .collect(),
     })
@@ -234,6 +255,7 @@ mod tests {
             description: None,
             unit_amount,
             quantity,
+            tax_rate: None,
         };
         SaleRecord {
             row_id: 7,
@@ -262,6 +284,7 @@ mod tests {
         name: "Demo Café",
         kiosk_id: "front",
         order_prefix: None,
+        tax_name: "VAT",
     };
 
     #[test]

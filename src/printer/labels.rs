@@ -10,6 +10,9 @@ pub struct Labels {
     pub ticket_heading: &'static str,
     /// Before the payment's time on a first print that comes late (the printer was away, the kiosk was off).
     pub late: &'static str,
+    /// The tax table's columns: the amount before tax, and with it.
+    pub net: &'static str,
+    pub gross: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -21,6 +24,8 @@ const EN: Labels = Labels {
     kiosk: "Kiosk",
     ticket_heading: "Kitchen",
     late: "LATE - paid",
+    net: "Net",
+    gross: "Gross",
 };
 
 const DE: Labels = Labels {
@@ -32,6 +37,8 @@ const DE: Labels = Labels {
     kiosk: "Kiosk",
     ticket_heading: "Küche",
     late: "VERSPÄTET - bezahlt",
+    net: "Netto",
+    gross: "Brutto",
 };
 
 const ZH_CN: Labels = Labels {
@@ -43,6 +50,8 @@ const ZH_CN: Labels = Labels {
     kiosk: "自助机",
     ticket_heading: "厨房",
     late: "延迟打印 - 付款于",
+    net: "不含税",
+    gross: "含税",
 };
 
 /// Labels for a BCP 47 language code such as "de", "de-AT" or "zh-CN";

@@ -128,6 +128,16 @@ pub struct ReceiptLine {
     pub amount: String,
 }
 
+/// One tax rate's line on a receipt, amounts already formatted without a currency sign (`4.17`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptTax {
+    /// `20%`, `7.5%`.
+    pub rate: String,
+    pub net: String,
+    pub tax: String,
+    pub gross: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     pub shop_name: String,
@@ -140,6 +150,10 @@ pub struct Receipt {
     pub lines: Vec<ReceiptLine>,
     pub tip: Option<String>,
     pub total: String,
+    /// What the tax is called (`VAT`), its lines per rate (none: no tax table) and its total, formatted.
+    pub tax_name: String,
+    pub tax: Vec<ReceiptTax>,
+    pub tax_total: Option<String>,
     /// The payment session id.
     pub reference: String,
     pub kiosk_id: String,
@@ -189,6 +203,10 @@ pub fn receipt(r: &Receipt, labels: &Labels, columns: usize) -> Document {
     for text in item_lines_label(labels.total, &r.total, columns) {
         doc.line(text, true);
     }
+    if !r.tax.is_empty() {
+        doc.blocks.push(Block::Rule);
+        tax_table(&mut doc, r, labels);
+    }
     doc.blocks.push(Block::Rule);
     doc.text(labels.paid_with, Size::Normal, false, Align::Center);
     let reference = format!("{}: {}", labels.reference, r.reference);
@@ -237,6 +255,48 @@ pub fn ticket(t: &Ticket, labels: &Labels, columns: usize) -> Document {
     doc.blocks.push(Block::Feed(1));
     doc.blocks.push(Block::Cut);
     doc
+}
+
+/// Per rate: rate, net, tax, gross in right-aligned columns, then the total tax. Where an amount is too wide
+/// for its column (narrow paper, a huge sale), each rate gets its own wrapped line instead.
+fn tax_table(doc: &mut Document, r: &Receipt, labels: &Labels) {
+    let columns = doc.columns;
+    let rate_width = 7;
+    let cell = columns.saturating_sub(rate_width) / 3;
+    let head = [labels.net, r.tax_name.as_str(), labels.gross];
+    let fits = r.tax.iter().all(|t| {
+        [&t.net, &t.tax, &t.gross].iter().all(|a| width(a) < cell) && width(&t.rate) < rate_width
+    }) && head.iter().all(|h| width(&clean(h)) < cell);
+    if fits {
+        let row = |first: &str, cells: [&str; 3]| {
+            let mut line = format!(
+                "{first}{}",
+                " ".repeat(rate_width.saturating_sub(width(first)))
+            );
+            for text in cells {
+                line.push_str(&" ".repeat(cell - width(text)));
+                line.push_str(text);
+            }
+            line
+        };
+        doc.line(row("%", head), false);
+        for t in &r.tax {
+            doc.line(row(&t.rate, [&t.net, &t.tax, &t.gross]), false);
+        }
+    } else {
+        for t in &r.tax {
+            let text = format!(
+                "{} {}: {} {}, {} {}, {} {}",
+                r.tax_name, t.rate, labels.net, t.net, r.tax_name, t.tax, labels.gross, t.gross
+            );
+            doc.text(&text, Size::Normal, false, Align::Left);
+        }
+    }
+    if let Some(total) = &r.tax_total {
+        for text in item_lines_label(&format!("{} {}", labels.total, r.tax_name), total, columns) {
+            doc.line(text, false);
+        }
+    }
 }
 
 /// "2 × Flat white      £6.40": the name wraps under itself, the amount

@@ -31,7 +31,7 @@ pub use encode::encode;
 pub use error::PrinterError;
 pub use job::{JobKind, PrintJob};
 pub use labels::{Labels, labels};
-pub use layout::{Align, Block, Document, Receipt, ReceiptLine, Size, Ticket};
+pub use layout::{Align, Block, Document, Receipt, ReceiptLine, ReceiptTax, Size, Ticket};
 pub use queue::{Printer, queue_dir};
 pub use status::{PrinterState, PrinterStatus, Timing};
 pub use transport::Timeouts;

@@ -86,6 +86,16 @@ pub enum SessionAction {
     Expire,
 }
 
+/// How new refunds come out: at once (the default), pending until a test settles them, or failed by the bank.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundSettlement {
+    #[default]
+    Succeed,
+    Pending,
+    Fail,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
     #[error("no such checkout session: {0}")]
@@ -193,6 +203,24 @@ impl Simulator {
     /// Applies to sessions created afterwards.
     pub fn set_auto_action(&self, auto: Option<AutoAction>) {
         self.shared.store().auto_action = auto;
+    }
+
+    /// Every refund made, oldest first, as the API returns them.
+    pub fn refunds(&self) -> Vec<serde_json::Value> {
+        self.shared.store().all_refunds()
+    }
+
+    /// The status new refunds are created with.
+    pub fn set_refund_settlement(&self, settlement: RefundSettlement) {
+        self.shared.store().refund_settlement = settlement;
+    }
+
+    /// Settles a pending refund: `succeeded`, `failed` or `canceled`, as the bank decides.
+    pub fn settle_refund(&self, id: &str, status: &str) -> Result<serde_json::Value, String> {
+        self.shared
+            .store()
+            .settle_refund(id, status)
+            .map_err(|e| e.message)
     }
 
     pub fn shutdown(&self) {

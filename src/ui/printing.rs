@@ -197,6 +197,7 @@ impl Kiosk {
             name: &self.context.display.shop_name,
             kiosk_id: &self.context.engine.settings().kiosk_id,
             order_prefix: self.context.order_prefix.as_deref(),
+            tax_name: &self.context.engine.settings().tax.name,
         }
     }
 

@@ -11,6 +11,7 @@ mod list;
 mod payment_intent;
 mod price;
 mod product;
+mod refund;
 mod timestamp;
 
 pub use checkout_session::{
@@ -24,6 +25,7 @@ pub use list::List;
 pub use payment_intent::{PaymentError, PaymentIntent, PaymentIntentStatus};
 pub use price::{CreatePrice, Price, PriceType};
 pub use product::{CreateProduct, Product};
+pub use refund::{CreateRefund, Refund, RefundReason, RefundStatus};
 pub use timestamp::Timestamp;
 
 /// Metadata values are strings when we send them; tolerate anything when reading.

@@ -17,6 +17,7 @@ pub struct TestEngine {
     timeout: Duration,
     close_grace: Option<Duration>,
     kiosk_id: String,
+    tax: wooshpay_kiosk::tax::TaxSettings,
 }
 
 impl TestEngine {
@@ -35,6 +36,7 @@ impl TestEngine {
             timeout: Duration::from_secs(60),
             close_grace: None,
             kiosk_id: kiosk_id.into(),
+            tax: wooshpay_kiosk::tax::TaxSettings::default(),
         }
     }
 
@@ -60,6 +62,12 @@ impl TestEngine {
     pub fn polls(mut self, interval: Duration, timeout: Duration) -> Self {
         self.poll_interval = interval;
         self.timeout = timeout;
+        self
+    }
+
+    /// `[checkout]`'s tax for the engine's sales.
+    pub fn tax(mut self, tax: wooshpay_kiosk::tax::TaxSettings) -> Self {
+        self.tax = tax;
         self
     }
 
@@ -93,6 +101,7 @@ impl TestEngine {
                 success_url: "https://shop.example/ok".into(),
                 cancel_url: "https://shop.example/no".into(),
                 kiosk_id: self.kiosk_id.clone(),
+                tax: self.tax.clone(),
             },
             PriceBook::default(),
             Journal::open(&state.join(JOURNAL_FILE)).unwrap(),

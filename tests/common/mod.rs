@@ -36,6 +36,7 @@ pub fn latte_order(amount: i64) -> wooshpay_kiosk::order::Order {
             description: None,
             unit_amount: amount,
             quantity: 1,
+            tax_rate: None,
         }],
     }
 }

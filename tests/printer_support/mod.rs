@@ -16,6 +16,15 @@ pub fn line(quantity: u32, name: &str, amount: &str) -> ReceiptLine {
 }
 
 /// A receipt per language; the German one has no tip.
+fn tax(rate: &str, net: &str, tax: &str, gross: &str) -> wooshpay_kiosk::printer::ReceiptTax {
+    wooshpay_kiosk::printer::ReceiptTax {
+        rate: rate.into(),
+        net: net.into(),
+        tax: tax.into(),
+        gross: gross.into(),
+    }
+}
+
 pub fn receipt(language: &str) -> Receipt {
     let reference = "cs_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsT".to_owned();
     match language {
@@ -31,6 +40,13 @@ pub fn receipt(language: &str) -> Receipt {
             ],
             tip: None,
             total: "13,90 €".into(),
+            // Food at 7 %, the hot drink at 19 %, prices with tax (as on every German shelf).
+            tax_name: "MwSt".into(),
+            tax: vec![
+                tax("7%", "9,35", "0,65", "10,00"),
+                tax("19%", "3,28", "0,62", "3,90"),
+            ],
+            tax_total: Some("1,27 €".into()),
             reference,
             kiosk_id: "kiosk-01".into(),
             footer: Some("Vielen Dank für Ihren Besuch!".into()),
@@ -47,6 +63,9 @@ pub fn receipt(language: &str) -> Receipt {
             ],
             tip: Some("¥10.00".into()),
             total: "¥122.00".into(),
+            tax_name: String::new(),
+            tax: Vec::new(),
+            tax_total: None,
             reference,
             kiosk_id: "kiosk-01".into(),
             footer: Some("谢谢光临！".into()),
@@ -63,6 +82,13 @@ pub fn receipt(language: &str) -> Receipt {
             ],
             tip: Some("£1.00".into()),
             total: "£28.60".into(),
+            // Water zero-rated, the rest at 20 %; the tip outside the scope of VAT.
+            tax_name: "VAT".into(),
+            tax: vec![
+                tax("0%", "18.00", "0.00", "18.00"),
+                tax("20%", "8.00", "1.60", "9.60"),
+            ],
+            tax_total: Some("£1.60".into()),
             reference,
             kiosk_id: "kiosk-01".into(),
             footer: Some("Thank you for visiting!\nSee you soon".into()),

@@ -17,8 +17,9 @@ mod json;
 
 use auth::{is_authorised, masked_key};
 use control::{
-    control_action, control_add_fault, control_auto, control_clear_faults, control_requests,
-    control_sessions,
+    control_action, control_add_fault, control_auto, control_clear_faults,
+    control_refund_settlement, control_refunds, control_requests, control_sessions,
+    control_settle_refund,
 };
 use fault_responses::{fault_status, mutated, serve_fault, slow_body, take_fault};
 use json::{error_bytes, json_response};
@@ -40,6 +41,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(control_add_fault).delete(control_clear_faults),
         )
         .route("/_sim/auto", put(control_auto))
+        .route("/_sim/refunds", get(control_refunds))
+        .route("/_sim/refunds/settlement", put(control_refund_settlement))
+        .route("/_sim/refunds/{id}/{status}", post(control_settle_refund))
         .route_layer(axum::middleware::from_fn(loopback_only));
     Router::new()
         .merge(control)
@@ -263,6 +267,13 @@ fn handle(
         ("GET", ["v1", "checkout", "sessions", id, "line_items"]) => store.line_items(id),
         ("POST", ["v1", "checkout", "sessions", id, "expire"]) => store.expire_session(id),
         ("GET", ["v1", "payment_intents", id]) => store.intent(id),
+        ("POST", ["v1", "refunds"]) => store.create_refund(body),
+        ("GET", ["v1", "refunds"]) => store.list_refunds(
+            limit(query),
+            query_value(query, "starting_after").as_deref(),
+            query_value(query, "payment_intent").as_deref(),
+        ),
+        ("GET", ["v1", "refunds", id]) => store.refund(id),
         _ => Err(ApiError {
             status: 404,
             error_type: "invalid_request_error",

@@ -7,12 +7,13 @@ use serde_json::{Value, json};
 mod create;
 mod params;
 mod products;
+mod refunds;
 
 pub use params::ApiError;
 
 use super::faults::FaultRule;
 use super::ids::now_ms;
-use super::{AutoAction, RecordedRequest, SessionAction, SimError};
+use super::{AutoAction, RecordedRequest, RefundSettlement, SessionAction, SimError};
 
 /// Checkout sessions expire 24 hours after creation (the guide).
 const SESSION_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
@@ -37,6 +38,10 @@ pub struct Store {
     prices: HashMap<String, Value>,
     sessions: Vec<Session>,
     intents: HashMap<String, Value>,
+    /// Every refund, oldest first.
+    refunds: Vec<Value>,
+    /// The status new refunds are given (a test sets `pending` or `failed`).
+    pub refund_settlement: RefundSettlement,
     pub idempotency: HashMap<String, StoredResponse>,
     pub requests: Vec<RecordedRequest>,
     pub faults: Vec<FaultRule>,

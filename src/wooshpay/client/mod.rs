@@ -14,7 +14,7 @@ use url::Url;
 use super::error::Error;
 use super::{
     CheckoutSession, CreateCheckoutSession, CreatePrice, CreateProduct, List, PaymentIntent, Price,
-    Product,
+    Product, Refund,
 };
 use crate::secret::SecretKey;
 
@@ -177,6 +177,38 @@ impl Client {
     pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, Error> {
         self.get(&["v1", "payment_intents", checked_id(id)?], &[])
             .await
+    }
+
+    /// `body` is the request exactly as the journal holds it, so a replay after a crash sends the same
+    /// parameters under the same key, and WooshPay answers with the refund it already made.
+    pub async fn create_refund(
+        &self,
+        body: &serde_json::Value,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<Refund, Error> {
+        self.post(&["v1", "refunds"], body, idempotency_key).await
+    }
+
+    pub async fn retrieve_refund(&self, id: &str) -> Result<Refund, Error> {
+        self.get(&["v1", "refunds", checked_id(id)?], &[]).await
+    }
+
+    /// One page of refunds, newest first (all of them, or one payment intent's).
+    pub async fn list_refunds_after(
+        &self,
+        limit: u32,
+        starting_after: Option<&str>,
+        payment_intent: Option<&str>,
+    ) -> Result<List<Refund>, Error> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if let Some(cursor) = starting_after {
+            query.push(("starting_after", checked_id(cursor)?));
+        }
+        if let Some(intent) = payment_intent {
+            query.push(("payment_intent", checked_id(intent)?));
+        }
+        self.get(&["v1", "refunds"], &query).await
     }
 
     async fn get<T: DeserializeOwned>(

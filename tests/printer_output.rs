@@ -51,6 +51,9 @@ macro_rules! case {
             let labels = labels($lang);
             let doc = match stringify!($kind) {
                 "receipt" => layout::receipt(&printer_support::receipt($lang), &labels, columns),
+                "refund_slip" => {
+                    layout::refund_slip(&printer_support::refund_slip($lang), &labels, columns)
+                }
                 _ => layout::ticket(&printer_support::ticket($lang), &labels, columns),
             };
             check(&format!("{}-{}-{}", stringify!($kind), $lang, $mm), &doc);
@@ -64,6 +67,9 @@ case!(receipt_de_58, receipt, "de", 58);
 case!(receipt_de_80, receipt, "de", 80);
 case!(receipt_zh_58, receipt, "zh-CN", 58);
 case!(receipt_zh_80, receipt, "zh-CN", 80);
+case!(refund_slip_en_58, refund_slip, "en", 58);
+case!(refund_slip_en_80, refund_slip, "en", 80);
+case!(refund_slip_de_58, refund_slip, "de", 58);
 case!(ticket_en_58, ticket, "en", 58);
 case!(ticket_en_80, ticket, "en", 80);
 case!(ticket_de_58, ticket, "de", 58);

@@ -421,3 +421,72 @@ async fn two_terminals_at_once_cannot_refund_past_the_remainder() {
     assert_eq!(sim.refunds().len(), 1, "one refund of 3.00 at WooshPay");
     assert_eq!(sales(&shop).await[0]["refunded"], 300);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_counts_refunds_and_names_one_made_in_the_dashboard() {
+    let (sim, shop, sale) = paid_latte().await;
+    let (code, _, output) = refund(&shop, &sale, &["--amount", "1.50"]).await;
+    assert_eq!(code, 0, "{output}");
+    let (code, report, output) = run(&shop, &["reconcile", "--json"]).await;
+    assert_eq!(code, 0, "the kiosk's own refund agrees: {output}");
+    assert_eq!(report["agrees"], true);
+
+    // A refund made in WooshPay's dashboard: the journal does not know it.
+    let session = sim.sessions().into_iter().next().unwrap();
+    let response = http_client()
+        .post(format!("{}/v1/refunds", sim.api_base_url()))
+        .basic_auth(common::KEY, None::<&str>)
+        .json(&serde_json::json!({"payment_intent": session["payment_intent"], "amount": 50}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let dashboard = response.json::<Value>().await.unwrap();
+    let (code, report, output) = run(&shop, &["reconcile", "--json"]).await;
+    assert_eq!(code, 1, "{output}");
+    let differences = report["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{report:#}");
+    assert_eq!(differences[0]["kind"], "refund_not_in_journal");
+    assert_eq!(differences[0]["refund"]["id"], dashboard["id"]);
+    assert_eq!(differences[0]["refund"]["wooshpay_amount"], 50);
+    assert_eq!(differences[0]["refund"]["journal_status"], Value::Null);
+    assert_eq!(differences[0]["session_id"], sale.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refund_slip_is_queued_for_the_kiosks_printer_once() {
+    let (_sim, shop, sale) = paid_latte().await;
+    let device = shop.dir.path().join("lp0");
+    std::fs::write(&device, b"").unwrap();
+    let config = std::fs::read_to_string(shop.config_path()).unwrap();
+    std::fs::write(
+        shop.config_path(),
+        format!(
+            "{config}\n[printer]\ndevice = \"{}\"\nreceipt = true\n",
+            device.display()
+        ),
+    )
+    .unwrap();
+    let (code, report, output) = refund(&shop, &sale, &["--amount", "1.50"]).await;
+    assert_eq!(code, 0, "{output}");
+    let queue = shop.dir.path().join("state").join("print-queue");
+    let slips: Vec<Vec<u8>> = std::fs::read_dir(&queue)
+        .unwrap_or_else(|e| panic!("{}: {e}", queue.display()))
+        .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
+        .filter(|bytes| String::from_utf8_lossy(bytes).contains("id: refund-"))
+        .collect();
+    assert_eq!(slips.len(), 1, "one slip queued");
+    let text = String::from_utf8_lossy(&slips[0]);
+    assert!(text.contains("REFUND"), "{text}");
+    assert!(text.contains("1.50"), "the amount: {text}");
+    assert!(text.contains("Requested by customer"), "the reason: {text}");
+    assert!(
+        text.contains(report["id"].as_str().unwrap()),
+        "WooshPay's refund id: {text}"
+    );
+    assert!(text.contains(&sale), "the original sale: {text}");
+    assert!(
+        std::fs::read(&device).unwrap().is_empty(),
+        "the command queues; only the running kiosk drives the printer"
+    );
+}

@@ -181,6 +181,47 @@ impl CheckoutEngine {
         results
     }
 
+    /// Refunds the journal holds in flight or pending at WooshPay, settled as far as WooshPay can say now (the
+    /// same as `recover` does). On a connection of its own to the journal, so no sale waits while WooshPay answers.
+    pub async fn settle_refunds(&self) -> Vec<crate::journal::RefundRecord> {
+        // Looked up on the kiosk's own connection first: most of the time there is nothing to settle, and a
+        // second connection is opened only when there is.
+        match self.with_journal(|journal| journal.unsettled_refunds()) {
+            Ok(unsettled) if unsettled.is_empty() => return Vec::new(),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(%error, "cannot read the refunds in flight");
+                return Vec::new();
+            }
+        }
+        let journal = match self.with_journal(|journal| journal.reopen()) {
+            Ok(journal) => journal,
+            Err(error) => {
+                tracing::error!(%error, "cannot open the journal to settle refunds");
+                return Vec::new();
+            }
+        };
+        // A journal connection may be used from one thread at a time: the settling runs on a blocking thread of
+        // its own, which owns the connection, rather than in a task that may move between threads.
+        let client = self.shared.client.clone();
+        let runtime = self.shared.runtime.clone();
+        let settled = tokio::task::spawn_blocking(move || {
+            runtime.block_on(async { crate::refund::settle_unsettled(&client, &journal).await })
+        })
+        .await;
+        match settled {
+            Ok(Ok(settled)) => settled,
+            Ok(Err(error)) => {
+                tracing::error!(%error, "cannot settle the refunds in flight");
+                Vec::new()
+            }
+            Err(error) => {
+                tracing::error!(%error, "settling the refunds in flight stopped");
+                Vec::new()
+            }
+        }
+    }
+
     /// Staff's Re-check: reads the session from WooshPay now, records an outcome the journal was still waiting
     /// for, and says what WooshPay holds next to what the journal holds.
     pub async fn recheck(&self, session_id: &str) -> Result<RecheckAnswer, String> {

@@ -16,6 +16,7 @@ pub mod prices;
 pub mod recheck;
 pub mod reconcile;
 pub mod recovery;
+pub mod refund_reconcile;
 pub mod request;
 mod sale_run;
 mod shared;

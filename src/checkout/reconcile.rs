@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::journal::{SaleOutcome, SaleRecord};
+use super::refund_reconcile::{MismatchKind, RefundCompareError, compare_refunds};
+use crate::journal::{RefundRecord, SaleOutcome, SaleRecord};
 use crate::wooshpay::{self, CheckoutSession, Client, SessionPaymentStatus, SessionStatus};
 
 /// Pages of this many sessions (WooshPay's maximum).
@@ -35,6 +36,13 @@ pub enum DifferenceKind {
     /// such session: `recover` settles it (the kiosk does the same at its next start). A pending sale whose
     /// session is paid is `PaidNotInJournal`; one whose session is still open is in progress, not a difference.
     PendingInJournal,
+    /// WooshPay holds a refund of this kiosk's sale (succeeded or pending) the journal does not: one made in the
+    /// dashboard.
+    RefundNotInJournal,
+    /// The journal holds a refund as made that WooshPay does not have.
+    RefundNotAtWooshpay,
+    /// Both know the refund, with another status or amount, or the journal still holds it in flight.
+    RefundDiffers,
 }
 
 impl DifferenceKind {
@@ -46,6 +54,9 @@ impl DifferenceKind {
             Self::StillOpen => "still_open",
             Self::UnclearAtWooshpay => "unclear_at_wooshpay",
             Self::PendingInJournal => "pending_in_journal",
+            Self::RefundNotInJournal => "refund_not_in_journal",
+            Self::RefundNotAtWooshpay => "refund_not_at_wooshpay",
+            Self::RefundDiffers => "refund_differs",
         }
     }
 }
@@ -66,6 +77,19 @@ pub struct Difference {
     pub wooshpay_paid: Option<bool>,
     pub wooshpay_amount: Option<i64>,
     pub wooshpay_currency: Option<String>,
+    /// For a refund difference: WooshPay's refund id, and the refund's status and amount on each side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund: Option<RefundSides>,
+}
+
+/// A refund as each side holds it (`None`: that side does not have it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RefundSides {
+    pub id: Option<String>,
+    pub journal_status: Option<String>,
+    pub journal_amount: Option<i64>,
+    pub wooshpay_status: Option<String>,
+    pub wooshpay_amount: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -94,14 +118,21 @@ impl Reconciliation {
     /// What settles the differences found: `recover` for sales the journal has not settled, else `None`.
     pub fn advice(&self) -> Option<&'static str> {
         let unsettled = self.differences.iter().any(|d| {
-            d.journal_outcome.as_deref() == Some(SaleOutcome::Pending.as_str())
+            let pending_sale = d.journal_outcome.as_deref() == Some(SaleOutcome::Pending.as_str())
                 && matches!(
                     d.kind,
                     DifferenceKind::PendingInJournal | DifferenceKind::PaidNotInJournal
+                );
+            let unsettled_refund = d.refund.as_ref().is_some_and(|r| {
+                matches!(
+                    r.journal_status.as_deref(),
+                    Some("requested") | Some("pending")
                 )
+            });
+            pending_sale || unsettled_refund
         });
         unsettled.then_some(
-            "run `wooshpay-kiosk recover` to settle the sales the journal still holds as pending \
+            "run `wooshpay-kiosk recover` to settle the sales and refunds the journal still holds as pending \
              (the kiosk does the same when it next starts)",
         )
     }
@@ -113,6 +144,10 @@ pub trait JournalView {
     fn sales_since(&self, since_ms: i64) -> Result<Vec<SaleRecord>, String>;
     /// Any sale, however old: a session listed since `since` may belong to a sale begun just before it.
     fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String>;
+    /// Refunds begun or settled since `since_ms`, each with its sale.
+    fn refunds_since(&self, _since_ms: i64) -> Result<Vec<(RefundRecord, SaleRecord)>, String> {
+        Ok(Vec::new())
+    }
 }
 
 impl JournalView for crate::journal::Journal {
@@ -122,6 +157,18 @@ impl JournalView for crate::journal::Journal {
 
     fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String> {
         crate::journal::Journal::by_session(self, session_id).map_err(|e| e.to_string())
+    }
+
+    fn refunds_since(&self, since_ms: i64) -> Result<Vec<(RefundRecord, SaleRecord)>, String> {
+        let refunds =
+            crate::journal::Journal::refunds_since(self, since_ms).map_err(|e| e.to_string())?;
+        let mut with_sales = Vec::with_capacity(refunds.len());
+        for refund in refunds {
+            if let Some(sale) = self.sale(refund.sale_row).map_err(|e| e.to_string())? {
+                with_sales.push((refund, sale));
+            }
+        }
+        Ok(with_sales)
     }
 }
 
@@ -134,6 +181,15 @@ pub enum ReconcileError {
     Listing(String),
     #[error("the journal cannot be read: {0}")]
     Journal(String),
+}
+
+impl From<RefundCompareError> for ReconcileError {
+    fn from(error: RefundCompareError) -> Self {
+        match error {
+            RefundCompareError::Gateway(error) => ReconcileError::Gateway(error),
+            RefundCompareError::Listing(message) => ReconcileError::Listing(message),
+        }
+    }
 }
 
 /// Lists this kiosk's sessions since `since_ms` (newest first, page by page, kept to those whose
@@ -190,6 +246,11 @@ pub async fn reconcile<J: JournalView + ?Sized>(
             Compared::Differ(found) => differences.extend(found),
         }
     }
+    // This kiosk's payment intents, for telling its refunds from other kiosks' in WooshPay's refund list.
+    let intents: HashMap<String, String> = by_id
+        .values()
+        .filter_map(|s| Some((s.payment_intent_id()?.to_owned(), s.id.clone())))
+        .collect();
     let mut unmatched: Vec<CheckoutSession> = by_id
         .into_values()
         .filter(|session| !matched.contains(&session.id))
@@ -207,6 +268,35 @@ pub async fn reconcile<J: JournalView + ?Sized>(
             Compared::Differ(found) => differences.extend(found),
         }
     }
+    let journal_refunds = journal
+        .refunds_since(since_ms)
+        .map_err(ReconcileError::Journal)?;
+    let mismatches = compare_refunds(
+        client,
+        &intents,
+        &journal_refunds,
+        kiosk_id,
+        since_ms,
+        page_size,
+    )
+    .await?;
+    differences.extend(mismatches.into_iter().map(|m| {
+        let kind = match m.kind {
+            MismatchKind::NotInJournal => DifferenceKind::RefundNotInJournal,
+            MismatchKind::NotAtWooshpay => DifferenceKind::RefundNotAtWooshpay,
+            MismatchKind::Differs => DifferenceKind::RefundDiffers,
+        };
+        let mut found = difference(kind, m.sale.as_ref(), None, None, &m.session_id);
+        found.wooshpay_currency = m.wooshpay_currency.clone();
+        found.refund = Some(RefundSides {
+            id: m.refund_id.clone(),
+            journal_status: m.journal.as_ref().map(|r| r.state.as_str().to_owned()),
+            journal_amount: m.journal.as_ref().map(|r| r.amount),
+            wooshpay_status: m.wooshpay_status.clone(),
+            wooshpay_amount: m.wooshpay_amount,
+        });
+        found
+    }));
     Ok(Reconciliation {
         kiosk_id: kiosk_id.to_owned(),
         since_ms,
@@ -403,6 +493,7 @@ fn difference(
         wooshpay_paid: paid,
         wooshpay_amount: session.and_then(|s| s.amount_total),
         wooshpay_currency: session.and_then(|s| s.currency.clone()),
+        refund: None,
     }
 }
 

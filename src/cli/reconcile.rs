@@ -146,6 +146,17 @@ fn print_text(result: &Reconciliation) {
             amount(d.wooshpay_amount),
             or_dash(&d.wooshpay_currency),
         );
+        if let Some(refund) = &d.refund {
+            println!(
+                "  {:<22} refund {}  journal: {} {}  WooshPay: {} {}",
+                "",
+                or_dash(&refund.id),
+                or_dash(&refund.journal_status),
+                amount(refund.journal_amount),
+                or_dash(&refund.wooshpay_status),
+                amount(refund.wooshpay_amount),
+            );
+        }
     }
     if let Some(advice) = result.advice() {
         println!("{advice}");

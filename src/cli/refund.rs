@@ -119,6 +119,12 @@ pub async fn run(cli: &Cli, args: &RefundArgs) -> Result<u8, Failure> {
         .find_sale(&args.sale)
         .map_err(|e| Failure::runtime(e.to_string()))?
         .unwrap_or(sale);
+    if let Some(record) = record
+        .as_ref()
+        .filter(|r| r.state == RefundState::Succeeded)
+    {
+        queue_slip(&setup, &sale, record);
+    }
     let refunds = journal
         .refunds_of(sale.row_id)
         .map_err(|e| Failure::runtime(e.to_string()))?;
@@ -134,6 +140,37 @@ pub async fn run(cli: &Cli, args: &RefundArgs) -> Result<u8, Failure> {
         (exit::OK, _) => Ok(exit::OK),
         (code, Some(message)) => Err(Failure { code, message }),
         (code, None) => Ok(code),
+    }
+}
+
+/// With a printer configured, the refund slip goes onto its queue; the running kiosk prints it (within a minute,
+/// when it next looks at the queue). A slip that cannot be queued is logged: the refund itself is done.
+fn queue_slip(setup: &Setup, sale: &SaleRecord, record: &RefundRecord) {
+    let Some(printer) = setup.printer.as_ref().filter(|p| p.receipt) else {
+        return;
+    };
+    let shop = crate::kiosk::Shop {
+        name: &setup.display.shop_name,
+        kiosk_id: &setup.settings.kiosk_id,
+        order_prefix: setup.order_prefix.as_deref(),
+        tax_name: &setup.settings.tax.name,
+    };
+    let zone = jiff::tz::TimeZone::system();
+    let queued =
+        crate::kiosk::refund_slip_job(sale, record, &shop, printer, setup.display.language, &zone)
+            .and_then(|job| match job {
+                Some(job) => crate::printer::queue_for_kiosk(
+                    &crate::printer::queue_dir(&setup.state_dir),
+                    &job,
+                ),
+                None => Ok(false),
+            });
+    match queued {
+        Ok(_) => eprintln!("refund slip queued for the kiosk's printer"),
+        Err(error) => {
+            tracing::error!(%error, "cannot queue the refund slip");
+            eprintln!("the refund is done, but its slip could not be queued for printing: {error}");
+        }
     }
 }
 

@@ -19,7 +19,7 @@ mod stock;
 
 pub use record::{RecordedOutcome, SaleOutcome, SaleRecord, UnreadableSale};
 pub use refund::{NewRefund, RefundRecord, RefundRefusal, RefundState, refunded_and_left};
-pub use shift::ShiftTotals;
+pub use shift::{ShiftTax, ShiftTotals};
 pub use stock::{StockLevel, StockUpdate};
 
 /// Characters of the per-journal reference prefix: lower case and digits, four of them (1.7 million prefixes).

@@ -73,6 +73,11 @@ impl Journal {
         Ok(journal)
     }
 
+    /// A second connection to the same journal, for a task that waits on the network between its steps.
+    pub fn reopen(&self) -> Result<Self, JournalError> {
+        Self::open(Path::new(&self.path))
+    }
+
     /// For readers (`sales`): never writes, so it works on a read-only state directory and as another user
     /// with read access, and needs no lock while the kiosk runs.
     pub fn open_read_only(path: &Path) -> Result<Self, JournalError> {

@@ -276,6 +276,22 @@ impl Journal {
             .next())
     }
 
+    /// Refunds that succeeded and are not counted in a closed shift yet, oldest first.
+    pub(super) fn uncounted_refunds(&self) -> Result<Vec<RefundRecord>, JournalError> {
+        self.refunds_where(
+            "WHERE status = 'succeeded' AND shift_id IS NULL ORDER BY id",
+            params![],
+        )
+    }
+
+    /// A sale by its journal row.
+    pub fn sale(&self, sale_row: i64) -> Result<Option<SaleRecord>, JournalError> {
+        Ok(self
+            .query("WHERE id = ?1", params![sale_row])?
+            .into_iter()
+            .next())
+    }
+
     /// A sale's `client_reference_id` by its journal row.
     pub fn sale_reference(&self, sale_row: i64) -> Result<Option<String>, JournalError> {
         self.conn

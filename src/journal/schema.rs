@@ -110,7 +110,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
 "#,
     // 10: refunds. A row is written, with its Idempotency-Key and the exact request body, before the request
     // leaves, so a retry, a lost answer, a crash or a power cut replays the same request and never refunds twice.
-    // `requested`: sent, answer not yet known; `refused`: WooshPay answered no, so nothing was refunded. The partial
+    // `requested`: sent, answer not yet known; `refused`: WooshPay answered no, so nothing was refunded. A refund
+    // counts in the shift in which it succeeded (`shift_id`, set at Close shift, as for sales). The partial
     // index finds the unsettled ones (in flight or pending at WooshPay) at start without touching the others.
     r#"
     CREATE TABLE refunds (
@@ -126,7 +127,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
             CHECK (status IN ('requested', 'pending', 'succeeded', 'failed', 'canceled', 'refused')),
         detail TEXT,
         created_ms INTEGER NOT NULL,
-        finished_ms INTEGER
+        finished_ms INTEGER,
+        shift_id INTEGER
     );
     CREATE INDEX refunds_sale ON refunds(sale_id);
     CREATE INDEX refunds_unsettled ON refunds(id) WHERE status IN ('requested', 'pending');

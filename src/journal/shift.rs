@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::record::{SaleOutcome, SaleRecord};
+use super::refund::RefundRecord;
 use super::{Journal, JournalError};
 
 /// Totals for a shift: what staff count the till against. Amounts per currency, in minor units.
@@ -35,6 +36,54 @@ pub struct ShiftTotals {
     /// WooshPay of this shift lists sessions from then on.
     #[serde(default)]
     pub sales_from_ms: Option<i64>,
+    /// Refunds WooshPay confirmed in this shift (of sales from this shift or earlier ones).
+    #[serde(default)]
+    pub refunds: u32,
+    /// `(currency, minor units)` refunded.
+    #[serde(default)]
+    pub refunded: Vec<(String, i64)>,
+    /// `(currency, minor units)`: `gross_paid` less `refunded`, what the till should hold from WooshPay.
+    #[serde(default)]
+    pub net: Vec<(String, i64)>,
+    /// The paid sales' tax per currency and rate.
+    #[serde(default)]
+    pub tax: Vec<ShiftTax>,
+    /// The refunds' share of tax per currency and rate (in proportion to each refund).
+    #[serde(default)]
+    pub refunded_tax: Vec<ShiftTax>,
+}
+
+/// One rate's totals in one currency, in minor units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShiftTax {
+    pub currency: String,
+    pub rate: crate::tax::TaxRate,
+    pub net: i64,
+    pub tax: i64,
+    pub gross: i64,
+}
+
+fn add_tax(totals: &mut Vec<ShiftTax>, currency: &str, lines: &[crate::tax::TaxLine]) {
+    for line in lines {
+        match totals
+            .iter_mut()
+            .find(|t| t.currency == currency && t.rate == line.rate)
+        {
+            Some(total) => {
+                total.net += line.net;
+                total.tax += line.tax;
+                total.gross += line.gross;
+            }
+            None => totals.push(ShiftTax {
+                currency: currency.to_owned(),
+                rate: line.rate,
+                net: line.net,
+                tax: line.tax,
+                gross: line.gross,
+            }),
+        }
+    }
+    totals.sort_by(|a, b| (&a.currency, a.rate).cmp(&(&b.currency, b.rate)));
 }
 
 /// Adds `amount` to the entry for `currency`, starting one when it is the first.
@@ -63,6 +112,7 @@ impl ShiftTotals {
                 if sale.tip_amount > 0 {
                     add_to(&mut self.tips, sale.currency.code(), sale.tip_amount);
                 }
+                add_tax(&mut self.tax, sale.currency.code(), &sale.order().tax());
                 if sale.created_ms < self.opened_ms {
                     self.late_paid += 1;
                     add_to(
@@ -77,6 +127,27 @@ impl ShiftTotals {
             SaleOutcome::Failed => self.failed += 1,
             SaleOutcome::Pending => self.pending += 1,
         }
+    }
+}
+
+impl ShiftTotals {
+    fn add_refund(&mut self, refund: &RefundRecord, sale: Option<&SaleRecord>) {
+        self.refunds += 1;
+        add_to(&mut self.refunded, &refund.currency, refund.amount);
+        if let Some(sale) = sale {
+            let share =
+                crate::tax::refund_share(&sale.order().tax(), refund.amount, sale.amount_total);
+            add_tax(&mut self.refunded_tax, &refund.currency, &share);
+        }
+    }
+
+    /// `net` from `gross_paid` and `refunded`.
+    fn work_out_net(&mut self) {
+        let mut net = self.gross_paid.clone();
+        for (currency, refunded) in &self.refunded {
+            add_to(&mut net, currency, -refunded);
+        }
+        self.net = net;
     }
 }
 
@@ -120,6 +191,11 @@ impl Journal {
         )? {
             totals.add(&sale);
         }
+        for refund in self.uncounted_refunds()? {
+            let sale = self.sale(refund.sale_row)?;
+            totals.add_refund(&refund, sale.as_ref());
+        }
+        totals.work_out_net();
         Ok(totals)
     }
 
@@ -150,6 +226,11 @@ impl Journal {
                  )
              ))",
             params![from],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute(
+            "UPDATE refunds SET shift_id = ?1 WHERE status = 'succeeded' AND shift_id IS NULL",
+            params![shift],
         )
         .map_err(|e| self.err(e))?;
         super::order_number::restart(&tx).map_err(|e| self.err(e))?;

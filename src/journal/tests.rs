@@ -733,3 +733,94 @@ fn a_journal_with_large_pages_is_rewritten_once_with_small_ones_and_keeps_its_sa
     assert_eq!(sales[0].outcome, SaleOutcome::Paid);
     assert_eq!(sales[0].order_number, Some(1));
 }
+
+/// A refund counts in the shift in which it succeeded: refunded and net per currency, and its share of each
+/// rate's tax beside the sales' tax; Close shift keeps it in that shift, and the next starts without it.
+#[test]
+fn refunds_count_in_the_shift_with_their_share_of_tax() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let vat = crate::tax::TaxSettings {
+        default_rate: Some(crate::tax::TaxRate::parse("20").unwrap()),
+        name: "VAT".into(),
+        pricing: crate::tax::Pricing::TaxIncluded,
+    };
+    let taxed = order().with_tax(&vat);
+    let sale = journal
+        .begin_sale("front-1-1", "wk-1", &taxed, "{}", 1_000)
+        .unwrap();
+    journal
+        .session_created(sale, "cs_1", "https://pay.example/1", 1_100)
+        .unwrap();
+    assert!(
+        journal
+            .finish(sale, RecordedOutcome::Paid, "", 1_200)
+            .unwrap()
+    );
+    let body = |amount: i64| format!("{{\"amount\":{amount}}}");
+    let refund = journal
+        .begin_refund(
+            &NewRefund {
+                sale_row: sale,
+                amount: Some(150),
+                reason: "requested_by_customer",
+                goods_returned: false,
+                idempotency_key: "wk-r1",
+                request: &body,
+            },
+            1_300,
+        )
+        .unwrap()
+        .unwrap();
+    let shift = journal.current_shift().unwrap();
+    assert_eq!(
+        (shift.refunds, shift.net.clone()),
+        (0, vec![("GBP".to_owned(), 680)]),
+        "in flight: not yet refunded"
+    );
+    journal
+        .record_refund(
+            refund.row_id,
+            Some("re_1"),
+            RefundState::Succeeded,
+            None,
+            1_400,
+        )
+        .unwrap();
+
+    let shift = journal.current_shift().unwrap();
+    assert_eq!(shift.refunds, 1);
+    assert_eq!(shift.refunded, vec![("GBP".to_owned(), 150)]);
+    assert_eq!(shift.net, vec![("GBP".to_owned(), 530)]);
+    // 6.80 at 20 % included: 113.33 tax; the refund's share 150/680 of gross 680 and tax 113: 150 and 24.9 → 25.
+    let rate = crate::tax::TaxRate::parse("20").unwrap();
+    assert_eq!(
+        shift.tax,
+        vec![ShiftTax {
+            currency: "GBP".into(),
+            rate,
+            net: 567,
+            tax: 113,
+            gross: 680
+        }]
+    );
+    assert_eq!(
+        shift.refunded_tax,
+        vec![ShiftTax {
+            currency: "GBP".into(),
+            rate,
+            net: 125,
+            tax: 25,
+            gross: 150
+        }]
+    );
+
+    let closed = journal.close_shift(2_000).unwrap();
+    assert_eq!(closed.refunded, vec![("GBP".to_owned(), 150)]);
+    let next = journal.current_shift().unwrap();
+    assert_eq!(
+        (next.refunds, next.refunded.len()),
+        (0, 0),
+        "counted once, in the shift it succeeded in"
+    );
+}

@@ -21,7 +21,8 @@ pub use navigation::{Navigation, Screen, Tick};
 pub use payment_view::PaymentView;
 pub use pin_entry::{PinEntry, PinNotice};
 pub use print_jobs::{
-    FirstPrint, LATE_AFTER_MS, PrintLanguages, Shop, held_ticket_job, print_jobs, reprint_job,
+    FirstPrint, LATE_AFTER_MS, PrintLanguages, Shop, held_ticket_job, print_jobs, refund_slip_job,
+    reprint_job,
 };
 pub use stock::Stock;
 pub use tip_choice::{TipOption, tip_options};

@@ -8,12 +8,12 @@
 use jiff::tz::TimeZone;
 
 use crate::i18n::Language;
-use crate::journal::{SaleOutcome, SaleRecord};
+use crate::journal::{RefundRecord, RefundState, SaleOutcome, SaleRecord};
 use crate::money::Money;
 use crate::order::{TAX_ITEM_ID, TIP_ITEM_ID, order_label};
 use crate::printer::{
-    JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, ReceiptTax, Ticket,
-    receipt_job, ticket_job,
+    JobKind, PrintJob, PrinterConfig, PrinterError, Receipt, ReceiptLine, ReceiptTax, RefundSlip,
+    Ticket, receipt_job, ticket_job,
 };
 
 /// The shop's side of a receipt.
@@ -137,6 +137,73 @@ pub fn reprint_job(
     Ok(Some(job))
 }
 
+/// A refund slip for a refund WooshPay confirmed (none for any other): the amount, the reason, the refund's share
+/// of tax per rate, and the original sale. Printed once, whoever queues it.
+pub fn refund_slip_job(
+    sale: &SaleRecord,
+    refund: &RefundRecord,
+    shop: &Shop<'_>,
+    config: &PrinterConfig,
+    language: Language,
+    zone: &TimeZone,
+) -> Result<Option<PrintJob>, PrinterError> {
+    if refund.state != RefundState::Succeeded {
+        return Ok(None);
+    }
+    let money = |minor_units: i64| language.format_money(Money::new(minor_units, sale.currency));
+    let tax = crate::tax::refund_share(&sale.order().tax(), refund.amount, sale.amount_total);
+    let at = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| {
+                t.to_zoned(zone.clone())
+                    .strftime(language.receipt_time_pattern())
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let slip = RefundSlip {
+        shop_name: shop.name.to_owned(),
+        when: at(refund.finished_ms.unwrap_or(refund.created_ms)),
+        order_number: sale.order_number.map(|n| order_label(shop.order_prefix, n)),
+        amount: money(refund.amount),
+        reason: refund.reason.clone(),
+        sale_when: when(sale, language, zone),
+        sale_total: money(sale.amount_total),
+        sale_reference: sale.session_id.clone().unwrap_or_default(),
+        refund_id: refund.refund_id.clone().unwrap_or_default(),
+        kiosk_id: shop.kiosk_id.to_owned(),
+        tax_name: shop.tax_name.to_owned(),
+        tax_total: (!tax.is_empty()).then(|| money(crate::tax::total_tax(&tax))),
+        tax: receipt_tax(&tax, sale.currency, language),
+    };
+    crate::printer::refund_slip_job(config, sale.row_id, refund.row_id, &slip, language.code())
+        .map(Some)
+}
+
+/// Tax lines as paper shows them: the rate and the amounts in the language's notation, without a currency sign.
+fn receipt_tax(
+    lines: &[crate::tax::TaxLine],
+    currency: crate::money::Currency,
+    language: Language,
+) -> Vec<ReceiptTax> {
+    let style = language.number_style();
+    let plain = |minor_units: i64| Money::new(minor_units, currency).format_digits(style);
+    lines
+        .iter()
+        .map(|line| ReceiptTax {
+            rate: format!(
+                "{}%",
+                line.rate
+                    .to_string()
+                    .replace('.', &style.decimal.to_string())
+            ),
+            net: plain(line.net),
+            tax: plain(line.tax),
+            gross: plain(line.gross),
+        })
+        .collect()
+}
+
 /// The id of a sale's first receipt or ticket: its journal row and its session (or, lacking one, its
 /// reference), so that a journal started afresh, whose row numbers begin again, never matches an older sale's
 /// job still on record in the queue. Only letters, digits, `-` and `_`: the id is one line of a job file.
@@ -161,8 +228,6 @@ fn receipt_of(
 ) -> Option<Receipt> {
     let order_number = order_label(shop.order_prefix, paid_order_number(sale)?);
     let money = |minor_units: i64| language.format_money(Money::new(minor_units, sale.currency));
-    let style = language.number_style();
-    let plain = |minor_units: i64| Money::new(minor_units, sale.currency).format_digits(style);
     let tax = sale.order().tax();
     Some(Receipt {
         shop_name: shop.name.to_owned(),
@@ -183,20 +248,7 @@ fn receipt_of(
         total: money(sale.amount_total),
         tax_name: shop.tax_name.to_owned(),
         tax_total: (!tax.is_empty()).then(|| money(crate::tax::total_tax(&tax))),
-        tax: tax
-            .iter()
-            .map(|line| ReceiptTax {
-                rate: format!(
-                    "{}%",
-                    line.rate
-                        .to_string()
-                        .replace('.', &style.decimal.to_string())
-                ),
-                net: plain(line.net),
-                tax: plain(line.tax),
-                gross: plain(line.gross),
-            })
-            .collect(),
+        tax: receipt_tax(&tax, sale.currency, language),
         reference: sale.session_id.clone().unwrap_or_default(),
         kiosk_id: shop.kiosk_id.to_owned(),
         // The printer's `footer` fills in.

@@ -77,6 +77,8 @@ pub struct Metrics {
     paid_minor_units: Family<CurrencyLabels, Counter>,
     gateway_errors: Family<KindLabels, Counter>,
     recoveries: Family<ResultLabels, Counter>,
+    refunds: Family<ResultLabels, Counter>,
+    refunded_minor_units: Family<CurrencyLabels, Counter>,
     printer_failures: Counter,
     print_queue_errors: Counter,
     catalog_refresh_failures: Counter,
@@ -119,6 +121,18 @@ impl Metrics {
             "recoveries",
             "Pending sales looked at by crash recovery, by result (settled, resumed, still_pending)",
             recoveries.clone(),
+        );
+        let refunds = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "refunds",
+            "Refunds WooshPay answered about, by result (succeeded, pending, failed, canceled, refused)",
+            refunds.clone(),
+        );
+        let refunded_minor_units = Family::<CurrencyLabels, Counter>::default();
+        registry.register(
+            "refunded_minor_units",
+            "Amount refunded (WooshPay's refund succeeded), in the currency's minor units",
+            refunded_minor_units.clone(),
         );
         let printer_failures = Counter::default();
         registry.register(
@@ -206,6 +220,8 @@ impl Metrics {
             paid_minor_units,
             gateway_errors,
             recoveries,
+            refunds,
+            refunded_minor_units,
             printer_failures,
             print_queue_errors,
             catalog_refresh_failures,
@@ -349,6 +365,27 @@ pub fn sale_finished(outcome: &str, paid: Option<(u64, &str)>) {
     if let Some((minor_units, currency)) = paid {
         metrics
             .paid_minor_units
+            .get_or_create(&CurrencyLabels {
+                currency: currency.to_owned(),
+            })
+            .inc_by(minor_units);
+    }
+    textfile::nudge();
+}
+
+/// A refund's answer from WooshPay: `succeeded`, `pending`, `failed`, `canceled` or `refused`; a succeeded one
+/// adds its amount.
+pub fn refund_settled(result: &str, refunded: Option<(u64, &str)>) {
+    let metrics = metrics();
+    metrics
+        .refunds
+        .get_or_create(&ResultLabels {
+            result: result.to_owned(),
+        })
+        .inc();
+    if let Some((minor_units, currency)) = refunded {
+        metrics
+            .refunded_minor_units
             .get_or_create(&CurrencyLabels {
                 currency: currency.to_owned(),
             })

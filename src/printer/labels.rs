@@ -13,6 +13,14 @@ pub struct Labels {
     /// The tax table's columns: the amount before tax, and with it.
     pub net: &'static str,
     pub gross: &'static str,
+    /// The refund slip: its heading, the original sale, and the three reasons.
+    pub refund_heading: &'static str,
+    pub original_sale: &'static str,
+    pub refunded: &'static str,
+    pub reason: &'static str,
+    pub requested_by_customer: &'static str,
+    pub duplicate: &'static str,
+    pub fraudulent: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -26,6 +34,13 @@ const EN: Labels = Labels {
     late: "LATE - paid",
     net: "Net",
     gross: "Gross",
+    refund_heading: "REFUND",
+    original_sale: "Original sale",
+    refunded: "Refunded",
+    reason: "Reason",
+    requested_by_customer: "Requested by customer",
+    duplicate: "Duplicate payment",
+    fraudulent: "Fraudulent",
 };
 
 const DE: Labels = Labels {
@@ -39,6 +54,13 @@ const DE: Labels = Labels {
     late: "VERSPÄTET - bezahlt",
     net: "Netto",
     gross: "Brutto",
+    refund_heading: "ERSTATTUNG",
+    original_sale: "Ursprünglicher Kauf",
+    refunded: "Erstattet",
+    reason: "Grund",
+    requested_by_customer: "Auf Kundenwunsch",
+    duplicate: "Doppelt bezahlt",
+    fraudulent: "Betrug",
 };
 
 const ZH_CN: Labels = Labels {
@@ -52,6 +74,13 @@ const ZH_CN: Labels = Labels {
     late: "延迟打印 - 付款于",
     net: "不含税",
     gross: "含税",
+    refund_heading: "退款",
+    original_sale: "原订单",
+    refunded: "已退款",
+    reason: "原因",
+    requested_by_customer: "应顾客要求",
+    duplicate: "重复付款",
+    fraudulent: "欺诈",
 };
 
 /// Labels for a BCP 47 language code such as "de", "de-AT" or "zh-CN";

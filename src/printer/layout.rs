@@ -160,6 +160,31 @@ pub struct Receipt {
     pub footer: Option<String>,
 }
 
+/// A refund slip: what went back, why, and which sale it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundSlip {
+    pub shop_name: String,
+    /// When the refund succeeded, formatted.
+    pub when: String,
+    /// The original sale's order number as the counter called it.
+    pub order_number: Option<String>,
+    /// What was refunded, formatted with the currency.
+    pub amount: String,
+    /// `requested_by_customer`, `duplicate` or `fraudulent` (printed in the slip's language).
+    pub reason: String,
+    /// The original sale: when, its total, its session id.
+    pub sale_when: String,
+    pub sale_total: String,
+    pub sale_reference: String,
+    /// WooshPay's refund id.
+    pub refund_id: String,
+    pub kiosk_id: String,
+    /// The refund's share of tax per rate (empty: no tax table).
+    pub tax_name: String,
+    pub tax: Vec<ReceiptTax>,
+    pub tax_total: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
     /// As the counter calls it out: `42`, or `A-42` with an order prefix.
@@ -220,6 +245,84 @@ pub fn receipt(r: &Receipt, labels: &Labels, columns: usize) -> Document {
             doc.text(part, Size::Normal, false, Align::Center);
         }
     }
+    doc.blocks.push(Block::Feed(1));
+    doc.blocks.push(Block::Cut);
+    doc
+}
+
+pub fn refund_slip(s: &RefundSlip, labels: &Labels, columns: usize) -> Document {
+    let mut doc = Document::new(columns);
+    doc.text(&s.shop_name, Size::Large, false, Align::Center);
+    doc.text(labels.refund_heading, Size::Large, true, Align::Center);
+    doc.text(&s.when, Size::Normal, false, Align::Center);
+    doc.blocks.push(Block::Rule);
+    for text in item_lines_label(labels.refunded, &s.amount, columns) {
+        doc.line(text, true);
+    }
+    let reason = match s.reason.as_str() {
+        "requested_by_customer" => labels.requested_by_customer,
+        "duplicate" => labels.duplicate,
+        "fraudulent" => labels.fraudulent,
+        other => other,
+    };
+    doc.text(
+        &format!("{}: {reason}", labels.reason),
+        Size::Normal,
+        false,
+        Align::Left,
+    );
+    if !s.tax.is_empty() {
+        doc.blocks.push(Block::Rule);
+        let as_receipt = Receipt {
+            shop_name: String::new(),
+            when: String::new(),
+            order_number: String::new(),
+            late: None,
+            lines: Vec::new(),
+            tip: None,
+            total: String::new(),
+            tax_name: s.tax_name.clone(),
+            tax: s.tax.clone(),
+            tax_total: s.tax_total.clone(),
+            reference: String::new(),
+            kiosk_id: String::new(),
+            footer: None,
+        };
+        tax_table(&mut doc, &as_receipt, labels);
+    }
+    doc.blocks.push(Block::Rule);
+    doc.text(labels.original_sale, Size::Normal, true, Align::Left);
+    if let Some(order) = &s.order_number {
+        doc.text(
+            &format!("{} {order}", labels.order),
+            Size::Normal,
+            false,
+            Align::Left,
+        );
+    }
+    doc.text(&s.sale_when, Size::Normal, false, Align::Left);
+    for text in item_lines_label(labels.total, &s.sale_total, columns) {
+        doc.line(text, false);
+    }
+    doc.text(
+        &format!("{}: {}", labels.reference, s.sale_reference),
+        Size::Normal,
+        false,
+        Align::Left,
+    );
+    doc.blocks.push(Block::Rule);
+    doc.text(
+        &format!("{} {}", labels.refund_heading, s.refund_id),
+        Size::Normal,
+        false,
+        Align::Left,
+    );
+    doc.text(
+        &format!("{}: {}", labels.kiosk, s.kiosk_id),
+        Size::Normal,
+        false,
+        Align::Left,
+    );
     doc.blocks.push(Block::Feed(1));
     doc.blocks.push(Block::Cut);
     doc

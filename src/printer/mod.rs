@@ -31,8 +31,10 @@ pub use encode::encode;
 pub use error::PrinterError;
 pub use job::{JobKind, PrintJob};
 pub use labels::{Labels, labels};
-pub use layout::{Align, Block, Document, Receipt, ReceiptLine, ReceiptTax, Size, Ticket};
-pub use queue::{Printer, queue_dir};
+pub use layout::{
+    Align, Block, Document, Receipt, ReceiptLine, ReceiptTax, RefundSlip, Size, Ticket,
+};
+pub use queue::{Printer, queue_dir, queue_for_kiosk};
 pub use status::{PrinterState, PrinterStatus, Timing};
 pub use transport::Timeouts;
 
@@ -50,6 +52,20 @@ pub fn receipt_job(
     }
     let doc = layout::receipt(&receipt, &labels(language_code), config.columns());
     Ok(PrintJob::new(sale_id, JobKind::Receipt, encode(&doc)?))
+}
+
+/// Lays out, encodes and wraps a refund slip as a job, printed once: its id names the journal's refund.
+pub fn refund_slip_job(
+    config: &PrinterConfig,
+    sale_id: i64,
+    refund_row: i64,
+    slip: &RefundSlip,
+    language_code: &str,
+) -> Result<PrintJob, PrinterError> {
+    let doc = layout::refund_slip(slip, &labels(language_code), config.columns());
+    let mut job = PrintJob::new(sale_id, JobKind::Receipt, encode(&doc)?);
+    job.id = format!("refund-{refund_row}-sale-{sale_id}");
+    Ok(job)
 }
 
 /// Lays out, encodes and wraps a kitchen ticket as a job.

@@ -27,6 +27,15 @@ pub struct Printer {
     grace: Duration,
 }
 
+/// Writes `job` into the queue at `queue_dir` without printing it: for a command run beside the kiosk (a refund
+/// from a terminal), whose printer worker prints it when it next looks at the queue. A command never drives the
+/// printer itself, so two processes never print from one queue. `false`: a job with this id is already queued.
+pub fn queue_for_kiosk(queue_dir: &Path, job: &PrintJob) -> Result<bool, PrinterError> {
+    JobDir::new(queue_dir.to_owned())
+        .add(job)
+        .map(|added| added.is_some())
+}
+
 impl Printer {
     pub fn start(config: PrinterConfig, queue_dir: impl Into<PathBuf>) -> Printer {
         Printer::start_with(config, queue_dir, Timing::default())

@@ -50,9 +50,17 @@ pub(super) async fn record_answer(
             tracing::warn!(refund = record.row_id, %error, "no answer about the refund; it stays in flight");
         }
     }
-    Ok(journal
+    let now = journal
         .refund(record.row_id)?
-        .unwrap_or_else(|| record.clone()))
+        .unwrap_or_else(|| record.clone());
+    if now.state != record.state && now.state != RefundState::Requested {
+        let refunded = u64::try_from(now.amount).unwrap_or(0);
+        crate::metrics::refund_settled(
+            now.state.as_str(),
+            (now.state == RefundState::Succeeded).then_some((refunded, now.currency.as_str())),
+        );
+    }
+    Ok(now)
 }
 
 /// Whether `refund` is the one `record` asked for: the same payment intent and amount (and, where WooshPay gave

@@ -31,6 +31,9 @@ impl Kiosk {
                             return;
                         }
                     }
+                    // A refund left in flight by a crash or a lost answer (here or from a terminal) is settled the
+                    // same way `recover` settles it: found by its key, else replayed under it.
+                    engine.settle_refunds().await;
                     engine.probe().await;
                 }
                 let wait = match engine.gateway_status().reachable {

@@ -99,7 +99,22 @@ impl Kiosk {
                 DifferenceKind::StillOpen => t.invoke_reconcile_still_open(n),
                 DifferenceKind::UnclearAtWooshpay => t.invoke_reconcile_unclear(n),
                 DifferenceKind::PendingInJournal => t.invoke_reconcile_pending_in_journal(n),
+                // Counted together below.
+                DifferenceKind::RefundNotInJournal
+                | DifferenceKind::RefundNotAtWooshpay
+                | DifferenceKind::RefundDiffers => slint::SharedString::default(),
             }));
+        }
+        let refunds = i32::try_from(
+            found
+                .differences
+                .iter()
+                .filter(|d| d.refund.is_some())
+                .count(),
+        )
+        .unwrap_or(i32::MAX);
+        if refunds > 0 {
+            parts.push(self.text(|t| t.invoke_reconcile_refunds_differ(refunds)));
         }
         let details = parts.join("; ");
         self.text(|t| t.invoke_reconcile_differs(details.as_str().into()))

@@ -96,6 +96,40 @@ pub fn receipt(language: &str) -> Receipt {
     }
 }
 
+/// A partial refund of the sample receipt's sale, with its share of each rate (1.50 of 28.60; 3.00 of 13.90).
+pub fn refund_slip(language: &str) -> wooshpay_kiosk::printer::RefundSlip {
+    let r = receipt(language);
+    let (amount, tax) = match language {
+        "de" => (
+            "3,00 €",
+            vec![
+                tax("7%", "2,02", "0,14", "2,16"),
+                tax("19%", "0,71", "0,13", "0,84"),
+            ],
+        ),
+        _ => ("£1.50", vec![tax("20%", "0.42", "0.08", "0.50")]),
+    };
+    wooshpay_kiosk::printer::RefundSlip {
+        shop_name: r.shop_name,
+        when: r.when.clone(),
+        order_number: Some(r.order_number),
+        amount: amount.into(),
+        reason: "requested_by_customer".into(),
+        sale_when: r.when,
+        sale_total: r.total,
+        sale_reference: r.reference,
+        refund_id: "re_1554351292598452224".into(),
+        kiosk_id: r.kiosk_id,
+        tax_name: r.tax_name,
+        tax_total: Some(if language == "de" {
+            "0,27 €".into()
+        } else {
+            "£0.08".into()
+        }),
+        tax,
+    }
+}
+
 pub fn ticket(language: &str) -> Ticket {
     let r = receipt(language);
     Ticket {

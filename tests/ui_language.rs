@@ -118,7 +118,10 @@ fn starts_in_the_configured_language_and_staff_switch_it() {
                 );
                 assert!(shows(
                     &app,
-                    &format!("{}, {german_latte}, abgebrochen, 1 × Latte", sale.time)
+                    &format!(
+                        "{}, {german_latte}, abgebrochen, 1 × Latte, {}",
+                        sale.time, sale.short_id
+                    )
                 ));
                 tap(&app, "Sprache: Deutsch");
                 assert_eq!(app.global::<KioskAdapter>().get_language(), "en");

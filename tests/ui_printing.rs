@@ -149,7 +149,18 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 tap(&app, "Language: English");
                 tap(&app, "语言：简体中文");
                 assert_eq!(app.global::<KioskAdapter>().get_language(), "de");
-                tap(&app, "Bestellung 1 nachdrucken");
+                // Reprint sits on the sale's detail: order 1's row, then Reprint.
+                let first = app
+                    .global::<AdminAdapter>()
+                    .get_sales()
+                    .iter()
+                    .find(|sale| sale.order_label == "1")
+                    .expect("order 1 is listed")
+                    .id
+                    .to_string();
+                common::ui::open_sale(&app, &first);
+                tap(&app, "Nachdrucken");
+                tap(&app, "Schließen");
                 until(&rt, "the reprint", || {
                     count(&printed(&device), "--- cut ---") == before + 1
                 })
@@ -173,7 +184,17 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                     let id = common::ui::abandoned_sale(&engine, &rt, "croissant").await;
                     sim.pay(&id).unwrap();
                     let before = count(&printed(&device), "--- cut ---");
-                    tap(&app, "Bestellung 1 nachdrucken"); // still on the staff screen, in German
+                    // Still on the staff screen, in German: order 1's detail, Reprint.
+                    let first = app
+                        .global::<AdminAdapter>()
+                        .get_sales()
+                        .iter()
+                        .find(|sale| sale.order_label == "1")
+                        .expect("order 1 is listed")
+                        .id
+                        .to_string();
+                    common::ui::open_sale(&app, &first);
+                    tap(&app, "Nachdrucken");
                     until(&rt, "the reprint", || {
                         count(&printed(&device), "--- cut ---") == before + 1
                     })
@@ -190,6 +211,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                         .position(|sale| sale.id == id.as_str())
                         .unwrap();
                     assert_eq!(re_check, 0, "the newest sale is listed first");
+                    common::ui::open_sale(&app, &id);
                     tap(&app, "Prüfen");
                     until(&rt, "the late sale's receipt and ticket", || {
                         count(&printed(&device), "--- cut ---") == before + 3
@@ -201,6 +223,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                     assert_eq!(count(&lines, "Küche"), 1, "{}", lines.join("\n"));
                     // Asking again prints nothing more: the journal knows it was printed.
                     app.global::<AdminAdapter>().set_message("".into());
+                    common::ui::open_sale(&app, &id);
                     tap(&app, "Prüfen");
                     until(&rt, "the second answer", || {
                         app.global::<AdminAdapter>()

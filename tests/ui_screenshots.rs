@@ -20,8 +20,8 @@ use wooshpay_kiosk::money::Money;
 use wooshpay_kiosk::ui::convert;
 use wooshpay_kiosk::ui::{
     AdminAdapter, AmountAdapter, AppWindow, CartAdapter, CatalogAdapter, DescribeAdapter,
-    KioskAdapter, PaymentAdapter, PaymentPhase, PinAdapter, ResultAdapter, SaleRow, Screen,
-    StatusRow, StockRow, Strings, Theme, TipAdapter, TipChoice,
+    DetailRow, KioskAdapter, PaymentAdapter, PaymentPhase, PinAdapter, ResultAdapter, SaleAdapter,
+    SaleRow, Screen, StatusRow, StockRow, Strings, Theme, TipAdapter, TipChoice,
 };
 
 struct Headless {
@@ -170,6 +170,8 @@ fn states(app: &AppWindow) -> Vec<State> {
     let pin_weak = weak.clone();
     let locked_weak = weak.clone();
     let admin_weak = weak.clone();
+    let (refund_weak, refund_weak2, refund_weak3, refund_weak4) =
+        (weak.clone(), weak.clone(), weak.clone(), weak.clone());
     let amount_weak = weak.clone();
     let describe_weak = weak.clone();
     let (contrast_weak, contrast_cart, c7) = (weak.clone(), cart.clone(), c4.clone());
@@ -377,6 +379,12 @@ fn states(app: &AppWindow) -> Vec<State> {
                             ("paid", false) => "1".into(),
                             _ => "".into(),
                         },
+                        // The older paid sale had £1.50 of it refunded.
+                        refunded: if id.ends_with("0007") {
+                            "£1.50".into()
+                        } else {
+                            "".into()
+                        },
                     };
                 let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
                     id: id.into(),
@@ -456,8 +464,25 @@ fn states(app: &AppWindow) -> Vec<State> {
                 staff.set_message(
                     "Shift closed and stored. 14 sales, 12 paid, £48.20 gross\nWooshPay and the journal differ: 1 paid at WooshPay but not here. Check the sales list and run “wooshpay-kiosk reconcile”.".into(),
                 );
+                app.global::<SaleAdapter>().set_open(false);
                 app.global::<KioskAdapter>().set_screen(Screen::Admin);
             }),
+        ),
+        (
+            "refund-detail",
+            Box::new(move || refund_step(&refund_weak.unwrap(), 0)),
+        ),
+        (
+            "refund-keypad",
+            Box::new(move || refund_step(&refund_weak2.unwrap(), 1)),
+        ),
+        (
+            "refund-confirm",
+            Box::new(move || refund_step(&refund_weak3.unwrap(), 2)),
+        ),
+        (
+            "refund-answer",
+            Box::new(move || refund_step(&refund_weak4.unwrap(), 4)),
         ),
         (
             "result-late-payment",
@@ -614,6 +639,46 @@ fn audit(app: &AppWindow, shot: &str, width: u32, height: u32) -> Vec<String> {
         }
     }
     problems
+}
+
+/// A paid sale (order 2: £10.00 with 20 % VAT and a tip) opened on the staff screen, at one step of its refund:
+/// 0 the sale, 1 the amount keypad (£1.50 keyed), 2 reason and confirmation, 4 WooshPay's answer.
+fn refund_step(app: &AppWindow, step: i32) {
+    let sale = app.global::<SaleAdapter>();
+    sale.set_title("#2 · 24 Nov 12:41".into());
+    let lines: Vec<slint::SharedString> =
+        vec!["2 × Flat white   £6.40".into(), "1 × Latte   £3.10".into()];
+    sale.set_lines(ModelRc::new(VecModel::from(lines)));
+    let row = |label: &str, value: &str, strong: bool| DetailRow {
+        label: label.into(),
+        value: value.into(),
+        strong,
+    };
+    sale.set_rows(ModelRc::new(VecModel::from(vec![
+        row("Time", "24 Nov 12:41", false),
+        row("Order number", "2", false),
+        row("Tip", "£0.50", false),
+        row("VAT 20%", "£1.58 / £9.50", false),
+        row("Paid", "£10.00", true),
+        row("Refunded", "£0.00", true),
+        row("Left to refund", "£10.00", false),
+        row("State", "Paid", false),
+        row("Reference", "front-k7q2-42\ncs_2125215140038049795", false),
+    ])));
+    sale.set_can_refund(true);
+    sale.set_can_reprint(true);
+    sale.set_can_recheck(true);
+    sale.set_amount("£1.50".into());
+    sale.set_most("£10.00".into());
+    sale.set_can_continue(true);
+    sale.set_reason("duplicate".into());
+    sale.set_goods_returned(true);
+    sale.set_confirm_text("Refund £1.50 of order 2 to the customer's card?".into());
+    sale.set_answer("Refunded £1.50.".into());
+    sale.set_answer_ok(true);
+    sale.set_step(step);
+    sale.set_open(true);
+    app.global::<KioskAdapter>().set_screen(Screen::Admin);
 }
 
 /// Switches the UI's language the way the kiosk does (Slint's bundled translation, then the Rust side).

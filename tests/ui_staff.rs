@@ -116,7 +116,8 @@ fn staff_unlock_recheck_close_shift_reload_catalog_and_lockout() {
             .await;
         steps
             .run("Re-check asks WooshPay again", async {
-                // Re-check asks WooshPay again: paid there, paid here.
+                // Re-check asks WooshPay again: paid there, paid here. It sits on the sale's detail.
+                common::ui::open_sale(&app, &pending_id);
                 tap(&app, "Re-check");
                 until(&rt, "the re-check answer", || {
                     staff().get_message().contains("WooshPay says")

@@ -178,20 +178,15 @@ fn stock_sells_out_on_paid_sales_and_staff_mark_items_sold_out_and_back() {
                     open_staff();
                     until(&rt, "the admin screen", || screen() == Screen::Admin).await;
                     // Re-check on that sale's row (the newest is the sale just paid).
-                    let row_of_pending = app
-                        .global::<AdminAdapter>()
-                        .get_sales()
-                        .iter()
-                        .position(|sale| sale.outcome == "pending")
-                        .expect("the first customer's sale is listed as pending");
-                    ElementHandle::find_by_accessible_label(&app, "Re-check")
-                        .filter(|e| {
-                            e.accessible_role()
-                                == Some(i_slint_backend_testing::AccessibleRole::Button)
-                        })
-                        .nth(row_of_pending)
-                        .expect("a Re-check button on its row")
-                        .invoke_accessible_default_action();
+                    assert!(
+                        app.global::<AdminAdapter>()
+                            .get_sales()
+                            .iter()
+                            .any(|sale| sale.outcome == "pending"),
+                        "the first customer's sale is listed as pending"
+                    );
+                    common::ui::open_sale(&app, &session);
+                    tap(&app, "Re-check");
                     let message = || app.global::<AdminAdapter>().get_message().to_string();
                     until(&rt, "the re-check answer", || {
                         !message().starts_with("Checking ")

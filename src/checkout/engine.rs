@@ -181,6 +181,37 @@ impl CheckoutEngine {
         results
     }
 
+    /// Refunds a paid sale as staff asked on the screen (see [`crate::refund`]): journalled before it is sent, on
+    /// a journal connection of its own in a blocking thread of its own, like [`CheckoutEngine::settle_refunds`].
+    pub async fn refund(
+        &self,
+        sale_row: i64,
+        ask: crate::refund::RefundAsk,
+    ) -> Result<crate::refund::RefundResult, String> {
+        let journal = self
+            .with_journal(|journal| journal.reopen())
+            .map_err(|e| e.to_string())?;
+        let client = self.shared.client.clone();
+        let kiosk_id = self.shared.settings.kiosk_id.clone();
+        let runtime = self.shared.runtime.clone();
+        tokio::task::spawn_blocking(move || {
+            runtime.block_on(async {
+                let sale = journal
+                    .sale(sale_row)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("sale {sale_row} is not in the journal"))?;
+                let context = crate::refund::RefundContext {
+                    client: &client,
+                    journal: &journal,
+                    kiosk_id: &kiosk_id,
+                };
+                context.refund(&sale, &ask).await.map_err(|e| e.to_string())
+            })
+        })
+        .await
+        .map_err(|e| format!("the refund stopped: {e}"))?
+    }
+
     /// Refunds the journal holds in flight or pending at WooshPay, settled as far as WooshPay can say now (the
     /// same as `recover` does). On a connection of its own to the journal, so no sale waits while WooshPay answers.
     pub async fn settle_refunds(&self) -> Vec<crate::journal::RefundRecord> {

@@ -213,6 +213,14 @@ impl Journal {
     ) -> Result<(), JournalError> {
         let finished = (!state.is_unsettled()).then_some(now_ms);
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let before: Option<(String, bool, i64)> = tx
+            .query_row(
+                "SELECT status, goods_returned, sale_id FROM refunds WHERE id = ?1",
+                params![row_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
         let changed = tx
             .execute(
                 "UPDATE refunds SET refund_id = COALESCE(?2, refund_id), status = ?3, detail = ?4,
@@ -221,6 +229,13 @@ impl Journal {
                 params![row_id, refund_id, state.as_str(), detail, finished],
             )
             .map_err(|e| self.err(e))?;
+        // The goods go back once: when the refund first becomes succeeded.
+        if let Some((old, true, sale)) = &before
+            && old != "succeeded"
+            && state == RefundState::Succeeded
+        {
+            super::stock::return_for_refund(&tx, *sale, now_ms).map_err(|e| self.err(e))?;
+        }
         if changed > 0 {
             tx.execute(
                 "INSERT INTO sale_events (sale_id, at_ms, event)

@@ -91,6 +91,38 @@ pub(super) fn take_for_sale(conn: &Connection, sale: i64, now_ms: i64) -> rusqli
     Ok(())
 }
 
+/// Puts a refunded sale's items back on the shelf (staff ticked "goods returned"), inside the transaction that
+/// records the refund succeeded, so it happens once. Only counted items change; all of the sale's lines go back
+/// (a partial refund with the goods returned is the goods of that sale).
+pub(super) fn return_for_refund(conn: &Connection, sale: i64, now_ms: i64) -> rusqlite::Result<()> {
+    let lines_json: String = conn.query_row(
+        "SELECT lines_json FROM sales WHERE id = ?1",
+        params![sale],
+        |row| row.get(0),
+    )?;
+    let lines: Vec<OrderLine> = serde_json::from_str(&lines_json).unwrap_or_default();
+    for line in lines {
+        let changed = conn.execute(
+            "UPDATE stock SET remaining = remaining + ?2 WHERE item_id = ?1 AND remaining IS NOT NULL",
+            params![line.item_id, line.quantity],
+        )?;
+        if changed > 0 {
+            conn.execute(
+                "INSERT INTO sale_events (sale_id, at_ms, event) VALUES (?1, ?2, ?3)",
+                params![
+                    sale,
+                    now_ms,
+                    format!(
+                        "{} × {} back in stock (refund)",
+                        line.quantity, line.item_id
+                    )
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// The identity of a catalog's stock levels: the same ids with the same `stock` give the same digest.
 fn levels_digest(items: &[(String, Option<u32>)]) -> String {
     use sha2::{Digest, Sha256};

@@ -10,6 +10,7 @@ mod navigation;
 mod payment_view;
 mod pin_entry;
 mod print_jobs;
+mod refund_entry;
 mod stock;
 mod tip_choice;
 
@@ -24,5 +25,6 @@ pub use print_jobs::{
     FirstPrint, LATE_AFTER_MS, PrintLanguages, Shop, held_ticket_job, print_jobs, refund_slip_job,
     reprint_job,
 };
+pub use refund_entry::{OpenSale, RefundEntry, RefundRequest, RefundStep};
 pub use stock::Stock;
 pub use tip_choice::{TipOption, tip_options};

@@ -166,7 +166,7 @@ pub(super) fn local_time(ms: i64, pattern: &str) -> String {
 }
 
 /// A day and time on the staff screen, written as the kiosk's language writes them.
-fn local_day_and_time(ms: i64) -> String {
+pub fn local_day_and_time(ms: i64) -> String {
     local_time(ms, crate::i18n::current().day_and_time_pattern())
 }
 
@@ -178,7 +178,12 @@ fn money_text(minor_units: i64, currency: &str) -> String {
 }
 
 /// One line of the admin screen's recent sales.
-pub fn sale_row(sale: &crate::journal::SaleRecord, order_prefix: Option<&str>) -> SaleRow {
+/// A sale for the staff screen's list; `refunded`: how much of it WooshPay has refunded, in minor units.
+pub fn sale_row(
+    sale: &crate::journal::SaleRecord,
+    order_prefix: Option<&str>,
+    refunded: i64,
+) -> SaleRow {
     // The outcome stays the journal's word (`paid`); the screen translates it.
     let items = sale.items_summary(", ");
     let id = sale.session_id.clone().unwrap_or_default();
@@ -201,6 +206,11 @@ pub fn sale_row(sale: &crate::journal::SaleRecord, order_prefix: Option<&str>) -
             .map(|n| crate::order::order_label(order_prefix, n))
             .unwrap_or_default()
             .into(),
+        refunded: if refunded > 0 {
+            money(crate::money::Money::new(refunded, sale.currency)).into()
+        } else {
+            SharedString::new()
+        },
     }
 }
 
@@ -251,6 +261,31 @@ pub fn shift_lines(
     }
     if totals.pending > 0 {
         lines.push(strings.invoke_shift_pending(count(totals.pending)));
+    }
+    let joined = |amounts: &[(String, i64)]| {
+        amounts
+            .iter()
+            .map(|(currency, amount)| money_text(*amount, currency))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    if totals.refunds > 0 {
+        lines.push(
+            strings.invoke_shift_refunded(count(totals.refunds), joined(&totals.refunded).into()),
+        );
+        lines.push(strings.invoke_shift_net(joined(&totals.net).into()));
+    }
+    for tax in &totals.tax {
+        let refunded = totals
+            .refunded_tax
+            .iter()
+            .find(|r| r.currency == tax.currency && r.rate == tax.rate)
+            .map_or(0, |r| r.tax);
+        lines.push(strings.invoke_shift_tax(
+            format!("{}%", tax.rate).into(),
+            money_text(tax.tax - refunded, &tax.currency).into(),
+            money_text(tax.gross, &tax.currency).into(),
+        ));
     }
     lines
 }

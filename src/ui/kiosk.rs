@@ -92,6 +92,8 @@ pub(super) struct State {
     pub(super) last_order: Option<crate::order::Order>,
     /// The language staff chose (else `[display] language`); a customer's choice lasts one sale.
     pub(super) staff_language: Language,
+    /// The sale open on the staff screen, and its refund as keyed so far.
+    pub(super) open_sale: Option<crate::kiosk::OpenSale>,
 }
 
 impl Kiosk {
@@ -119,6 +121,7 @@ impl Kiosk {
                 last_order: None,
                 queued_prints: Default::default(),
                 staff_language: context.display.language,
+                open_sale: None,
             }),
             context,
             started: Instant::now(),

@@ -20,6 +20,7 @@ mod payment;
 mod printing;
 mod reconcile;
 mod result;
+mod sale_detail;
 mod staff;
 mod stock;
 mod tip;
@@ -45,6 +46,7 @@ impl Kiosk {
         payment::connect(&kiosk, window);
         result::connect(&kiosk, window);
         staff::connect(&kiosk, window);
+        sale_detail::connect(&kiosk, window);
         stock::connect(&kiosk, window);
         tip::connect(&kiosk, window);
         printing::connect(&kiosk, window);

@@ -156,8 +156,35 @@ impl Kiosk {
         }
     }
 
+    /// A refund WooshPay confirmed: its slip, in the language on screen now, once.
+    pub(super) fn print_refund_slip(
+        &self,
+        sale: &SaleRecord,
+        refund: &crate::journal::RefundRecord,
+    ) {
+        let Some(printer) = &self.context.printer else {
+            return;
+        };
+        if !printer.config().receipt {
+            return;
+        }
+        match crate::kiosk::refund_slip_job(
+            sale,
+            refund,
+            &self.shop(),
+            printer.config(),
+            crate::i18n::current(),
+            &jiff::tz::TimeZone::system(),
+        ) {
+            Ok(job) => self.enqueue(job.into_iter().collect(), None),
+            Err(error) => {
+                tracing::error!(%error, refund = refund.row_id, "cannot lay out the refund slip")
+            }
+        }
+    }
+
     /// The customer's receipt again, in the language on screen now.
-    fn reprint(&self, session_id: &str) {
+    pub(super) fn reprint(&self, session_id: &str) {
         let Some(printer) = &self.context.printer else {
             return;
         };

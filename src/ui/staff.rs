@@ -188,7 +188,10 @@ impl Kiosk {
 
     pub(super) fn lock_staff(&self) {
         let notice = self.state.borrow_mut().pin.closed();
+        // A sale left open on the staff screen is closed with it (a refund on its way still settles).
+        self.state.borrow_mut().open_sale = None;
         if let Some(window) = self.ui() {
+            window.global::<super::SaleAdapter>().set_open(false);
             window.global::<PinAdapter>().set_digits(0);
             window.global::<AdminAdapter>().set_message("".into());
             show_pin_notice(&window, notice);
@@ -208,8 +211,18 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let adapter = window.global::<AdminAdapter>();
         let (recent, shift, past) = self.context.engine.with_journal(|journal| {
+            let recent: Vec<(crate::journal::SaleRecord, i64)> = journal
+                .recent(RECENT_SALES)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|sale| {
+                    let refunds = journal.refunds_of(sale.row_id).unwrap_or_default();
+                    let refunded = crate::journal::refunded_and_left(&sale, &refunds).0;
+                    (sale, refunded)
+                })
+                .collect();
             (
-                journal.recent(RECENT_SALES).unwrap_or_default(),
+                recent,
                 journal.current_shift().ok(),
                 journal.shift_reports(5).unwrap_or_default(),
             )
@@ -218,7 +231,7 @@ impl Kiosk {
         let prefix = self.context.order_prefix.as_deref();
         let rows: Vec<SaleRow> = recent
             .iter()
-            .map(|sale| convert::sale_row(sale, prefix))
+            .map(|(sale, refunded)| convert::sale_row(sale, prefix, *refunded))
             .collect();
         adapter.set_sales(ModelRc::new(VecModel::from(rows)));
         let lines: Vec<SharedString> = shift
@@ -287,7 +300,7 @@ impl Kiosk {
             .unwrap_or_default()
     }
 
-    fn recheck(self: &Rc<Self>, session_id: String) {
+    pub(super) fn recheck(self: &Rc<Self>, session_id: String) {
         self.admin_message(&self.text(|t| t.invoke_rechecking(session_id.as_str().into())));
         let engine = self.context.engine.clone();
         let runtime = self.context.runtime.clone();

@@ -21,6 +21,23 @@ pub fn tap(app: &AppWindow, label: &str) {
     element.invoke_accessible_default_action();
 }
 
+/// Opens a sale from the staff screen's list with a tap on its row, found by the end of its session id (the row's
+/// accessible label ends with it, as the list shows it: `…38049795`).
+pub fn open_sale(app: &AppWindow, session_id: &str) {
+    let tail = format!("…{}", &session_id[session_id.len().saturating_sub(8)..]);
+    let wanted = tail.clone();
+    let row = i_slint_backend_testing::ElementQuery::from_root(app)
+        .match_descendants()
+        .match_predicate(move |e| {
+            e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
+                && e.accessible_label()
+                    .is_some_and(|l| l.ends_with(wanted.as_str()))
+        })
+        .find_first()
+        .unwrap_or_else(|| panic!("no sale row ending {tail:?} on the staff screen"));
+    row.invoke_accessible_default_action();
+}
+
 /// Types a PIN on the keypad and submits it.
 /// The Staff control, then the PIN: the staff screen opens when the PIN is right.
 pub fn open_staff(app: &AppWindow, pin: &str) {

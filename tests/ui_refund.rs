@@ -23,7 +23,10 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
         sim,
         state,
     } = Rig::new();
-    let catalog = common::ui::catalog(common::CATALOG);
+    // The latte carries 20 % VAT inside its price: £3.40 is £2.83 net and £0.57 tax.
+    let catalog = common::ui::catalog(
+        &common::CATALOG.replace("unit_amount = 340", "unit_amount = 340\ntax_rate = 20"),
+    );
     let _guard = runtime.enter();
     let engine = common::ui::engine(&sim, state.path(), "ui-refund", rt.clone());
     // Five lattes on the shelf; one sold and paid before staff arrive.
@@ -164,6 +167,33 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                         .find(|level| level.item_id == "latte")
                         .unwrap();
                     assert_eq!(latte.remaining, Some(5), "{latte:?}");
+                },
+            )
+            .await;
+        steps
+            .run(
+                "Close shift says gross, refunded, net and the tax kept",
+                async {
+                    tap(&app, "Close shift");
+                    let message = app.global::<AdminAdapter>().get_message().to_string();
+                    // The refund's share of the tax is £1.50 × 57 / 340 = £0.25 (half up): £0.32 kept.
+                    assert!(
+                        message.contains(
+                            "1 sales, 1 paid, £3.40 gross, 0 expired, 0 cancelled, \
+                             £1.50 refunded, £1.90 net, tax 20%: £0.32"
+                        ),
+                        "{message}"
+                    );
+                    let past: Vec<String> = app
+                        .global::<AdminAdapter>()
+                        .get_past_shifts()
+                        .iter()
+                        .map(|line| line.to_string())
+                        .collect();
+                    assert!(
+                        past[0].ends_with("£1.50 refunded, £1.90 net, tax 20%: £0.32"),
+                        "{past:?}"
+                    );
                 },
             )
             .await;

@@ -262,13 +262,6 @@ pub fn shift_lines(
     if totals.pending > 0 {
         lines.push(strings.invoke_shift_pending(count(totals.pending)));
     }
-    let joined = |amounts: &[(String, i64)]| {
-        amounts
-            .iter()
-            .map(|(currency, amount)| money_text(*amount, currency))
-            .collect::<Vec<_>>()
-            .join(" + ")
-    };
     if totals.refunds > 0 {
         lines.push(
             strings.invoke_shift_refunded(count(totals.refunds), joined(&totals.refunded).into()),
@@ -276,23 +269,37 @@ pub fn shift_lines(
         lines.push(strings.invoke_shift_net(joined(&totals.net).into()));
     }
     for tax in &totals.tax {
-        let refunded = totals
-            .refunded_tax
-            .iter()
-            .find(|r| r.currency == tax.currency && r.rate == tax.rate)
-            .map_or(0, |r| r.tax);
         lines.push(strings.invoke_shift_tax(
             format!("{}%", tax.rate).into(),
-            money_text(tax.tax - refunded, &tax.currency).into(),
+            money_text(tax_kept(totals, tax), &tax.currency).into(),
             money_text(tax.gross, &tax.currency).into(),
         ));
     }
     lines
 }
 
+/// Amounts in several currencies, as "£1.50 + €2.00".
+fn joined(amounts: &[(String, i64)]) -> String {
+    amounts
+        .iter()
+        .map(|(currency, amount)| money_text(*amount, currency))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The tax at one rate that the shop keeps: what was collected less the refunds' share of it.
+fn tax_kept(totals: &crate::journal::ShiftTotals, tax: &crate::journal::ShiftTax) -> i64 {
+    let refunded = totals
+        .refunded_tax
+        .iter()
+        .find(|r| r.currency == tax.currency && r.rate == tax.rate)
+        .map_or(0, |r| r.tax);
+    tax.tax - refunded
+}
+
 /// A stored shift report in one line.
 pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> SharedString {
-    strings.invoke_shift_summary(
+    let summary = strings.invoke_shift_summary(
         local_day_and_time(report.opened_ms).into(),
         report.closed_ms.map_or_else(
             || strings.invoke_still_open(),
@@ -303,7 +310,30 @@ pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>
         gross_text(report, strings).into(),
         count(report.expired),
         count(report.cancelled),
-    )
+    );
+    // Refunds and tax only where there were any, so a plain shift's line stays short.
+    let mut parts = vec![summary.to_string()];
+    if report.refunds > 0 {
+        parts.push(
+            strings
+                .invoke_summary_refunded(
+                    joined(&report.refunded).into(),
+                    joined(&report.net).into(),
+                )
+                .into(),
+        );
+    }
+    for tax in &report.tax {
+        parts.push(
+            strings
+                .invoke_summary_tax(
+                    format!("{}%", tax.rate).into(),
+                    money_text(tax_kept(report, tax), &tax.currency).into(),
+                )
+                .into(),
+        );
+    }
+    parts.join(", ").into()
 }
 
 pub use crate::kiosk::Mode;

@@ -77,6 +77,39 @@ case!(ticket_de_80, ticket, "de", 80);
 case!(ticket_zh_58, ticket, "zh-CN", 58);
 case!(ticket_zh_80, ticket, "zh-CN", 80);
 
+/// The refund slip drawn on paper as the fake printer printed it, compared with `docs/screenshots/`
+/// (`UPDATE_SCREENSHOTS=1` rewrites them; look at each one).
+#[test]
+fn refund_slips_on_paper_match_their_screenshots() {
+    for mm in [58, 80] {
+        let columns = layout::columns_for(mm);
+        let doc = layout::refund_slip(&printer_support::refund_slip("en"), &labels("en"), columns);
+        let lines = decode(&encode(&doc).unwrap(), columns);
+        let drawn = printer_support::paper::draw(&lines, columns);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/screenshots")
+            .join(format!("refund-slip-{mm}mm.png"));
+        if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+            drawn.save(&path).unwrap();
+            continue;
+        }
+        let want = image::open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .to_rgb8();
+        let share = printer_support::paper::changed_share(&drawn, &want);
+        if share > 0.005 {
+            let actual = std::env::temp_dir().join(format!("refund-slip-{mm}mm.actual.png"));
+            drawn.save(&actual).unwrap();
+            panic!(
+                "{}: {:.2} % of pixels differ; this run's drawing is {}",
+                path.display(),
+                share * 100.0,
+                actual.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn latin_and_chinese_characters_survive() {
     let text = "ÄÖÜäöüß €£¥× éèêàâçñÉ Ø 咖啡 ¥ 可颂，";

@@ -153,7 +153,7 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                         .collect();
                     for line in [
                         "Gross paid: £3.40",
-                        "Refunded: £1.50 (1 refunds)",
+                        "Refunded: £1.50 (refunds: 1)",
                         "Net: £1.90",
                     ] {
                         assert!(shift.contains(&line.to_owned()), "{line:?} in {shift:?}");

@@ -169,7 +169,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     let late_weak = weak.clone();
     let pin_weak = weak.clone();
     let locked_weak = weak.clone();
-    let admin_weak = weak.clone();
+    let (admin_weak, list_weak) = (weak.clone(), weak.clone());
     let (refund_weak, refund_weak2, refund_weak3, refund_weak4) =
         (weak.clone(), weak.clone(), weak.clone(), weak.clone());
     let amount_weak = weak.clone();
@@ -351,122 +351,11 @@ fn states(app: &AppWindow) -> Vec<State> {
         ),
         (
             "admin",
-            Box::new(move || {
-                let app = admin_weak.unwrap();
-                let staff = app.global::<AdminAdapter>();
-                // With a printer, paid sales offer Reprint.
-                staff.set_can_print(true);
-                let sale =
-                    |id: &str, time: &str, items: &str, amount: &str, outcome: &str| SaleRow {
-                        id: id.into(),
-                        short_id: if id.is_empty() {
-                            "".into()
-                        } else {
-                            format!("…{}", &id[id.len() - 8..]).into()
-                        },
-                        time: time.into(),
-                        items: items.into(),
-                        amount: amount.into(),
-                        outcome: outcome.into(),
-                        // Paid sales carry their order numbers; the newest is the shift's 2nd.
-                        order_number: match (outcome, id.ends_with("9795")) {
-                            ("paid", true) => 2,
-                            ("paid", false) => 1,
-                            _ => 0,
-                        },
-                        order_label: match (outcome, id.ends_with("9795")) {
-                            ("paid", true) => "2".into(),
-                            ("paid", false) => "1".into(),
-                            _ => "".into(),
-                        },
-                        // The older paid sale had £1.50 of it refunded.
-                        refunded: if id.ends_with("0007") {
-                            "£1.50".into()
-                        } else {
-                            "".into()
-                        },
-                    };
-                let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
-                    id: id.into(),
-                    name: name.into(),
-                    counted: remaining.is_some(),
-                    remaining: remaining.unwrap_or(0),
-                    sold_out,
-                    oversold: 0,
-                };
-                staff.set_stock(ModelRc::new(VecModel::from(vec![
-                    row("flat-white", "Flat white", None, false),
-                    row("croissant", "Croissant", Some(4), false),
-                    StockRow {
-                        oversold: 1,
-                        ..row("muffin", "Blueberry muffin", Some(0), true)
-                    },
-                    row("orange-juice", "Orange juice", None, true),
-                ])));
-                staff.set_sales(ModelRc::new(VecModel::from(vec![
-                    sale(
-                        "cs_2125215140038049795",
-                        "24 Nov 12:41",
-                        "2 × Flat white, 1 × Latte",
-                        "£10.00",
-                        "paid",
-                    ),
-                    sale(
-                        "cs_2125215140038041113",
-                        "24 Nov 12:37",
-                        "1 × Croissant",
-                        "£2.75",
-                        "expired",
-                    ),
-                    sale(
-                        "cs_2125215140038040007",
-                        "24 Nov 12:30",
-                        "1 × Cappuccino",
-                        "£3.40",
-                        "paid",
-                    ),
-                    sale("", "24 Nov 12:22", "1 × Espresso", "£2.20", "failed"),
-                ])));
-                let lines = |l: &[&str]| {
-                    ModelRc::new(VecModel::from(
-                        l.iter()
-                            .map(|s| slint::SharedString::from(*s))
-                            .collect::<Vec<_>>(),
-                    ))
-                };
-                staff.set_shift_lines(lines(&[
-                    "Since 24 Nov 08:00",
-                    "4 sales, 2 paid",
-                    "Gross paid: £13.40",
-                    "Expired 1 · Cancelled 0 · Failed 1",
-                ]));
-                staff.set_past_shifts(lines(&["23 Nov 08:00 – 17:05: 61 sales, 57 paid, £212.60 gross, 3 expired, 1 cancelled"]));
-                let row = |label: &str, value: &str| StatusRow {
-                    label: label.into(),
-                    value: value.into(),
-                };
-                staff.set_status(ModelRc::new(VecModel::from(vec![
-                    row("Mode", "test mode"),
-                    row("WooshPay", "reachable"),
-                    row("Last contact", "12:41:07"),
-                    row("IP address", "192.168.1.42"),
-                    row("Version", "0.1.0"),
-                    row("Catalog", "9 items from https://shop.example/kiosks/catalog.toml"),
-                    row(
-                        "Updates",
-                        "https://shop.example/kiosks/catalog.toml: the server answered HTTP 503",
-                    ),
-                    row(
-                        "Printer",
-                        "not printing: cannot open /dev/usb/lp0: No such file or directory (2 waiting; trying again)",
-                    ),
-                ])));
-                staff.set_message(
-                    "Shift closed and stored. 14 sales, 12 paid, £48.20 gross\nWooshPay and the journal differ: 1 paid at WooshPay but not here. Check the sales list and run “wooshpay-kiosk reconcile”.".into(),
-                );
-                app.global::<SaleAdapter>().set_open(false);
-                app.global::<KioskAdapter>().set_screen(Screen::Admin);
-            }),
+            Box::new(move || staff_screen(&admin_weak.unwrap(), true)),
+        ),
+        (
+            "refund-list",
+            Box::new(move || staff_screen(&list_weak.unwrap(), false)),
         ),
         (
             "refund-detail",
@@ -639,6 +528,128 @@ fn audit(app: &AppWindow, shot: &str, width: u32, height: u32) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The staff screen with four recent sales (one partly refunded), the stock, the shift card and the status; with
+/// `message`, the banner Close shift leaves, which pushes the rest down.
+fn staff_screen(app: &AppWindow, message: bool) {
+    let staff = app.global::<AdminAdapter>();
+    // With a printer, paid sales offer Reprint.
+    staff.set_can_print(true);
+    let sale = |id: &str, time: &str, items: &str, amount: &str, outcome: &str| SaleRow {
+        id: id.into(),
+        short_id: if id.is_empty() {
+            "".into()
+        } else {
+            format!("…{}", &id[id.len() - 8..]).into()
+        },
+        time: time.into(),
+        items: items.into(),
+        amount: amount.into(),
+        outcome: outcome.into(),
+        // Paid sales carry their order numbers; the newest is the shift's 2nd.
+        order_number: match (outcome, id.ends_with("9795")) {
+            ("paid", true) => 2,
+            ("paid", false) => 1,
+            _ => 0,
+        },
+        order_label: match (outcome, id.ends_with("9795")) {
+            ("paid", true) => "2".into(),
+            ("paid", false) => "1".into(),
+            _ => "".into(),
+        },
+        // The older paid sale had £1.50 of it refunded.
+        refunded: if id.ends_with("0007") {
+            "£1.50".into()
+        } else {
+            "".into()
+        },
+    };
+    let row = |id: &str, name: &str, remaining: Option<i32>, sold_out: bool| StockRow {
+        id: id.into(),
+        name: name.into(),
+        counted: remaining.is_some(),
+        remaining: remaining.unwrap_or(0),
+        sold_out,
+        oversold: 0,
+    };
+    staff.set_stock(ModelRc::new(VecModel::from(vec![
+        row("flat-white", "Flat white", None, false),
+        row("croissant", "Croissant", Some(4), false),
+        StockRow {
+            oversold: 1,
+            ..row("muffin", "Blueberry muffin", Some(0), true)
+        },
+        row("orange-juice", "Orange juice", None, true),
+    ])));
+    staff.set_sales(ModelRc::new(VecModel::from(vec![
+        sale(
+            "cs_2125215140038049795",
+            "24 Nov 12:41",
+            "2 × Flat white, 1 × Latte",
+            "£10.00",
+            "paid",
+        ),
+        sale(
+            "cs_2125215140038041113",
+            "24 Nov 12:37",
+            "1 × Croissant",
+            "£2.75",
+            "expired",
+        ),
+        sale(
+            "cs_2125215140038040007",
+            "24 Nov 12:30",
+            "1 × Cappuccino",
+            "£3.40",
+            "paid",
+        ),
+        sale("", "24 Nov 12:22", "1 × Espresso", "£2.20", "failed"),
+    ])));
+    let lines = |l: &[&str]| {
+        ModelRc::new(VecModel::from(
+            l.iter()
+                .map(|s| slint::SharedString::from(*s))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    staff.set_shift_lines(lines(&[
+        "Since 24 Nov 08:00",
+        "4 sales, 2 paid",
+        "Gross paid: £13.40",
+        "Expired 1 · Cancelled 0 · Failed 1",
+        "Refunded: £1.50 (refunds: 1)",
+        "Net: £11.90",
+        "Tax 20%: £1.98 of £13.40",
+    ]));
+    staff.set_past_shifts(lines(&["23 Nov 08:00 – 17:05: 61 sales, 57 paid, £212.60 gross, 3 expired, 1 cancelled, £4.00 refunded, £208.60 net, tax 20%: £34.77"]));
+    let row = |label: &str, value: &str| StatusRow {
+        label: label.into(),
+        value: value.into(),
+    };
+    staff.set_status(ModelRc::new(VecModel::from(vec![
+            row("Mode", "test mode"),
+            row("WooshPay", "reachable"),
+            row("Last contact", "12:41:07"),
+            row("IP address", "192.168.1.42"),
+            row("Version", "0.1.0"),
+            row("Catalog", "9 items from https://shop.example/kiosks/catalog.toml"),
+            row(
+                "Updates",
+                "https://shop.example/kiosks/catalog.toml: the server answered HTTP 503",
+            ),
+            row(
+                "Printer",
+                "not printing: cannot open /dev/usb/lp0: No such file or directory (2 waiting; trying again)",
+            ),
+        ])));
+    staff.set_message(if message {
+            "Shift closed and stored. 14 sales, 12 paid, £48.20 gross\nWooshPay and the journal differ: 1 paid at WooshPay but not here. Check the sales list and run “wooshpay-kiosk reconcile”.".into()
+        } else {
+            "".into()
+        });
+    app.global::<SaleAdapter>().set_open(false);
+    app.global::<KioskAdapter>().set_screen(Screen::Admin);
 }
 
 /// A paid sale (order 2: £10.00 with 20 % VAT and a tip) opened on the staff screen, at one step of its refund:

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod escpos_text;
+pub mod paper;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -121,6 +121,7 @@ fn states(app: &AppWindow) -> Vec<State> {
                 .map(|o| o.total())
                 .unwrap_or(Money::new(0, catalog.currency));
             cart_adapter.set_total(convert::money(total).into());
+            cart_adapter.set_tax("".into());
             cart_adapter.set_can_charge(!cart.is_empty());
             app.global::<CatalogAdapter>().set_notice("".into());
             app.global::<KioskAdapter>().set_screen(Screen::Catalog);
@@ -176,6 +177,7 @@ fn states(app: &AppWindow) -> Vec<State> {
     let describe_weak = weak.clone();
     let (contrast_weak, contrast_cart, c7) = (weak.clone(), cart.clone(), c4.clone());
     let c8 = c4.clone();
+    let (c9, tax_cart, tax_weak) = (c4.clone(), cart.clone(), weak.clone());
     let offline_cart = cart.clone();
     let expired_cart = cart.clone();
     let (p1, p2, p3, p4) = (payment.clone(), payment.clone(), payment.clone(), payment);
@@ -189,6 +191,19 @@ fn states(app: &AppWindow) -> Vec<State> {
     let large_weak_catalog = large_weak.clone();
     vec![
         ("catalog", Box::new(move || c1(&cart))),
+        (
+            // A US counter (`prices_include_tax = false`; 8.25 % of £13.30 is £1.0973): the tax is a line of its
+            // own and in the total.
+            "catalog-sales-tax",
+            Box::new(move || {
+                c9(&tax_cart);
+                let app = tax_weak.unwrap();
+                let cart = app.global::<CartAdapter>();
+                cart.set_tax_name("Sales tax".into());
+                cart.set_tax("£1.10".into());
+                cart.set_total("£14.40".into());
+            }),
+        ),
         (
             "tip",
             Box::new(move || {
@@ -247,10 +262,11 @@ fn states(app: &AppWindow) -> Vec<State> {
                 adapter.set_selected_category(0);
                 adapter.set_tiles(convert::tiles(shelf.catalog(), shelf.items(), &stock));
                 adapter.set_notice("".into());
-                let view = CartView::of(&cart, &catalog).with_stock(&stock);
+                let view = CartView::of(&cart, &catalog, &Default::default()).with_stock(&stock);
                 let cart_adapter = app.global::<CartAdapter>();
                 cart_adapter.set_lines(convert::cart_view_lines(&view));
                 cart_adapter.set_total(convert::money(view.total).into());
+                cart_adapter.set_tax("".into());
                 cart_adapter.set_can_charge(view.chargeable);
                 app.global::<KioskAdapter>().set_screen(Screen::Catalog);
             }),

@@ -4,6 +4,8 @@
 use crate::catalog::Catalog;
 use crate::checkout::Cart;
 use crate::money::Money;
+use crate::order::TAX_ITEM_ID;
+use crate::tax::TaxSettings;
 
 use super::Stock;
 
@@ -20,19 +22,28 @@ pub struct CartViewLine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CartView {
     pub lines: Vec<CartViewLine>,
+    /// Where prices exclude tax (a US counter): the tax added on top, shown as a line of its own.
+    pub added_tax: Option<Money>,
+    /// What the customer will be charged before any tip: with the added tax where there is one.
     pub total: Money,
     /// The cart makes a valid order (not empty, every item known, within the limits).
     pub chargeable: bool,
 }
 
 impl CartView {
-    pub fn of(cart: &Cart, catalog: &Catalog) -> Self {
-        match cart.order(catalog) {
+    pub fn of(cart: &Cart, catalog: &Catalog, tax: &TaxSettings) -> Self {
+        match cart.order(catalog).map(|order| order.with_tax(tax)) {
             Ok(order) => Self {
                 total: order.total(),
+                added_tax: order
+                    .lines
+                    .iter()
+                    .find(|line| line.item_id == TAX_ITEM_ID)
+                    .map(|line| Money::new(line.amount(), order.currency)),
                 lines: order
                     .lines
                     .iter()
+                    .filter(|line| line.item_id != TAX_ITEM_ID)
                     .map(|line| CartViewLine {
                         id: line.item_id.clone(),
                         name: line.name.clone(),
@@ -69,6 +80,7 @@ impl CartView {
                         })
                     })
                     .collect(),
+                added_tax: None,
                 total: Money::new(0, catalog.currency),
                 chargeable: false,
             },
@@ -117,7 +129,7 @@ mod tests {
         cart.add("cookie");
         cart.add("latte");
         cart.add_custom(250, "Gift card").unwrap();
-        let view = CartView::of(&cart, &catalog);
+        let view = CartView::of(&cart, &catalog, &TaxSettings::default());
         let order = cart.order(&catalog).unwrap();
         assert!(view.chargeable);
         assert_eq!(view.total, order.total());
@@ -135,7 +147,11 @@ mod tests {
 
     #[test]
     fn an_empty_cart_shows_nothing_and_cannot_be_charged() {
-        let view = CartView::of(&Cart::default(), &catalog(TWO_ITEMS));
+        let view = CartView::of(
+            &Cart::default(),
+            &catalog(TWO_ITEMS),
+            &TaxSettings::default(),
+        );
         assert!(view.lines.is_empty());
         assert_eq!(view.total.minor_units, 0);
         assert!(!view.chargeable);
@@ -147,7 +163,7 @@ mod tests {
         cart.add("latte");
         cart.add("cookie");
         let reloaded = catalog("[[item]]\nid=\"latte\"\nname=\"Latte\"\nunit_amount=320\n");
-        let view = CartView::of(&cart, &reloaded);
+        let view = CartView::of(&cart, &reloaded, &TaxSettings::default());
         assert!(!view.chargeable);
         assert_eq!(view.total.minor_units, 0);
         assert_eq!(view.lines.len(), 1);
@@ -165,7 +181,8 @@ mod tests {
             sold_out: true,
             oversold: 0,
         }]);
-        let view = CartView::of(&cart, &catalog(TWO_ITEMS)).with_stock(&stock);
+        let view =
+            CartView::of(&cart, &catalog(TWO_ITEMS), &TaxSettings::default()).with_stock(&stock);
         assert!(!view.chargeable);
         assert_eq!(
             view.lines.iter().map(|l| l.sold_out).collect::<Vec<_>>(),
@@ -173,9 +190,32 @@ mod tests {
         );
         cart.remove("cookie");
         assert!(
-            CartView::of(&cart, &catalog(TWO_ITEMS))
+            CartView::of(&cart, &catalog(TWO_ITEMS), &TaxSettings::default())
                 .with_stock(&stock)
                 .chargeable
         );
+    }
+
+    #[test]
+    fn where_prices_exclude_tax_the_tax_is_its_own_line_and_in_the_total() {
+        let mut cart = Cart::default();
+        cart.add("latte");
+        cart.add("cookie");
+        let us = TaxSettings {
+            default_rate: Some(crate::tax::TaxRate::parse("8.25").unwrap()),
+            name: "Sales tax".into(),
+            pricing: crate::tax::Pricing::TaxAdded,
+        };
+        let view = CartView::of(&cart, &catalog(TWO_ITEMS), &us);
+        // 8.25 % of 5.05 is 41.6625 cents: 42.
+        assert_eq!(view.added_tax.map(|m| m.minor_units), Some(42));
+        assert_eq!(view.total.minor_units, 505 + 42);
+        assert_eq!(view.lines.len(), 2, "the tax is not an item line");
+        let included = TaxSettings {
+            pricing: crate::tax::Pricing::TaxIncluded,
+            ..us
+        };
+        let view = CartView::of(&cart, &catalog(TWO_ITEMS), &included);
+        assert_eq!((view.added_tax, view.total.minor_units), (None, 505));
     }
 }

@@ -81,8 +81,16 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let state = self.state.borrow();
         let adapter = window.global::<CartAdapter>();
-        let view = CartView::of(&state.cart, state.shelf.catalog()).with_stock(&state.stock);
+        let tax = &self.context.engine.settings().tax;
+        let view = CartView::of(&state.cart, state.shelf.catalog(), tax).with_stock(&state.stock);
         adapter.set_lines(convert::cart_view_lines(&view));
+        adapter.set_tax_name(tax.name.as_str().into());
+        adapter.set_tax(
+            view.added_tax
+                .map(convert::money)
+                .unwrap_or_default()
+                .into(),
+        );
         adapter.set_total(convert::money(view.total).into());
         adapter.set_can_charge(
             view.chargeable

@@ -48,7 +48,11 @@ pub fn tiles<'a>(
 }
 
 pub fn cart_lines(cart: &Cart, catalog: &Catalog) -> ModelRc<CartLine> {
-    cart_view_lines(&CartView::of(cart, catalog))
+    cart_view_lines(&CartView::of(
+        cart,
+        catalog,
+        &crate::tax::TaxSettings::default(),
+    ))
 }
 
 /// The cart panel's lines, as the UI draws them.

@@ -61,7 +61,8 @@ impl Kiosk {
         let Some(window) = self.ui() else { return };
         let order = {
             let state = self.state.borrow();
-            let chargeable = CartView::of(&state.cart, state.shelf.catalog())
+            let tax = &self.context.engine.settings().tax;
+            let chargeable = CartView::of(&state.cart, state.shelf.catalog(), tax)
                 .with_stock(&state.stock)
                 .chargeable;
             if !chargeable || state.offline || state.catalog_stopped {
@@ -75,7 +76,11 @@ impl Kiosk {
             self.refresh_cart();
             return;
         };
-        let order = order.with_tip(tip, &window.global::<Strings>().invoke_tip_line());
+        // The tax added where prices exclude it, so the payment screen names what WooshPay will charge (the
+        // engine applies the same settings again; applying them twice changes nothing).
+        let order = order
+            .with_tip(tip, &window.global::<Strings>().invoke_tip_line())
+            .with_tax(&self.context.engine.settings().tax);
         self.state.borrow_mut().last_order = Some(order.clone());
         self.charge_order(order);
     }

@@ -21,14 +21,19 @@ impl Kiosk {
     /// The tips for the cart as it is now; a cart that cannot be charged stays on the catalog.
     pub(super) fn offer_tips(self: &Rc<Self>) {
         let Some(window) = self.ui() else { return };
-        let total = {
+        // Tips are offered on the goods; the total shown is what the customer pays before a tip (with the tax
+        // where it is added at checkout).
+        let (goods, total) = {
             let state = self.state.borrow();
             match state.cart.order(state.shelf.catalog()) {
-                Ok(order) => order.total(),
+                Ok(order) => (
+                    order.total(),
+                    order.with_tax(&self.context.engine.settings().tax).total(),
+                ),
                 Err(_) => return,
             }
         };
-        let choices: Vec<TipChoice> = tip_options(total, &self.context.tip_percentages)
+        let choices: Vec<TipChoice> = tip_options(goods, &self.context.tip_percentages)
             .into_iter()
             .map(|option| TipChoice {
                 percent: format!("{} %", option.percent).into(),

@@ -39,16 +39,6 @@ async fn until_request(sim: &Simulator, method: &str, path_part: &str) {
 }
 
 /// The journal, as `sales --json` prints it.
-async fn sales(shop: &Shop) -> Vec<serde_json::Value> {
-    let output = shop.command(&["sales", "--json"]).output().await.unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
 async fn recover(shop: &Shop) -> (i32, Vec<serde_json::Value>) {
     let output = tokio::time::timeout(
         Duration::from_secs(120),
@@ -88,7 +78,7 @@ async fn killed_while_awaiting_payment_then_paid_is_recorded_paid_once_by_the_ne
     let created = Events::of(&mut child).until("session_created").await;
     let id = created["id"].as_str().unwrap().to_owned();
     kill(child).await;
-    assert_eq!(sales(&shop).await[0]["outcome"], "pending");
+    assert_eq!(shop.sales().await[0]["outcome"], "pending");
 
     // The customer finishes paying on their phone while the kiosk is down.
     sim.pay(&id).unwrap();
@@ -107,7 +97,7 @@ async fn killed_while_awaiting_payment_then_paid_is_recorded_paid_once_by_the_ne
     let (code, stderr) = finish(restarted).await;
     assert_eq!(code, 0, "{stderr}");
 
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(journal.len(), 2, "{journal:?}");
     let first: Vec<_> = journal.iter().filter(|s| s["id"] == id.as_str()).collect();
     assert_eq!(first.len(), 1, "recorded exactly once: {journal:?}");
@@ -142,7 +132,7 @@ async fn killed_before_the_create_answered_the_session_is_learned_by_replay_and_
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     kill(child).await;
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(
         (journal.len(), &journal[0]["outcome"], &journal[0]["id"]),
         (1, &serde_json::json!("pending"), &serde_json::Value::Null),
@@ -165,7 +155,7 @@ async fn killed_before_the_create_answered_the_session_is_learned_by_replay_and_
         (&settled["id"], &settled["outcome"]),
         (&serde_json::json!(id), &serde_json::json!("expired"))
     );
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(journal.len(), 1);
     assert_eq!(
         (&journal[0]["id"], &journal[0]["outcome"]),
@@ -200,7 +190,7 @@ async fn killed_before_the_create_answered_and_then_paid_is_recorded_paid() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["outcome"], "paid");
     assert_eq!(lines[0]["late_payment"], true);
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(journal.len(), 1);
     assert_eq!(
         (&journal[0]["id"], &journal[0]["outcome"]),
@@ -244,7 +234,7 @@ async fn killed_while_expiring_then_paid_is_recorded_paid_not_expired() {
         (&lines[0]["id"], &lines[0]["outcome"]),
         (&serde_json::json!(id), &serde_json::json!("paid"))
     );
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(journal.len(), 1);
     assert_eq!(journal[0]["outcome"], "paid");
 }
@@ -283,7 +273,7 @@ async fn killed_while_expiring_and_unpaid_is_expired_at_the_gateway_by_recovery(
     let (code, lines) = recover(&shop).await;
     assert_eq!(code, 1, "{lines:?}");
     assert_eq!(lines[0]["outcome"], "pending");
-    assert_eq!(sales(&shop).await[0]["outcome"], "pending");
+    assert_eq!(shop.sales().await[0]["outcome"], "pending");
     assert_eq!(session_status(&sim, &id).0, "open");
 
     sim.clear_faults();
@@ -291,7 +281,7 @@ async fn killed_while_expiring_and_unpaid_is_expired_at_the_gateway_by_recovery(
     assert_eq!(code, 0, "{lines:?}");
     assert_eq!(lines[0]["outcome"], "expired");
     assert_eq!(session_status(&sim, &id).0, "expired");
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(
         (journal.len(), &journal[0]["outcome"]),
         (1, &serde_json::json!("expired"))
@@ -324,13 +314,13 @@ async fn the_headless_ui_records_a_payment_made_while_the_kiosk_was_down() {
     sim.pay(&id).unwrap();
 
     let ui = shop.command(&["--headless"]).spawn().unwrap();
-    let mut journal = sales(&shop).await;
+    let mut journal = shop.sales().await;
     for _ in 0..600 {
         if journal[0]["outcome"] == "paid" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        journal = sales(&shop).await;
+        journal = shop.sales().await;
     }
     kill(ui).await;
     assert_eq!(journal.len(), 1, "{journal:?}");
@@ -361,7 +351,7 @@ async fn the_headless_ui_killed_while_it_shows_a_resumed_payment_loses_nothing()
         "the UI kept polling the resumed session"
     );
     kill(ui).await;
-    assert_eq!(sales(&shop).await[0]["outcome"], "pending");
+    assert_eq!(shop.sales().await[0]["outcome"], "pending");
 
     sim.pay(&id).unwrap();
     let (code, lines) = recover(&shop).await;
@@ -370,7 +360,7 @@ async fn the_headless_ui_killed_while_it_shows_a_resumed_payment_loses_nothing()
         (&lines[0]["id"], &lines[0]["outcome"]),
         (&serde_json::json!(id), &serde_json::json!("paid"))
     );
-    let journal = sales(&shop).await;
+    let journal = shop.sales().await;
     assert_eq!(
         (journal.len(), &journal[0]["outcome"]),
         (1, &serde_json::json!("paid"))

@@ -34,22 +34,12 @@ async fn refund(shop: &Shop, sale: &str, extra: &[&str]) -> (i32, Value, String)
 }
 
 /// The journal, as `sales --json` prints it.
-async fn sales(shop: &Shop) -> Vec<Value> {
-    let output = shop.command(&["sales", "--json"]).output().await.unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
 /// A shop with one paid latte (3.40): the shop, the simulator and the sale's id as `sales` prints it.
 async fn paid_latte() -> (Simulator, Shop, String) {
     let sim = simulator().await;
     let shop = Shop::new(&sim.api_base_url(), "");
     sell_one_latte(&sim, &shop).await;
-    let sale = sales(&shop).await[0]["id"].as_str().unwrap().to_owned();
+    let sale = shop.sales().await[0]["id"].as_str().unwrap().to_owned();
     (sim, shop, sale)
 }
 
@@ -79,7 +69,7 @@ async fn assert_refunded_once(sim: &Simulator, shop: &Shop, amount: i64) {
         "exactly one refund at WooshPay: {refunds:#?}"
     );
     assert_eq!(refunds[0]["amount"], amount);
-    let sale = &sales(shop).await[0];
+    let sale = &shop.sales().await[0];
     assert_eq!(sale["refunded"], amount, "{sale:#}");
     assert_eq!(sale["refunds"].as_array().unwrap().len(), 1, "{sale:#}");
     assert_eq!(sale["refunds"][0]["id"], refunds[0]["id"]);
@@ -129,7 +119,7 @@ async fn a_partial_then_the_rest_is_refunded_and_every_count_agrees() {
     assert_eq!(report["amount"], 190, "the remainder: 3.40 - 1.50");
     assert_eq!(report["reason"], "requested_by_customer");
 
-    let listed = &sales(&shop).await[0];
+    let listed = &shop.sales().await[0];
     assert_eq!(listed["refunded"], 340);
     assert_eq!(listed["refundable"], 0);
     let refunds = listed["refunds"].as_array().unwrap();
@@ -212,7 +202,7 @@ async fn refusals_before_any_request_exit_2_and_send_nothing() {
     common::after_retrieves(&sim, 1, wooshpay_kiosk::simulator::SessionAction::Expire);
     let expired = unpaid.command(&["charge", "latte"]).output().await.unwrap();
     assert_eq!(expired.status.code(), Some(3), "{expired:?}");
-    let id = sales(&unpaid).await[0]["id"].as_str().unwrap().to_owned();
+    let id = unpaid.sales().await[0]["id"].as_str().unwrap().to_owned();
     let (code, _, output) = refund(&unpaid, &id, &[]).await;
     assert_eq!(code, 2, "{output}");
     assert!(output.contains("not paid"), "{output}");
@@ -239,9 +229,9 @@ async fn a_refund_wooshpay_refuses_is_not_refunded_and_gives_its_message() {
         output.contains("greater than unrefunded amount"),
         "WooshPay's message: {output}"
     );
-    assert_eq!(sales(&shop).await[0]["refunded"], 0);
+    assert_eq!(shop.sales().await[0]["refunded"], 0);
     assert_eq!(
-        sales(&shop).await[0]["refundable"],
+        shop.sales().await[0]["refundable"],
         340,
         "a refused refund holds nothing back"
     );
@@ -261,7 +251,7 @@ async fn a_pending_refund_is_shown_pending_read_again_and_settled_by_recover() {
         .count();
     assert!(reads >= 1, "a pending refund is read again");
     assert_eq!(
-        sales(&shop).await[0]["refunded"],
+        shop.sales().await[0]["refunded"],
         0,
         "pending is not refunded"
     );
@@ -283,7 +273,7 @@ async fn a_failed_refund_gives_its_amount_back_to_the_remainder() {
     assert_eq!(code, 1, "{output}");
     assert_eq!(report["status"], "failed");
     assert!(output.contains("declined"), "the reason is shown: {output}");
-    let listed = &sales(&shop).await[0];
+    let listed = &shop.sales().await[0];
     assert_eq!(listed["refunded"], 0);
     assert_eq!(listed["refundable"], 340);
 }
@@ -386,7 +376,7 @@ async fn kill_9_with_the_refund_journalled_never_refunds_twice() {
             .unwrap()
             .unwrap();
         assert_eq!(status.code(), None, "killed");
-        let listed = &sales(&shop).await[0];
+        let listed = &shop.sales().await[0];
         assert_eq!(
             listed["refunds"][0]["status"], "requested",
             "journalled before it was sent: {listed:#}"
@@ -419,7 +409,7 @@ async fn two_terminals_at_once_cannot_refund_past_the_remainder() {
         "the other does not: {codes:?}"
     );
     assert_eq!(sim.refunds().len(), 1, "one refund of 3.00 at WooshPay");
-    assert_eq!(sales(&shop).await[0]["refunded"], 300);
+    assert_eq!(shop.sales().await[0]["refunded"], 300);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -26,16 +26,6 @@ unit_amount = 105
 tax_rate = "5"
 "#;
 
-async fn sales(shop: &Shop) -> Vec<Value> {
-    let output = shop.command(&["sales", "--json"]).output().await.unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
 async fn charge_paid(sim: &wooshpay_kiosk::simulator::Simulator, shop: &Shop, items: &[&str]) {
     after_retrieves(sim, 1, SessionAction::Pay);
     let mut args = vec!["charge"];
@@ -58,7 +48,7 @@ async fn prices_with_vat_included_are_split_per_rate_over_the_cart() {
     std::fs::write(shop.dir.path().join("catalog.toml"), TAXED_CATALOG).unwrap();
     charge_paid(&sim, &shop, &["latte=2", "croissant", "juice=3"]).await;
 
-    let sale = &sales(&shop).await[0];
+    let sale = &shop.sales().await[0];
     assert_eq!(
         sale["amount_total"],
         680 + 275 + 315,
@@ -120,7 +110,7 @@ async fn a_us_counter_adds_sales_tax_as_its_own_line_item() {
         .unwrap_or_else(|| panic!("a Sales tax line item: {items:#?}"));
     assert_eq!(tax_line["amount_total"], 26, "{tax_line:#}");
 
-    let sale = &sales(&shop).await[0];
+    let sale = &shop.sales().await[0];
     assert_eq!(sale["amount_total"], 366);
     assert_eq!(
         sale["tax"],

@@ -23,6 +23,17 @@ fn printed(device: &std::path::Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The id of the sale the staff screen lists with order number `label`.
+fn listed_order(app: &wooshpay_kiosk::ui::AppWindow, label: &str) -> String {
+    app.global::<AdminAdapter>()
+        .get_sales()
+        .iter()
+        .find(|sale| sale.order_label == label)
+        .unwrap_or_else(|| panic!("order {label} is listed"))
+        .id
+        .to_string()
+}
+
 fn count(lines: &[String], text: &str) -> usize {
     lines.iter().filter(|line| line.contains(text)).count()
 }
@@ -150,14 +161,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                 tap(&app, "语言：简体中文");
                 assert_eq!(app.global::<KioskAdapter>().get_language(), "de");
                 // Reprint sits on the sale's detail: order 1's row, then Reprint.
-                let first = app
-                    .global::<AdminAdapter>()
-                    .get_sales()
-                    .iter()
-                    .find(|sale| sale.order_label == "1")
-                    .expect("order 1 is listed")
-                    .id
-                    .to_string();
+                let first = listed_order(&app, "1");
                 common::ui::open_sale(&app, &first);
                 tap(&app, "Nachdrucken");
                 tap(&app, "Schließen");
@@ -185,14 +189,7 @@ fn paid_sales_print_receipts_and_tickets_and_a_missing_printer_never_holds_up_a_
                     sim.pay(&id).unwrap();
                     let before = count(&printed(&device), "--- cut ---");
                     // Still on the staff screen, in German: order 1's detail, Reprint.
-                    let first = app
-                        .global::<AdminAdapter>()
-                        .get_sales()
-                        .iter()
-                        .find(|sale| sale.order_label == "1")
-                        .expect("order 1 is listed")
-                        .id
-                        .to_string();
+                    let first = listed_order(&app, "1");
                     common::ui::open_sale(&app, &first);
                     tap(&app, "Nachdrucken");
                     until(&rt, "the reprint", || {

@@ -53,15 +53,7 @@ pub enum StockUpdate {
 /// the sale stands even when the shelf was miscounted: what the count cannot cover is recorded as oversold, on
 /// the item and in the sale's events, never dropped.
 pub(super) fn take_for_sale(conn: &Connection, sale: i64, now_ms: i64) -> rusqlite::Result<()> {
-    let lines_json: String = conn.query_row(
-        "SELECT lines_json FROM sales WHERE id = ?1",
-        params![sale],
-        |row| row.get(0),
-    )?;
-    // The lines were written by this journal; a row that cannot be read is named by `sales`, and must not
-    // stop the payment being recorded.
-    let lines: Vec<OrderLine> = serde_json::from_str(&lines_json).unwrap_or_default();
-    for line in lines {
+    for line in sale_lines(conn, sale)? {
         let left: Option<Option<u32>> = conn
             .query_row(
                 "SELECT remaining FROM stock WHERE item_id = ?1",
@@ -95,13 +87,7 @@ pub(super) fn take_for_sale(conn: &Connection, sale: i64, now_ms: i64) -> rusqli
 /// records the refund succeeded, so it happens once. Only counted items change; all of the sale's lines go back
 /// (a partial refund with the goods returned is the goods of that sale).
 pub(super) fn return_for_refund(conn: &Connection, sale: i64, now_ms: i64) -> rusqlite::Result<()> {
-    let lines_json: String = conn.query_row(
-        "SELECT lines_json FROM sales WHERE id = ?1",
-        params![sale],
-        |row| row.get(0),
-    )?;
-    let lines: Vec<OrderLine> = serde_json::from_str(&lines_json).unwrap_or_default();
-    for line in lines {
+    for line in sale_lines(conn, sale)? {
         let changed = conn.execute(
             "UPDATE stock SET remaining = remaining + ?2 WHERE item_id = ?1 AND remaining IS NOT NULL",
             params![line.item_id, line.quantity],
@@ -121,6 +107,17 @@ pub(super) fn return_for_refund(conn: &Connection, sale: i64, now_ms: i64) -> ru
         }
     }
     Ok(())
+}
+
+/// A sale's lines as the journal wrote them. They were written by this journal; a row that cannot be read is
+/// named by `sales`, and must not stop a payment or a refund being recorded: it moves no stock.
+fn sale_lines(conn: &Connection, sale: i64) -> rusqlite::Result<Vec<OrderLine>> {
+    let lines_json: String = conn.query_row(
+        "SELECT lines_json FROM sales WHERE id = ?1",
+        params![sale],
+        |row| row.get(0),
+    )?;
+    Ok(serde_json::from_str(&lines_json).unwrap_or_default())
 }
 
 /// The identity of a catalog's stock levels: the same ids with the same `stock` give the same digest.

@@ -125,6 +125,17 @@ impl Shop {
             .env("STATE_DIRECTORY", self.dir.path().join("state"));
         command
     }
+
+    /// `sales --json`: one object per sale, newest first.
+    pub async fn sales(&self) -> Vec<serde_json::Value> {
+        let output = self.command(&["sales", "--json"]).output().await.unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
 }
 
 /// The real binary; under emulation (aarch64 tests on x86-64) through `$WOOSHPAY_KIOSK_TEST_RUNNER`,

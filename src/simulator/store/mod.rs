@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 mod create;
+mod paging;
 mod params;
 mod products;
 mod refunds;
@@ -88,8 +89,7 @@ impl Store {
         }
     }
 
-    /// Newest first, `limit` at a time; `starting_after` (a session id from the previous page) gives the page
-    /// after it, as Stripe-style cursors do. An unknown cursor is an error, not an empty page.
+    /// Newest first, `limit` at a time after the cursor (a session id from the previous page).
     pub fn list_sessions(
         &mut self,
         limit: usize,
@@ -101,23 +101,14 @@ impl Store {
             .rev()
             .filter_map(|s| s.value["id"].as_str().map(str::to_owned))
             .collect();
-        let start = match starting_after {
-            None => 0,
-            Some(cursor) => {
-                newest_first
-                    .iter()
-                    .position(|id| id == cursor)
-                    .ok_or_else(|| ApiError::not_found("checkout.session", cursor))?
-                    + 1
-            }
-        };
-        let ids: Vec<String> = newest_first
-            .iter()
-            .skip(start)
-            .take(limit)
-            .cloned()
-            .collect();
-        let has_more = newest_first.len() > start + ids.len();
+        let (ids, has_more) = paging::page(
+            &newest_first,
+            |id| Some(id.as_str()),
+            limit,
+            starting_after,
+            "checkout.session",
+        )?;
+        let ids = ids.to_vec();
         let data: Vec<Value> = ids
             .iter()
             .filter_map(|id| self.session(id, false).ok())

@@ -116,23 +116,14 @@ impl Store {
             .rev()
             .filter(|r| payment_intent.is_none_or(|pi| r["payment_intent"] == pi))
             .collect();
-        let start = match starting_after {
-            None => 0,
-            Some(cursor) => {
-                newest_first
-                    .iter()
-                    .position(|r| r["id"] == cursor)
-                    .ok_or_else(|| ApiError::not_found("refund", cursor))?
-                    + 1
-            }
-        };
-        let data: Vec<Value> = newest_first
-            .iter()
-            .skip(start)
-            .take(limit)
-            .map(|r| (*r).clone())
-            .collect();
-        let has_more = newest_first.len() > start + data.len();
+        let (page, has_more) = super::paging::page(
+            &newest_first,
+            |r| r["id"].as_str(),
+            limit,
+            starting_after,
+            "refund",
+        )?;
+        let data: Vec<Value> = page.iter().map(|r| (*r).clone()).collect();
         Ok(json!({ "object": "list", "data": data, "has_more": has_more, "url": "/v1/refunds" }))
     }
 

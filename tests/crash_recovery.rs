@@ -38,7 +38,6 @@ async fn until_request(sim: &Simulator, method: &str, path_part: &str) {
     panic!("the kiosk never sent {method} {path_part}");
 }
 
-/// The journal, as `sales --json` prints it.
 async fn recover(shop: &Shop) -> (i32, Vec<serde_json::Value>) {
     let output = tokio::time::timeout(
         Duration::from_secs(120),

@@ -33,7 +33,6 @@ async fn refund(shop: &Shop, sale: &str, extra: &[&str]) -> (i32, Value, String)
     run(shop, &args).await
 }
 
-/// The journal, as `sales --json` prints it.
 /// A shop with one paid latte (3.40): the shop, the simulator and the sale's id as `sales` prints it.
 async fn paid_latte() -> (Simulator, Shop, String) {
     let sim = simulator().await;
@@ -479,4 +478,38 @@ async fn a_refund_slip_is_queued_for_the_kiosks_printer_once() {
         std::fs::read(&device).unwrap().is_empty(),
         "the command queues; only the running kiosk drives the printer"
     );
+}
+
+/// Stock goes back only when the goods come back: a refund without `--goods-returned` leaves the shelf as it
+/// is, one with it puts the sale's counted items back once WooshPay confirms.
+#[tokio::test(flavor = "multi_thread")]
+async fn goods_go_back_into_stock_only_with_goods_returned() {
+    let sim = simulator().await;
+    let shop = Shop::new(&sim.api_base_url(), "");
+    // One latte on the shelf, sold: sold out.
+    std::fs::write(
+        shop.dir.path().join("catalog.toml"),
+        common::CATALOG.replace("unit_amount = 340", "unit_amount = 340\nstock = 1"),
+    )
+    .unwrap();
+    sell_one_latte(&sim, &shop).await;
+    let sale = shop.sales().await[0]["id"].as_str().unwrap().to_owned();
+    let sold_out = |stderr: &str| stderr.contains("latte is sold out");
+
+    let (code, json, out) = refund(&shop, &sale, &["--amount", "1.00"]).await;
+    assert_eq!(
+        (code, &json["status"]),
+        (0, &Value::from("succeeded")),
+        "{out}"
+    );
+    let (code, _, out) = run(&shop, &["charge", "latte"]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(sold_out(&out), "no goods returned: still sold out: {out}");
+    assert_eq!(shop.sales().await[0]["refunds"][0]["goods_returned"], false);
+
+    let (code, json, out) = refund(&shop, &sale, &["--goods-returned"]).await;
+    assert_eq!((code, &json["amount"]), (0, &Value::from(240)), "{out}");
+    assert_eq!(shop.sales().await[0]["refunds"][1]["goods_returned"], true);
+    // The latte is back on the shelf: it sells again.
+    sell_one_latte(&sim, &shop).await;
 }

@@ -38,6 +38,11 @@ pub struct RefundArgs {
     #[arg(long, value_name = "REASON", default_value = "requested_by_customer")]
     pub reason: String,
 
+    /// The customer handed the goods back: once WooshPay confirms the refund, the sale's counted items go back
+    /// into stock (without it, stock is left as it is)
+    #[arg(long)]
+    pub goods_returned: bool,
+
     /// One JSON object on stdout: the refund's `id`, `amount`, `currency`, `status`, and the `sale`
     #[arg(long)]
     pub json: bool,
@@ -78,7 +83,7 @@ pub async fn run(cli: &Cli, args: &RefundArgs) -> Result<u8, Failure> {
     let ask = RefundAsk {
         amount,
         reason,
-        goods_returned: false,
+        goods_returned: args.goods_returned,
     };
     let result = context
         .refund(&sale, &ask)

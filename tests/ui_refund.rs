@@ -151,10 +151,12 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                         .iter()
                         .map(|line| line.to_string())
                         .collect();
+                    // The tax kept after the refund's share: £1.50 × 57 / 340 = £0.25 (half up) of the £0.57.
                     for line in [
                         "Gross paid: £3.40",
                         "Refunded: £1.50 (refunds: 1)",
                         "Net: £1.90",
+                        "Tax 20%: £1.58 + £0.32 Tax = £1.90",
                     ] {
                         assert!(shift.contains(&line.to_owned()), "{line:?} in {shift:?}");
                     }
@@ -176,11 +178,10 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                 async {
                     tap(&app, "Close shift");
                     let message = app.global::<AdminAdapter>().get_message().to_string();
-                    // The refund's share of the tax is £1.50 × 57 / 340 = £0.25 (half up): £0.32 kept.
                     assert!(
                         message.contains(
                             "1 sales, 1 paid, £3.40 gross, 0 expired, 0 cancelled, \
-                             £1.50 refunded, £1.90 net, tax 20%: £0.32"
+                             £1.50 refunded, £1.90 net, Tax 20%: £1.58 + £0.32 Tax = £1.90"
                         ),
                         "{message}"
                     );
@@ -191,7 +192,9 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                         .map(|line| line.to_string())
                         .collect();
                     assert!(
-                        past[0].ends_with("£1.50 refunded, £1.90 net, tax 20%: £0.32"),
+                        past[0].ends_with(
+                            "£1.50 refunded, £1.90 net, Tax 20%: £1.58 + £0.32 Tax = £1.90"
+                        ),
                         "{past:?}"
                     );
                 },

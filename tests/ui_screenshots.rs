@@ -636,9 +636,9 @@ fn staff_screen(app: &AppWindow, message: bool) {
         "Expired 1 · Cancelled 0 · Failed 1",
         "Refunded: £1.50 (refunds: 1)",
         "Net: £11.90",
-        "Tax 20%: £1.98 of £13.40",
+        "VAT 20%: £9.92 + £1.98 VAT = £11.90",
     ]));
-    staff.set_past_shifts(lines(&["23 Nov 08:00 – 17:05: 61 sales, 57 paid, £212.60 gross, 3 expired, 1 cancelled, £4.00 refunded, £208.60 net, tax 20%: £34.77"]));
+    staff.set_past_shifts(lines(&["23 Nov 08:00 – 17:05: 61 sales, 57 paid, £212.60 gross, 3 expired, 1 cancelled, £4.00 refunded, £208.60 net, VAT 20%: £173.83 + £34.77 VAT = £208.60"]));
     let row = |label: &str, value: &str| StatusRow {
         label: label.into(),
         value: value.into(),

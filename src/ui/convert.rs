@@ -230,9 +230,10 @@ fn gross_text(totals: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> St
         .join(" + ")
 }
 
-/// The open shift, one fact per line.
+/// The open shift, one fact per line; `tax_name` (`[checkout] tax_name`) names each rate's line.
 pub fn shift_lines(
     totals: &crate::journal::ShiftTotals,
+    tax_name: &str,
     strings: &Strings<'_>,
 ) -> Vec<SharedString> {
     let mut lines = vec![
@@ -272,13 +273,12 @@ pub fn shift_lines(
         );
         lines.push(strings.invoke_shift_net(joined(&totals.net).into()));
     }
-    for tax in &totals.tax {
-        lines.push(strings.invoke_shift_tax(
-            format!("{}%", tax.rate).into(),
-            money_text(tax_kept(totals, tax), &tax.currency).into(),
-            money_text(tax.gross, &tax.currency).into(),
-        ));
-    }
+    lines.extend(
+        totals
+            .tax
+            .iter()
+            .map(|tax| rate_line(totals, tax, tax_name, strings)),
+    );
     lines
 }
 
@@ -291,18 +291,36 @@ fn joined(amounts: &[(String, i64)]) -> String {
         .join(" + ")
 }
 
-/// The tax at one rate that the shop keeps: what was collected less the refunds' share of it.
-fn tax_kept(totals: &crate::journal::ShiftTotals, tax: &crate::journal::ShiftTax) -> i64 {
+/// One rate's net, tax and gross that the shop keeps: what was sold less the refunds' share of each.
+fn rate_line(
+    totals: &crate::journal::ShiftTotals,
+    sold: &crate::journal::ShiftTax,
+    tax_name: &str,
+    strings: &Strings<'_>,
+) -> SharedString {
     let refunded = totals
         .refunded_tax
         .iter()
-        .find(|r| r.currency == tax.currency && r.rate == tax.rate)
-        .map_or(0, |r| r.tax);
-    tax.tax - refunded
+        .find(|r| r.currency == sold.currency && r.rate == sold.rate);
+    let kept = |amount: i64, part: fn(&crate::journal::ShiftTax) -> i64| {
+        money_text(amount - refunded.map_or(0, part), &sold.currency).into()
+    };
+    strings.invoke_shift_tax(
+        tax_name.into(),
+        format!("{}%", sold.rate).into(),
+        kept(sold.net, |r| r.net),
+        kept(sold.tax, |r| r.tax),
+        kept(sold.gross, |r| r.gross),
+    )
 }
 
 /// A stored shift report in one line.
-pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>) -> SharedString {
+/// `tax_name`: `[checkout] tax_name`, naming each rate's line.
+pub fn shift_summary(
+    report: &crate::journal::ShiftTotals,
+    tax_name: &str,
+    strings: &Strings<'_>,
+) -> SharedString {
     let summary = strings.invoke_shift_summary(
         local_day_and_time(report.opened_ms).into(),
         report.closed_ms.map_or_else(
@@ -327,16 +345,12 @@ pub fn shift_summary(report: &crate::journal::ShiftTotals, strings: &Strings<'_>
                 .into(),
         );
     }
-    for tax in &report.tax {
-        parts.push(
-            strings
-                .invoke_summary_tax(
-                    format!("{}%", tax.rate).into(),
-                    money_text(tax_kept(report, tax), &tax.currency).into(),
-                )
-                .into(),
-        );
-    }
+    parts.extend(
+        report
+            .tax
+            .iter()
+            .map(|tax| rate_line(report, tax, tax_name, strings).to_string()),
+    );
     parts.join(", ").into()
 }
 

@@ -228,6 +228,7 @@ impl Kiosk {
             )
         });
         let strings = window.global::<Strings>();
+        let tax_name = &self.context.engine.settings().tax.name;
         let prefix = self.context.order_prefix.as_deref();
         let rows: Vec<SaleRow> = recent
             .iter()
@@ -235,12 +236,12 @@ impl Kiosk {
             .collect();
         adapter.set_sales(ModelRc::new(VecModel::from(rows)));
         let lines: Vec<SharedString> = shift
-            .map(|totals| convert::shift_lines(&totals, &strings))
+            .map(|totals| convert::shift_lines(&totals, tax_name, &strings))
             .unwrap_or_default();
         adapter.set_shift_lines(ModelRc::new(VecModel::from(lines)));
         let past: Vec<SharedString> = past
             .iter()
-            .map(|report| convert::shift_summary(report, &strings))
+            .map(|report| convert::shift_summary(report, tax_name, &strings))
             .collect();
         adapter.set_past_shifts(ModelRc::new(VecModel::from(past)));
         self.refresh_status();
@@ -346,8 +347,9 @@ impl Kiosk {
             Ok(report) => {
                 tracing::info!(?report, "shift closed");
                 self.refresh_admin();
-                let summary =
-                    self.text(|t| t.invoke_shift_closed(convert::shift_summary(&report, t)));
+                let tax_name = &self.context.engine.settings().tax.name;
+                let summary = self
+                    .text(|t| t.invoke_shift_closed(convert::shift_summary(&report, tax_name, t)));
                 // The shift's money, checked against WooshPay's own records while staff are still there, from
                 // the earliest sale it counts (a late payment was begun in an earlier shift). A first shift with
                 // no sale starts at 0: a day back is enough to find a session this kiosk made but never

@@ -114,6 +114,14 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                         .filter(|r| r.method == "POST" && r.path == "/v1/refunds")
                         .count();
                     assert_eq!(posts, 1, "one request");
+                    // The fleet's metrics count it: one refund succeeded, £1.50 of GBP.
+                    let metrics = wooshpay_kiosk::metrics::prometheus_text();
+                    for series in [
+                        "wooshpay_kiosk_refunds_total{result=\"succeeded\"} 1\n",
+                        "wooshpay_kiosk_refunded_minor_units_total{currency=\"GBP\"} 150\n",
+                    ] {
+                        assert!(metrics.contains(series), "{series} in:\n{metrics}");
+                    }
                 },
             )
             .await;

@@ -513,3 +513,40 @@ async fn goods_go_back_into_stock_only_with_goods_returned() {
     // The latte is back on the shelf: it sells again.
     sell_one_latte(&sim, &shop).await;
 }
+
+/// A customer comes back another day: the sale is older than `reconcile --since`, so its session is not in
+/// WooshPay's listing, and a refund made for it in the dashboard carries no kiosk metadata. The journal knows
+/// the sale's payment intent, so the refund is still named as this kiosk's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dashboard_refund_of_a_sale_before_since_is_a_difference() {
+    let (sim, shop, sale) = paid_latte().await;
+    let session = sim.sessions().into_iter().next().unwrap();
+    // `--since` after the sale was begun, paid and recorded (WooshPay's times are milliseconds), and the refund
+    // after that: the clock is waited for, never assumed to have moved.
+    let since_ms = jiff::Timestamp::now().as_millisecond() + 1;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while jiff::Timestamp::now().as_millisecond() <= since_ms {
+        assert!(std::time::Instant::now() < deadline, "the clock moves on");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let since = jiff::Timestamp::from_millisecond(since_ms)
+        .unwrap()
+        .to_string();
+    let response = http_client()
+        .post(format!("{}/v1/refunds", sim.api_base_url()))
+        .basic_auth(common::KEY, None::<&str>)
+        .json(&serde_json::json!({"payment_intent": session["payment_intent"], "amount": 70}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let dashboard = response.json::<Value>().await.unwrap();
+
+    let (code, report, output) = run(&shop, &["reconcile", "--json", "--since", &since]).await;
+    assert_eq!(code, 1, "{output}");
+    let differences = report["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{report:#}");
+    assert_eq!(differences[0]["kind"], "refund_not_in_journal");
+    assert_eq!(differences[0]["refund"]["id"], dashboard["id"]);
+    assert_eq!(differences[0]["session_id"], sale.as_str());
+}

@@ -50,6 +50,12 @@ pub(super) async fn recheck(shared: &Shared, session_id: &str) -> Result<Recheck
                     None
                 };
                 if let Some(outcome) = settled {
+                    if let Some(intent) = session.payment_intent_id() {
+                        store
+                            .journal
+                            .note_payment_intent(sale.row_id, intent)
+                            .map_err(|e| e.to_string())?;
+                    }
                     store
                         .journal
                         .finish(

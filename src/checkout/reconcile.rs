@@ -148,6 +148,10 @@ pub trait JournalView {
     fn refunds_since(&self, _since_ms: i64) -> Result<Vec<(RefundRecord, SaleRecord)>, String> {
         Ok(Vec::new())
     }
+    /// Every (payment intent, session) the journal has seen a sale paid through, however old.
+    fn payment_intents(&self) -> Result<Vec<(String, String)>, String> {
+        Ok(Vec::new())
+    }
 }
 
 impl JournalView for crate::journal::Journal {
@@ -157,6 +161,10 @@ impl JournalView for crate::journal::Journal {
 
     fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, String> {
         crate::journal::Journal::by_session(self, session_id).map_err(|e| e.to_string())
+    }
+
+    fn payment_intents(&self) -> Result<Vec<(String, String)>, String> {
+        crate::journal::Journal::payment_intents(self).map_err(|e| e.to_string())
     }
 
     fn refunds_since(&self, since_ms: i64) -> Result<Vec<(RefundRecord, SaleRecord)>, String> {
@@ -246,11 +254,19 @@ pub async fn reconcile<J: JournalView + ?Sized>(
             Compared::Differ(found) => differences.extend(found),
         }
     }
-    // This kiosk's payment intents, for telling its refunds from other kiosks' in WooshPay's refund list.
-    let intents: HashMap<String, String> = by_id
-        .values()
-        .filter_map(|s| Some((s.payment_intent_id()?.to_owned(), s.id.clone())))
+    // This kiosk's payment intents, for telling its refunds from other kiosks' in WooshPay's refund list: the
+    // sessions read here, and every one the journal has kept (a refund made in the dashboard of a sale from
+    // before `since` names only its payment intent).
+    let mut intents: HashMap<String, String> = journal
+        .payment_intents()
+        .map_err(ReconcileError::Journal)?
+        .into_iter()
         .collect();
+    intents.extend(
+        by_id
+            .values()
+            .filter_map(|s| Some((s.payment_intent_id()?.to_owned(), s.id.clone()))),
+    );
     let mut unmatched: Vec<CheckoutSession> = by_id
         .into_values()
         .filter(|session| !matched.contains(&session.id))

@@ -137,7 +137,7 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
     };
     let read = observe(&inner.client, &session.id, IntentRead::UnlessPaid).await;
     inner.observe_contact(&read);
-    let (_, observation) = match read {
+    let (read_session, observation) = match read {
         Ok(read) => read,
         Err(error) => {
             return unresolved(
@@ -153,6 +153,9 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
             "recorded by recovery"
         };
         inner.write_or_log(record.row_id, |journal, sale| {
+            if let Some(intent) = read_session.payment_intent_id() {
+                journal.note_payment_intent(sale, intent)?;
+            }
             journal.finish(sale, outcome, detail, now_ms()).map(|_| ())
         });
         Recovered::Settled {

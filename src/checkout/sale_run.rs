@@ -303,15 +303,16 @@ impl<'a> SaleRun<'a> {
     ) {
         self.inner.observe_contact(result);
         match result {
-            Ok((_, observation)) => {
+            Ok((session, observation)) => {
                 if let Some(sale) = self.journal_sale {
+                    let payment_intent = session.payment_intent_id();
                     let status = format!(
                         "{}/{}",
                         enum_text(&observation.status),
                         enum_text(&observation.payment_status)
                     );
                     self.inner.write_or_log(sale, |journal, sale| {
-                        journal.record_status(sale, &status, now_ms())
+                        journal.record_status(sale, &status, payment_intent, now_ms())
                     });
                 }
                 self.emit(CheckoutEvent::Status {

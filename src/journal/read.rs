@@ -101,6 +101,21 @@ impl Journal {
         )
     }
 
+    /// Every payment intent a sale was seen paid through, with the sale's session: (intent, session).
+    pub fn payment_intents(&self) -> Result<Vec<(String, String)>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT payment_intent, session_id FROM sales
+                 WHERE payment_intent IS NOT NULL AND session_id IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn by_session(&self, session_id: &str) -> Result<Option<SaleRecord>, JournalError> {
         Ok(self
             .query("WHERE session_id = ?1", params![session_id])?

@@ -68,20 +68,45 @@ impl Journal {
         Ok(id)
     }
 
-    /// Appends a status only when it differs from the last one, so polling once a second adds nothing.
-    /// Not flushed on its own: a status is what WooshPay said, which recovery reads again anyway; the sale's
-    /// next durable step (its outcome) flushes it.
-    pub fn record_status(&self, sale: i64, status: &str, now_ms: i64) -> Result<(), JournalError> {
-        self.without_flush(|| self.append_status(sale, status, now_ms))
+    /// Appends a status only when it differs from the last one, so polling once a second adds nothing; the
+    /// session's payment intent, when it names one, is kept with the first change that sees it (at the latest
+    /// the change to paid). Not flushed on its own: a status is what WooshPay said, which recovery reads again
+    /// anyway; the sale's next durable step (its outcome) flushes it.
+    pub fn record_status(
+        &self,
+        sale: i64,
+        status: &str,
+        payment_intent: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
+        self.without_flush(|| self.append_status(sale, status, payment_intent, now_ms))
     }
 
-    fn append_status(&self, sale: i64, status: &str, now_ms: i64) -> Result<(), JournalError> {
+    /// Keeps the payment intent a sale was paid through, once (recovery, a Re-check and a refund read it).
+    pub fn note_payment_intent(&self, sale: i64, payment_intent: &str) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "UPDATE sales SET payment_intent = ?2 WHERE id = ?1 AND payment_intent IS NULL",
+                params![sale, payment_intent],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    fn append_status(
+        &self,
+        sale: i64,
+        status: &str,
+        payment_intent: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), JournalError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let changed = self
             .conn
             .execute(
-                "UPDATE sales SET last_status = ?2 WHERE id = ?1 AND last_status IS NOT ?2",
-                params![sale, status],
+                "UPDATE sales SET last_status = ?2, payment_intent = COALESCE(payment_intent, ?3)
+                 WHERE id = ?1 AND last_status IS NOT ?2",
+                params![sale, status, payment_intent],
             )
             .map_err(|e| self.err(e))?;
         if changed == 1 {

@@ -133,4 +133,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX refunds_sale ON refunds(sale_id);
     CREATE INDEX refunds_unsettled ON refunds(id) WHERE status IN ('requested', 'pending');
 "#,
+    // 11: the payment intent WooshPay paid a sale through, kept once seen, so a refund made in WooshPay's
+    // dashboard (it names only the payment intent) is known as this kiosk's however old the sale.
+    r#"
+    ALTER TABLE sales ADD COLUMN payment_intent TEXT;
+"#,
 ];

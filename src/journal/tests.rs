@@ -156,9 +156,13 @@ fn only_status_changes_are_appended() {
     let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
     let sale = journal.begin_sale("k-1", "key", &order(), "{}", 0).unwrap();
     for at in 1..=50 {
-        journal.record_status(sale, "open/unpaid", at).unwrap();
+        journal
+            .record_status(sale, "open/unpaid", None, at)
+            .unwrap();
     }
-    journal.record_status(sale, "complete/paid", 60).unwrap();
+    journal
+        .record_status(sale, "complete/paid", Some("pi_1"), 60)
+        .unwrap();
     let statuses: Vec<String> = journal
         .events(sale)
         .unwrap()
@@ -167,6 +171,30 @@ fn only_status_changes_are_appended() {
         .filter(|e| e.starts_with("status"))
         .collect();
     assert_eq!(statuses, ["status open/unpaid", "status complete/paid"]);
+}
+
+#[test]
+fn the_payment_intent_is_kept_once_with_a_status_change_or_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let sale = journal.begin_sale("k-1", "key", &order(), "{}", 0).unwrap();
+    journal
+        .session_created(sale, "cs_1", "https://pay", 1)
+        .unwrap();
+    journal.record_status(sale, "open/unpaid", None, 2).unwrap();
+    assert!(journal.payment_intents().unwrap().is_empty());
+    journal
+        .record_status(sale, "complete/paid", Some("pi_1"), 3)
+        .unwrap();
+    // The first one seen stays: a later note or status never replaces it.
+    journal.note_payment_intent(sale, "pi_other").unwrap();
+    journal
+        .record_status(sale, "complete/paid/again", Some("pi_other"), 4)
+        .unwrap();
+    assert_eq!(
+        journal.payment_intents().unwrap(),
+        [("pi_1".to_owned(), "cs_1".to_owned())]
+    );
 }
 
 #[test]
@@ -231,7 +259,9 @@ fn a_journal_from_the_first_schema_is_upgraded_with_its_sales_kept() {
         (Some("cs_old"), 500, None)
     );
     let sale = pending[0].row_id;
-    journal.record_status(sale, "open/unpaid", 50).unwrap();
+    journal
+        .record_status(sale, "open/unpaid", None, 50)
+        .unwrap();
     assert!(
         journal
             .finish(sale, RecordedOutcome::Expired, "", 60)

@@ -97,6 +97,14 @@ impl RefundContext<'_> {
                 });
             }
         };
+        // Kept for reconcile (a sale journalled before the journal kept payment intents); never a reason not to
+        // refund.
+        if let Err(error) = self
+            .journal
+            .note_payment_intent(sale.row_id, &payment_intent)
+        {
+            tracing::warn!(%error, "could not keep the sale's payment intent");
+        }
         let key = IdempotencyKey::generate();
         let reference = sale.client_reference_id.clone();
         let mut metadata = serde_json::Map::new();

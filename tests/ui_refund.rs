@@ -98,6 +98,10 @@ fn staff_refund_part_of_a_sale_from_the_screen_once() {
                     assert_eq!(sale().get_reason(), "duplicate");
                     tap(&app, "Goods returned (back into stock)");
                     assert!(sale().get_goods_returned());
+                    assert_eq!(
+                        sale().get_confirm_text(),
+                        "Refund £1.50 of order 1 to the customer's card?\nBack into stock: 1 × Latte"
+                    );
                     // Two taps before the screen changes: the second sends nothing.
                     sale().invoke_confirm();
                     sale().invoke_confirm();

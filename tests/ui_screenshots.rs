@@ -700,7 +700,9 @@ fn refund_step(app: &AppWindow, step: i32) {
     sale.set_can_continue(true);
     sale.set_reason("duplicate".into());
     sale.set_goods_returned(true);
-    sale.set_confirm_text("Refund £1.50 of order 2 to the customer's card?".into());
+    sale.set_confirm_text(
+        "Refund £1.50 of order 2 to the customer's card?\nBack into stock: 2 × Flat white, 1 × Latte".into(),
+    );
     sale.set_answer("Refunded £1.50.".into());
     sale.set_answer_ok(true);
     sale.set_step(step);

@@ -269,10 +269,24 @@ impl Kiosk {
         adapter.set_reason(entry.reason().as_str().into());
         adapter.set_goods_returned(entry.goods_returned());
         let amount = money(entry.amount());
-        adapter.set_confirm_text(match &order {
+        let mut confirm = match &order {
             Some(order) => strings.invoke_refund_confirm(amount.into(), order.as_str().into()),
             None => strings.invoke_refund_confirm_sale(amount.into()),
-        });
+        }
+        .to_string();
+        // "Goods returned" puts every item of the sale back (a partial refund too): say which, so staff can
+        // untick it when only some came back and set those counts on the Items card.
+        if entry.goods_returned() {
+            let goods = sale
+                .lines
+                .iter()
+                .filter(|line| line.item_id != TIP_ITEM_ID && line.item_id != TAX_ITEM_ID)
+                .map(|line| format!("{} × {}", line.quantity, line.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            confirm = format!("{confirm}\n{}", strings.invoke_refund_goods(goods.into()));
+        }
+        adapter.set_confirm_text(confirm.into());
         if let Some((text, ok)) = answer {
             adapter.set_answer(text.into());
             adapter.set_answer_ok(ok);

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Shop, http_client, sell_one_latte, send_signal, simulator};
-use serde_json::Value;
+use serde_json::{Value, json};
 use wooshpay_kiosk::simulator::{Fault, FaultRule, RefundSettlement, Simulator};
 
 const REFUNDS: &str = "/v1/refunds";
@@ -47,6 +47,13 @@ fn refund_posts(sim: &Simulator) -> usize {
         .iter()
         .filter(|r| r.method == "POST" && r.path == REFUNDS)
         .count()
+}
+
+/// WooshPay's answer with `field` set to `value` (the request handled for real first).
+fn mutate(field: &str, value: Value) -> Fault {
+    let mut set = serde_json::Map::new();
+    set.insert(field.into(), value);
+    Fault::Mutate { set }
 }
 
 fn fault(count: u32, after_processing: bool, fault: Fault) -> FaultRule {
@@ -328,6 +335,45 @@ async fn no_fault_makes_a_refund_twice() {
                 },
             ),
             true,
+        ),
+        // A hostile or broken gateway: the answer is never taken for "refunded" unless it is this refund's.
+        (
+            "an answer with another amount",
+            fault(1, true, mutate("amount", json!(999))),
+            true,
+        ),
+        (
+            "an answer about another payment",
+            fault(1, true, mutate("payment_intent", json!("pi_someone_else"))),
+            true,
+        ),
+        // An answer that cannot be read is retried under the same key: the second answer is the refund's own.
+        (
+            "a status of another type",
+            fault(1, true, mutate("status", json!(1))),
+            false,
+        ),
+        (
+            "a redirect instead of an answer",
+            fault(
+                1,
+                false,
+                Fault::Redirect {
+                    status: 307,
+                    location: "http://127.0.0.1:9/v1/refunds".into(),
+                },
+            ),
+            true,
+        ),
+        (
+            "a proxy's HTML error page",
+            fault(1, false, Fault::HtmlError { status: 502 }),
+            false,
+        ),
+        (
+            "a truncated answer after the work",
+            fault(1, true, Fault::MalformedJson),
+            false,
         ),
     ];
     for (what, rule, needs_recovery) in cases {

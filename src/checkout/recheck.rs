@@ -50,11 +50,11 @@ pub(super) async fn recheck(shared: &Shared, session_id: &str) -> Result<Recheck
                     None
                 };
                 if let Some(outcome) = settled {
-                    if let Some(intent) = session.payment_intent_id() {
-                        store
-                            .journal
-                            .note_payment_intent(sale.row_id, intent)
-                            .map_err(|e| e.to_string())?;
+                    // Kept for reconcile; never a reason to leave the outcome unrecorded.
+                    if let Some(intent) = session.payment_intent_id()
+                        && let Err(error) = store.journal.note_payment_intent(sale.row_id, intent)
+                    {
+                        tracing::warn!(%error, "could not keep the sale's payment intent");
                     }
                     store
                         .journal

@@ -153,8 +153,11 @@ async fn recover_one(inner: &Shared, record: SaleRecord) -> Recovered {
             "recorded by recovery"
         };
         inner.write_or_log(record.row_id, |journal, sale| {
-            if let Some(intent) = read_session.payment_intent_id() {
-                journal.note_payment_intent(sale, intent)?;
+            // Kept for reconcile; never a reason to leave the outcome unrecorded.
+            if let Some(intent) = read_session.payment_intent_id()
+                && let Err(error) = journal.note_payment_intent(sale, intent)
+            {
+                tracing::warn!(%error, "could not keep the sale's payment intent");
             }
             journal.finish(sale, outcome, detail, now_ms()).map(|_| ())
         });

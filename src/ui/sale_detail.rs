@@ -191,10 +191,14 @@ impl Kiosk {
             }
             .into(),
         );
-        let lines: Vec<SharedString> = sale
+        // The goods: the sale's lines without its tip and its added tax.
+        let goods: Vec<&crate::order::OrderLine> = sale
             .lines
             .iter()
             .filter(|line| line.item_id != TIP_ITEM_ID && line.item_id != TAX_ITEM_ID)
+            .collect();
+        let lines: Vec<SharedString> = goods
+            .iter()
             .map(|line| {
                 format!(
                     "{} × {}   {}",
@@ -277,10 +281,8 @@ impl Kiosk {
         // "Goods returned" puts every item of the sale back (a partial refund too): say which, so staff can
         // untick it when only some came back and set those counts on the Items card.
         if entry.goods_returned() {
-            let goods = sale
-                .lines
+            let goods = goods
                 .iter()
-                .filter(|line| line.item_id != TIP_ITEM_ID && line.item_id != TAX_ITEM_ID)
                 .map(|line| format!("{} × {}", line.quantity, line.name))
                 .collect::<Vec<_>>()
                 .join(", ");
